@@ -1,0 +1,107 @@
+//! Bodies of the HTTP API under `/api`, and the page's runtime `config.json`.
+//!
+//! Uploads speak tus 1.0, whose facts travel in headers; only the job endpoints and the small
+//! service endpoints have JSON bodies.
+
+use crate::event::JobState;
+use crate::ids::{JobId, UploadId};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/jobs`: start analysing a finished upload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateJobRequest {
+    /// The finished tus upload to analyse.
+    pub upload_id: UploadId,
+}
+
+/// `201 Created` answer to [`CreateJobRequest`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateJobResponse {
+    /// The new job; subscribe to it over the WebSocket.
+    pub job_id: JobId,
+}
+
+/// `GET /api/jobs/{id}`: where a job stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatus {
+    /// The job.
+    pub job_id: JobId,
+    /// Its state now.
+    pub state: JobState,
+    /// Its newest event's `seq`.
+    pub last_seq: u64,
+    /// The file name the person chose, for display only.
+    pub file_name: String,
+    /// When the job was created, in milliseconds since the Unix epoch.
+    pub created_at_ms: u64,
+}
+
+/// Any 4xx/5xx answer of the JSON API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiError {
+    /// Machine-readable reason, e.g. `upload_too_large`.
+    pub code: String,
+    /// A sentence a person can read: what happened and what to do.
+    pub message: String,
+}
+
+/// `GET /api/health`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `ok` when the server can take work.
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// The verdict of `GET /api/connect-check`: would a WebSocket handshake from this page, with
+/// this token, be accepted? Browsers cannot read a refused handshake's status, so the page
+/// asks here to say why it could not connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectVerdict {
+    /// The handshake would be accepted.
+    Ok,
+    /// 401: the token is missing or wrong.
+    Unauthorized,
+    /// 403: the page's origin is not allowed.
+    OriginNotAllowed,
+    /// 429: too many connection attempts from this address.
+    Throttled,
+    /// 503: the server is at its connection limit.
+    AtCapacity,
+}
+
+/// Body of `GET /api/connect-check`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectCheck {
+    /// The verdict.
+    pub verdict: ConnectVerdict,
+    /// The HTTP status the handshake would get (101 when accepted).
+    pub status: u16,
+    /// A sentence a person can read.
+    pub message: String,
+}
+
+/// The page's runtime configuration, `config.json` beside `index.html`. Every field may be
+/// left out; the defaults are same-origin, so one release build runs on any host and path.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientConfig {
+    /// WebSocket URL, e.g. `wss://abc.execute-api.eu-west-1.amazonaws.com/prod`. Default: `/ws`
+    /// on the page's own host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_url: Option<String>,
+    /// Base URL of the HTTP API (the part before `/api`). Default: the page's own origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// Token sent as `?token=` and as `Authorization: Bearer`, when the server wants one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}

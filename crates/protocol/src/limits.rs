@@ -1,0 +1,51 @@
+//! Limits that the browser app and the server both obey. The gateway's limits are AWS API
+//! Gateway's published quotas, so a page that works locally also works against AWS.
+
+use std::time::Duration;
+
+/// Largest WebSocket frame API Gateway accepts (AWS quota: 32 KiB per frame).
+pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+
+/// Largest WebSocket message, in either direction (AWS quota: 128 KiB). Every pushed event
+/// stays below it; the full result is fetched by URL instead.
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+
+/// A connection with no message from the client for this long is closed (AWS: 10 minutes).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// A connection is closed after this long whatever it does (AWS: 2 hours).
+pub const MAX_CONNECTION_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// How often an idle page sends `ping`: well inside [`IDLE_TIMEOUT`], so one lost ping or a
+/// throttled background tab still leaves a margin.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(4 * 60);
+
+/// When a page opens a fresh connection before the old one reaches
+/// [`MAX_CONNECTION_LIFETIME`]: ten minutes early, so renewal never races the forced close.
+pub const RENEW_CONNECTION_AFTER: Duration = Duration::from_secs(110 * 60);
+
+/// Default largest upload (4 GiB): a long 1080p recording fits; a mistaken disk image does not.
+/// The server may be configured lower or higher; it announces its value as `Tus-Max-Size`.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Fewest milliseconds between two `job.progress` events of one job: at most four a second,
+/// enough for a smooth bar without flooding slow links or the event store.
+pub const PROGRESS_MIN_INTERVAL_MS: u64 = 250;
+
+/// Default grace period before a running job whose last subscriber left is cancelled: long
+/// enough to ride out a page reload or a short network drop.
+pub const DEFAULT_ORPHAN_GRACE: Duration = Duration::from_secs(60);
+
+/// The tus protocol version spoken by the upload endpoint.
+pub const TUS_VERSION: &str = "1.0.0";
+
+/// The size of one tus `PATCH` the browser app sends (8 MiB): big enough for full speed on a
+/// fast link, small enough that a dropped connection loses little and progress stays smooth.
+pub const UPLOAD_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+
+/// File name extensions the page accepts before uploading (lower case, without the dot).
+/// The server does not trust these: it sniffs the first bytes of every upload.
+pub const VIDEO_EXTENSIONS: &[&str] = &[
+    "mp4", "m4v", "mov", "webm", "mkv", "avi", "mpg", "mpeg", "ts", "mts", "m2ts", "ogv", "3gp",
+    "flv", "wmv",
+];
