@@ -1,1 +1,47 @@
-fn main() {}
+//! `cargo xtask`: the project's two commands and its benchmarks.
+//!
+//! - `cargo xtask dev`: install what is missing, build the app, run the server.
+//! - `cargo xtask test`: install what is missing, then every check CI runs.
+//! - `cargo xtask bench <gateway|analysis|upload|app>`: print measured figures.
+//!
+//! Modules: `install` (finding and installing the toolchain and system tools), `tasks`
+//! (dev and test), `bench` (one file per benchmark).
+
+mod bench;
+mod install;
+mod tasks;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Every xtask step returns this: errors are printed as sentences and end the run.
+pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const USAGE: &str = "usage: cargo xtask <dev|test|bench <gateway|analysis|upload|app>>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["dev", rest @ ..] => tasks::dev(&root, rest),
+        ["test", rest @ ..] => tasks::test(&root, rest),
+        ["bench", which, rest @ ..] => bench::run(&root, which, rest),
+        _ => Err(USAGE.into()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask's manifest sits one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
