@@ -1,14 +1,16 @@
 //! `cargo xtask`: the project's two commands and its benchmarks.
 //!
+//! - `cargo xtask install`: install whatever `dev` and `test` need that is missing.
 //! - `cargo xtask dev`: install what is missing, build the app, run the server.
 //! - `cargo xtask test`: install what is missing, then every check CI runs.
 //! - `cargo xtask bench <gateway|analysis|upload|app>`: print measured figures.
 //!
-//! Modules: `install` (finding and installing the toolchain and system tools), `tasks`
-//! (dev and test), `bench` (one file per benchmark).
+//! Modules: `install` (finding and installing the toolchain and system tools), `process`
+//! (running child processes), `tasks` (dev and test), `bench` (one file per benchmark).
 
 mod bench;
 mod install;
+mod process;
 mod tasks;
 
 use std::path::PathBuf;
@@ -17,12 +19,18 @@ use std::process::ExitCode;
 /// Every xtask step returns this: errors are printed as sentences and end the run.
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev|test|bench <gateway|analysis|upload|app>>";
+const USAGE: &str = "usage: cargo xtask <install|dev|test|bench <gateway|analysis|upload|app>> (add --help for options)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
-    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let outcome = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["install"] => install::ensure(&root),
         ["dev", rest @ ..] => tasks::dev(&root, rest),
         ["test", rest @ ..] => tasks::test(&root, rest),
         ["bench", which, rest @ ..] => bench::run(&root, which, rest),

@@ -14,6 +14,8 @@ pub fn run(root: &Path, which: &str, args: &[&str]) -> crate::Result {
         "analysis" => analysis::run(root, args),
         "upload" => upload::run(root, args),
         "app" => app::run(root, args),
-        other => Err(format!("no benchmark named {other:?}; try gateway, analysis, upload or app").into()),
+        other => Err(
+            format!("no benchmark named {other:?}; try gateway, analysis, upload or app").into(),
+        ),
     }
 }
