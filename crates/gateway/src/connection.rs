@@ -1,0 +1,237 @@
+//! The task of one open connection: it owns the socket, reads client messages and routes them,
+//! writes queued posts in order, enforces the limits and timeouts, and runs `$disconnect` after
+//! any close.
+//!
+//! State is kept small on purpose (one timer, no per-connection channels or buffers beyond the
+//! socket's own) because the gateway holds tens of thousands of these. Errors of one connection
+//! are logged here and go no further.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
+use tokio::time::{Instant, sleep_until};
+
+use crate::gateway::Inner;
+use crate::registry::{Entry, Slot};
+use crate::route::CloseInfo;
+use crate::selection::{self, Selection};
+use crate::timestamp::now_millis;
+
+/// How long to wait for the client's answer to our close frame before dropping the socket.
+const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// After an oversized frame, unread bytes remain in the kernel buffer and closing the socket
+/// would answer with a TCP reset that can overtake our close frame. Waiting this long first gives
+/// the client time to read the 1009.
+const OVERSIZE_CLOSE_LINGER: Duration = Duration::from_millis(500);
+
+/// Normal closure: `@connections` DELETE.
+pub(crate) const CLOSE_NORMAL: u16 = 1000;
+/// Going away: idle, lifetime, shutdown.
+pub(crate) const CLOSE_GOING_AWAY: u16 = 1001;
+/// Protocol error from the client.
+const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// Unsupported data: binary frames.
+const CLOSE_UNSUPPORTED: u16 = 1003;
+/// What `$disconnect` hears when the client closed without a code.
+const CLOSE_NO_STATUS: u16 = 1005;
+/// What `$disconnect` hears when the TCP connection ended without a close frame.
+const CLOSE_ABNORMAL: u16 = 1006;
+/// Text that is not UTF-8.
+const CLOSE_INVALID_DATA: u16 = 1007;
+/// Frame or message over the limit.
+const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Runs the connection from its first frame until `$disconnect` has run.
+pub(crate) async fn run(gateway: Arc<Inner>, entry: Arc<Entry>, mut socket: WebSocket, slot: Slot) {
+    let closed = if gateway.registry.insert(Arc::clone(&entry)) {
+        gateway.store.insert(crate::store::Row {
+            id: entry.id.clone(),
+            connected_at: entry.connected_at,
+            source_ip: entry.identity.source_ip.to_string(),
+            user_agent: entry.identity.user_agent.clone(),
+        });
+        let closed = serve(&gateway, &entry, &mut socket).await;
+        gateway.registry.remove(&entry.id);
+        gateway.store.delete(entry.id.clone());
+        closed
+    } else {
+        // Shutdown started while this connection was in `$connect`.
+        close(
+            &mut socket,
+            CLOSE_GOING_AWAY,
+            "the gateway is shutting down",
+            false,
+        )
+        .await
+    };
+    tracing::debug!(connection = %entry.id, code = closed.code, "connection closed");
+    drop(socket);
+    if let Some(handler) = gateway.routes.get(selection::DISCONNECT) {
+        let request = gateway.request(&entry, selection::DISCONNECT, None, Some(closed));
+        handler.call(request).await;
+    }
+    drop(slot);
+}
+
+/// Reads, writes and times the connection until it closes; returns how it closed.
+async fn serve(gateway: &Inner, entry: &Entry, socket: &mut WebSocket) -> CloseInfo {
+    let config = &gateway.config;
+    let retire_at = Instant::now() + config.max_lifetime;
+    let mut idle_since = Instant::now();
+    let timer = sleep_until(retire_at.min(idle_since + config.idle_timeout));
+    tokio::pin!(timer);
+    loop {
+        tokio::select! {
+            // Writes first: a busy client must not starve pushes.
+            biased;
+            () = entry.wake.notified() => {
+                let (messages, close_request) = entry.take();
+                for message in messages {
+                    // Text when it is UTF-8 (checked without copying; cloning `Bytes` only counts a
+                    // reference), as AWS sends posts.
+                    let frame = match axum::extract::ws::Utf8Bytes::try_from(message.clone()) {
+                        Ok(text) => Message::Text(text),
+                        Err(_) => Message::Binary(message),
+                    };
+                    if socket.feed(frame).await.is_err() {
+                        return dropped();
+                    }
+                }
+                if socket.flush().await.is_err() {
+                    return dropped();
+                }
+                if let Some(request) = close_request {
+                    return close(socket, request.code, &request.reason, false).await;
+                }
+            }
+            received = socket.recv() => {
+                let message = match received {
+                    Some(Ok(message)) => message,
+                    Some(Err(error)) => return read_failed(socket, error).await,
+                    None => return dropped(),
+                };
+                match message {
+                    Message::Text(text) => {
+                        idle_since = Instant::now();
+                        entry.touch(now_millis());
+                        route(gateway, entry, text.as_str()).await;
+                    }
+                    Message::Binary(_) => {
+                        return close(socket, CLOSE_UNSUPPORTED, "binary frames are not supported", false).await;
+                    }
+                    Message::Close(frame) => return closed_by_client(socket, frame).await,
+                    // tungstenite answers pings itself; neither counts as a message (AWS's idle
+                    // timer is about messages).
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+            () = &mut timer => {
+                let now = Instant::now();
+                if now >= retire_at {
+                    return close(socket, CLOSE_GOING_AWAY, "connection lifetime exceeded", false).await;
+                }
+                if now >= idle_since + config.idle_timeout {
+                    return close(socket, CLOSE_GOING_AWAY, "idle timeout", false).await;
+                }
+                // A message arrived since the timer was set: re-arm instead of resetting the
+                // timer on every message.
+                timer.as_mut().reset(retire_at.min(idle_since + config.idle_timeout));
+            }
+        }
+    }
+}
+
+/// Runs the route a text message selects and queues its reply.
+async fn route(gateway: &Inner, entry: &Entry, text: &str) {
+    let selected = selection::select_route(
+        text,
+        |key| gateway.routes.contains_key(key),
+        gateway.routes.contains_key(selection::DEFAULT),
+    );
+    let key = match &selected {
+        Selection::Route(key) => key.as_str(),
+        Selection::Default => selection::DEFAULT,
+        Selection::Forbidden => {
+            let request_id = crate::id::new_request_id();
+            let _ = entry.push(crate::management::forbidden_reply(&entry.id, &request_id).into());
+            return;
+        }
+    };
+    let handler = gateway
+        .routes
+        .get(key)
+        .expect("select_route only picks registered routes");
+    let request = gateway.request(entry, key, Some(text.to_owned()), None);
+    if let crate::route::RouteResponse::Reply(reply) = handler.call(request).await {
+        // Gone only if a close was requested meanwhile; then the reply has nobody to go to.
+        let _ = entry.push(reply.into());
+    }
+}
+
+/// Sends a close frame and waits (bounded) for the client's answer. `linger` is for closes after
+/// an oversized frame, when the read side can no longer be parsed.
+async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) -> CloseInfo {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_ok() {
+        if linger {
+            tokio::time::sleep(OVERSIZE_CLOSE_LINGER).await;
+        } else {
+            // The client answers with its own close frame; after it the stream ends.
+            let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
+                while let Some(Ok(_)) = socket.recv().await {}
+            })
+            .await;
+        }
+    }
+    CloseInfo {
+        code,
+        reason: reason.to_owned(),
+    }
+}
+
+/// The client closed: tungstenite has queued the echo; let it go out, then report the client's
+/// code.
+async fn closed_by_client(socket: &mut WebSocket, frame: Option<CloseFrame>) -> CloseInfo {
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, socket.flush()).await;
+    match frame {
+        Some(frame) => CloseInfo {
+            code: frame.code,
+            reason: frame.reason.to_string(),
+        },
+        None => CloseInfo {
+            code: CLOSE_NO_STATUS,
+            reason: String::new(),
+        },
+    }
+}
+
+/// A read error: oversize (1009), bad UTF-8 (1007), protocol violation (1002) or a dead socket.
+async fn read_failed(socket: &mut WebSocket, error: axum::Error) -> CloseInfo {
+    use tungstenite::error::{Error as WsError, ProtocolError};
+    let inner = error.into_inner();
+    let Some(error) = inner.downcast_ref::<WsError>() else {
+        return dropped();
+    };
+    match error {
+        WsError::Capacity(_) => close(socket, CLOSE_TOO_BIG, "message too big", true).await,
+        WsError::Utf8(_) => {
+            close(socket, CLOSE_INVALID_DATA, "text is not valid UTF-8", false).await
+        }
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => dropped(),
+        WsError::Protocol(_) => close(socket, CLOSE_PROTOCOL_ERROR, "protocol error", true).await,
+        _ => dropped(),
+    }
+}
+
+fn dropped() -> CloseInfo {
+    CloseInfo {
+        code: CLOSE_ABNORMAL,
+        reason: "connection dropped".into(),
+    }
+}

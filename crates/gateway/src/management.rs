@@ -1,0 +1,233 @@
+//! The `@connections` management API: post to, describe and close one connection. One
+//! implementation, [`Connections`], serves both backend code in the process and the HTTP
+//! endpoint (which only adds the bearer-key check and status codes).
+//!
+//! The JSON shapes here are AWS's own (`@connections` GET, the `Forbidden` reply), not vidpush's,
+//! which is why they are written here and not in `vidpush-protocol`.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::connection::CLOSE_NORMAL;
+use crate::gateway::Inner;
+use crate::handshake::Principal;
+use crate::id::ConnectionId;
+use crate::route::Identity;
+use crate::timestamp::iso8601;
+
+/// The connection does not exist, is closed or closing, or is still in `$connect` (AWS: 410).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the connection is gone: it closed, or never finished opening")]
+pub struct Gone;
+
+/// Why a post was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    /// 410: no such open connection.
+    #[error("the connection is gone: it closed, or never finished opening")]
+    Gone,
+    /// 413: the message is larger than a client may receive.
+    #[error("the message is {size} bytes, more than the {max}-byte limit; send it in parts")]
+    PayloadTooLarge { size: usize, max: usize },
+}
+
+/// What `GET @connections/{id}` tells about a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// When the connection was accepted, in milliseconds since the Unix epoch.
+    pub connected_at: i64,
+    /// When its client last sent a message (or `connected_at`), in milliseconds since the epoch.
+    pub last_active_at: i64,
+    pub identity: Identity,
+    /// Who connected, when tokens are configured (not part of AWS's answer).
+    pub principal: Option<Principal>,
+}
+
+/// The in-process `@connections` client: the way backend code pushes to connections.
+#[derive(Clone)]
+pub struct Connections {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Connections {
+    /// Queues `data` for connection `id`; returns once it is accepted onto that connection's
+    /// queue. Posts to one connection are delivered in the order they were accepted. UTF-8 data
+    /// is sent as a text frame, anything else as binary.
+    pub fn post(&self, id: impl AsRef<str>, data: impl Into<Bytes>) -> Result<(), PostError> {
+        let data = data.into();
+        let max = self.inner.config.max_message_bytes;
+        if data.len() > max {
+            return Err(PostError::PayloadTooLarge {
+                size: data.len(),
+                max,
+            });
+        }
+        let entry = self
+            .inner
+            .registry
+            .get(id.as_ref())
+            .ok_or(PostError::Gone)?;
+        entry.push(data).map_err(|_| PostError::Gone)
+    }
+
+    /// Describes connection `id`, from memory (so `lastActiveAt` is exact).
+    pub fn get(&self, id: impl AsRef<str>) -> Result<ConnectionInfo, Gone> {
+        let entry = self.inner.registry.get(id.as_ref()).ok_or(Gone)?;
+        Ok(ConnectionInfo {
+            connected_at: entry.connected_at,
+            last_active_at: entry.last_active(),
+            identity: entry.identity.clone(),
+            principal: entry.principal.clone(),
+        })
+    }
+
+    /// Closes connection `id` with 1000. Returns once the close is requested; the socket closes
+    /// and `$disconnect` runs shortly after. Later posts to it answer [`PostError::Gone`].
+    pub fn delete(&self, id: impl AsRef<str>) -> Result<(), Gone> {
+        let entry = self.inner.registry.get(id.as_ref()).ok_or(Gone)?;
+        entry.request_close(CLOSE_NORMAL, "").map_err(|_| Gone)
+    }
+
+    /// How many connections are open.
+    pub fn count(&self) -> usize {
+        self.inner.registry.len()
+    }
+}
+
+/// AWS's answer to a message no route takes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ForbiddenReply<'a> {
+    message: &'static str,
+    connection_id: &'a str,
+    request_id: &'a str,
+}
+
+/// The text of AWS's `{"message":"Forbidden",…}` reply.
+pub(crate) fn forbidden_reply(id: &ConnectionId, request_id: &str) -> String {
+    let reply = ForbiddenReply {
+        message: "Forbidden",
+        connection_id: id.as_str(),
+        request_id,
+    };
+    serde_json::to_string(&reply).expect("a struct of strings always serializes")
+}
+
+/// AWS's `GET @connections/{id}` body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InfoBody {
+    connected_at: String,
+    last_active_at: String,
+    identity: IdentityBody,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IdentityBody {
+    source_ip: String,
+    user_agent: String,
+}
+
+/// An AWS-style error body, `{"message":"…"}`.
+fn message(status: StatusCode, text: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "message": text }))).into_response()
+}
+
+/// Whether the request carries `Authorization: Bearer <management key>`.
+fn authorized(inner: &Inner, headers: &HeaderMap) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let expected = inner.config.management_key.as_bytes();
+    // Compare every byte so the time taken does not reveal how much of a guess was right.
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
+fn forbidden() -> Response {
+    message(StatusCode::FORBIDDEN, "Forbidden")
+}
+
+fn gone() -> Response {
+    message(StatusCode::GONE, "the connection is gone")
+}
+
+/// `POST /@connections/{id}`: 200, 403, 410 or 413.
+pub(crate) async fn post(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if !authorized(&inner, &headers) {
+        return forbidden();
+    }
+    let max = inner.config.max_message_bytes;
+    // Reading stops one byte past the limit, so an oversized body costs no more than that.
+    let Ok(data) = to_bytes(body, max).await else {
+        return message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the message is larger than the limit",
+        );
+    };
+    match (Connections { inner }).post(&id, data) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(PostError::Gone) => gone(),
+        Err(error @ PostError::PayloadTooLarge { .. }) => {
+            message(StatusCode::PAYLOAD_TOO_LARGE, &error.to_string())
+        }
+    }
+}
+
+/// `GET /@connections/{id}`: 200 with AWS's body, 403 or 410.
+pub(crate) async fn get(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&inner, &headers) {
+        return forbidden();
+    }
+    match (Connections { inner }).get(&id) {
+        Ok(info) => axum::Json(InfoBody {
+            connected_at: iso8601(info.connected_at),
+            last_active_at: iso8601(info.last_active_at),
+            identity: IdentityBody {
+                source_ip: info.identity.source_ip.to_string(),
+                user_agent: info.identity.user_agent,
+            },
+        })
+        .into_response(),
+        Err(Gone) => gone(),
+    }
+}
+
+/// `DELETE /@connections/{id}`: 204, 403 or 410.
+pub(crate) async fn delete(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&inner, &headers) {
+        return forbidden();
+    }
+    match (Connections { inner }).delete(&id) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(Gone) => gone(),
+    }
+}
