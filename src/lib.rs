@@ -1,1 +1,27 @@
-//! placeholder
+//! vidpush in the browser: drop a video, watch its analysis arrive live over one WebSocket.
+//!
+//! Plain-Rust logic (tested with `cargo test -p vidpush`, no browser needed):
+//! - [`config`]: page URL + `config.json` → WebSocket URL, API base, token.
+//! - [`connection`]: the socket's visible state and why a connection attempt failed.
+//! - [`backoff`]: retry delays with exponential backoff and full jitter.
+//! - [`job`]: one job's view, built by applying pushed events in `seq` order exactly once.
+//! - [`tus`]: the tus upload client's bookkeeping (offsets, chunks, resume, speed).
+//! - [`file_check`]: which picked files may be uploaded, with a readable refusal.
+//! - [`export`]: JSON, CSV, WebVTT chapters and CMX 3600 EDL from a finished result.
+//! - [`format`]: how sizes, times and percentages read.
+//!
+//! Browser glue (thin; exercised by `tests/browser_*.rs` in headless Chromium):
+//! - [`net`]: `config.json` and API requests, the tus `XMLHttpRequest`s, the WebSocket task.
+//! - [`ui`]: the Leptos components; [`ui::App`] is the page.
+
+pub mod backoff;
+pub mod config;
+pub mod connection;
+pub mod export;
+pub mod file_check;
+pub mod format;
+pub mod job;
+pub mod tus;
+
+#[cfg(test)]
+mod fixtures;

@@ -1,0 +1,77 @@
+//! How numbers read on screen: sizes, rates, clock times, durations. Pure and tested natively.
+
+/// `0:12`, `1:02:03`: a position in a video, from milliseconds.
+pub fn clock(millis: u64) -> String {
+    let s = millis / 1000;
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// `512 B`, `1.5 MB`, `4.29 GB` (decimal units, as file managers show them).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else if value >= 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
+/// `3 s`, `2 min 5 s`, `1 h 4 min`: a remaining time, rounded up to whole seconds.
+pub fn remaining(seconds: f64) -> String {
+    let s = seconds.max(0.0).ceil() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s / 60) % 60),
+    }
+}
+
+/// `42%` from a fraction in `[0, 1]`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.0}%", (fraction.clamp(0.0, 1.0) * 100.0).floor())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_shows_minutes_and_hours() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(12_400), "0:12");
+        assert_eq!(clock(3_723_000), "1:02:03");
+    }
+
+    #[test]
+    fn bytes_use_three_significant_digits() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1_500_000), "1.50 MB");
+        assert_eq!(bytes(25_300_000), "25.3 MB");
+        assert_eq!(bytes(4_294_967_296), "4.29 GB");
+    }
+
+    #[test]
+    fn remaining_and_percent_round_sensibly() {
+        assert_eq!(remaining(2.1), "3 s");
+        assert_eq!(remaining(125.0), "2 min 5 s");
+        assert_eq!(remaining(3840.0), "1 h 4 min");
+        assert_eq!(percent(0.999), "99%");
+        assert_eq!(percent(1.5), "100%");
+    }
+}

@@ -1,0 +1,148 @@
+use super::*;
+use crate::fixtures::{event, metadata, shot_event, summary};
+use vidpush_protocol::EventBody;
+
+fn queued(seq: u64) -> JobEvent {
+    event(
+        "j1",
+        seq,
+        EventBody::Queued {
+            file_name: "beach.mp4".into(),
+            size_bytes: 42,
+        },
+    )
+}
+
+#[test]
+fn events_move_the_job_through_its_life() {
+    let mut job = JobView::new("j1".into(), "local.mp4");
+    assert!(matches!(
+        job.apply(&queued(1)),
+        Applied::New { announce: None }
+    ));
+    assert_eq!((job.file_name.as_str(), job.size_bytes), ("beach.mp4", 42));
+    job.apply(&event("j1", 2, EventBody::Started));
+    assert_eq!(job.state, JobState::Running);
+    job.apply(&event(
+        "j1",
+        3,
+        EventBody::Progress {
+            stage: Stage::Detecting,
+            fraction: 0.5,
+            frames_done: 100,
+        },
+    ));
+    assert_eq!((job.stage_label(), job.fraction), ("Finding shots", 0.5));
+    job.apply(&event(
+        "j1",
+        4,
+        EventBody::Metadata {
+            metadata: metadata(),
+        },
+    ));
+    assert_eq!(job.metadata.as_ref().map(|m| m.frame_width), Some(1280));
+    let applied = job.apply(&shot_event("j1", 5, 0, 0, 75));
+    assert_eq!(
+        applied,
+        Applied::New {
+            announce: Some("Shot 1 found at 0:00".into())
+        }
+    );
+    let applied = job.apply(&shot_event("j1", 6, 1, 75, 250));
+    assert_eq!(
+        applied,
+        Applied::New {
+            announce: Some("Shot 2 found at 0:03".into())
+        }
+    );
+    let applied = job.apply(&event(
+        "j1",
+        7,
+        EventBody::Completed {
+            summary: summary(2),
+            result_url: "/api/jobs/j1/result".into(),
+        },
+    ));
+    assert_eq!(
+        applied,
+        Applied::New {
+            announce: Some("Job completed: 2 shots".into())
+        }
+    );
+    assert!(job.is_final());
+    assert_eq!((job.last_seq, job.fraction), (7, 1.0));
+    assert_eq!(job.result_url.as_deref(), Some("/api/jobs/j1/result"));
+}
+
+#[test]
+fn duplicates_are_ignored_by_seq() {
+    let mut job = JobView::new("j1".into(), "a.mp4");
+    job.apply(&queued(1));
+    job.apply(&shot_event("j1", 2, 0, 0, 10));
+    assert_eq!(
+        job.apply(&shot_event("j1", 2, 0, 0, 10)),
+        Applied::Duplicate
+    );
+    assert_eq!(job.apply(&queued(1)), Applied::Duplicate);
+    assert_eq!(job.shots.len(), 1);
+    assert_eq!(job.last_seq, 2);
+}
+
+#[test]
+fn a_gap_is_reported_and_nothing_is_applied() {
+    let mut job = JobView::new("j1".into(), "a.mp4");
+    job.apply(&queued(1));
+    assert_eq!(
+        job.apply(&shot_event("j1", 3, 0, 0, 10)),
+        Applied::Gap { expected: 2 }
+    );
+    assert!(job.shots.is_empty());
+    assert_eq!(job.last_seq, 1);
+}
+
+#[test]
+fn events_of_other_jobs_are_ignored() {
+    let mut job = JobView::new("j1".into(), "a.mp4");
+    assert_eq!(
+        job.apply(&event("j2", 1, EventBody::Started)),
+        Applied::OtherJob
+    );
+    assert_eq!(job.last_seq, 0);
+}
+
+#[test]
+fn failure_and_cancellation_keep_their_reason() {
+    let mut job = JobView::new("j1".into(), "a.mp4");
+    job.apply(&queued(1));
+    let applied = job.apply(&event(
+        "j1",
+        2,
+        EventBody::Failed {
+            reason: "not a video: no video stream found".into(),
+        },
+    ));
+    assert_eq!(
+        applied,
+        Applied::New {
+            announce: Some("Job failed: not a video: no video stream found".into())
+        }
+    );
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(
+        job.error.as_deref(),
+        Some("not a video: no video stream found")
+    );
+
+    let mut job = JobView::new("j2".into(), "b.mp4");
+    job.apply(&event(
+        "j2",
+        1,
+        EventBody::Cancelled {
+            reason: "cancelled by request".into(),
+        },
+    ));
+    assert_eq!(
+        (job.state, job.stage_label()),
+        (JobState::Cancelled, "Cancelled")
+    );
+}
