@@ -1,1 +1,45 @@
-//! placeholder
+//! `vidpush-analysis`: what is in a video — its container facts, its shots, black stretches,
+//! a thumbnail and a few facts per shot. A library plus the `vidpush-analyze` CLI; it knows
+//! nothing about networks. ffmpeg and ffprobe run as bounded child processes; the shot detector
+//! is our own Rust code over small decoded frames.
+//!
+//! Modules, in the order data flows through them:
+//!
+//! - [`options`]: `AnalysisOptions` (sizes and limits) and the `CancelFlag`.
+//! - [`process`]: ffmpeg/ffprobe children with a watchdog (time limit, cancel), bounded stderr,
+//!   and kill-and-reap on drop.
+//! - [`probe`]: ffprobe's JSON to the protocol's `VideoMetadata`.
+//! - [`decode`]: ffmpeg decoding to raw downscaled YUV frames on a pipe, with a size limit.
+//! - [`features`]: per-frame features (small luma/chroma image, soft colour histogram) and
+//!   distances between frames.
+//! - [`detector`]: `ShotDetector` — hard cuts, flashes, and the orchestration of gradual ones.
+//! - [`gradual`]: the blend-window test that finds dissolves and fades.
+//! - [`boundary`]: `Boundary` and merging fades through black.
+//! - [`black`]: `BlackFrameDetector`, the black-frame technical cues.
+//! - [`timecode`]: `Timecode` (SMPTE, drop-frame) and spans.
+//! - [`colors`]: dominant colours of a shot.
+//! - [`thumbnail`]: JPEG encoding of a frame.
+//! - [`shot`]: assembling shots, their facts and thumbnails from settled frames.
+//! - [`pipeline`]: `analyze`, which runs all of the above and reports `AnalysisEvent`s.
+//! - [`error`]: `AnalysisError`, whose messages are sentences for users.
+
+pub mod black;
+pub mod boundary;
+pub mod colors;
+pub mod decode;
+pub mod detector;
+pub mod error;
+pub mod features;
+pub mod gradual;
+pub mod options;
+pub mod pipeline;
+pub mod probe;
+pub mod process;
+pub mod shot;
+pub mod thumbnail;
+pub mod timecode;
+
+pub use error::AnalysisError;
+pub use options::{AnalysisOptions, CancelFlag};
+pub use pipeline::{AnalysisEvent, analyze};
+pub use probe::probe;

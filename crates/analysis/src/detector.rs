@@ -1,0 +1,290 @@
+//! Our shot detector. Frames go in one at a time as [`FrameFeatures`]; final [`Boundary`]s come
+//! out a fixed look-ahead later. Owns the decisions — hard cut, flash, gradual, fade — and never
+//! touches ffmpeg, pixels or timing.
+//!
+//! - Hard cut at frame `t`: the change from `t - 1` to `t` stands out against the median change
+//!   of its neighbours on both sides (adaptive, so steady fast motion raises the bar), and it
+//!   carries most of the change across a few frames around it (a dissolve spreads it out).
+//! - Flash: the picture returns — frame `t - 1` matches `t + 1` or `t + 2` (or the other way
+//!   round) — so a flash, a strobe or one corrupt frame is no cut.
+//! - Gradual: windows whose inner frames blend their two ends (see [`crate::gradual`]); a run of
+//!   such windows is one transition, kind fade when one end is dark, else dissolve.
+//! - Fades through black are merged by [`BoundaryMerger`].
+
+use crate::boundary::{Boundary, BoundaryMerger};
+use crate::features::FrameFeatures;
+use crate::gradual::{self, BlendWindow, MAX_HALF};
+use std::collections::VecDeque;
+use vidpush_protocol::result::TransitionKind;
+
+/// Neighbours on each side whose changes form a cut's baseline: ±8 frames sees a third of a
+/// second of motion, and a median over 16 ignores one other cut in a short shot nearby.
+const BASELINE_RADIUS: u64 = 8;
+
+/// Least change score for a cut at all, whatever the baseline: below it two pictures are too
+/// alike (0.5 of histogram change alone, or ~0.1 luma change plus some colour change).
+const CUT_MIN_SCORE: f32 = 0.25;
+
+/// How many times the neighbours' median change a cut must reach: 3x keeps steady fast motion
+/// (high median) from qualifying while real cuts reach 10x and more.
+const CUT_BASELINE_RATIO: f32 = 3.0;
+
+/// Added to the scaled baseline, so noise in a still shot (median near 0) is not a cut.
+const CUT_BASELINE_MARGIN: f32 = 0.1;
+
+/// Share of the change across `t - 3 .. t + 2` a cut's single step must carry: a cut carries
+/// nearly all of it, one step of a dissolve a fraction.
+const CUT_STEP_SHARE: f32 = 0.6;
+
+/// Frames on each side of the cut used for the share above.
+const CUT_SPREAD: u64 = 2;
+
+/// A flash ends within this many frames: the picture after matches the picture before.
+const FLASH_FRAMES: u64 = 2;
+
+/// How close "matches" is for a flash: the change between the frames around the flash is below
+/// this share of the change into the flash.
+const FLASH_RETURN_SHARE: f32 = 0.4;
+
+/// Mean luma below which a frame counts as dark for fades: the first and last frames of a fade
+/// to black are at most this bright.
+pub const DARK_LUMA: f32 = 0.08;
+
+/// Frames of look-ahead before frame `t` can be decided: the widest gradual window, the cut
+/// baseline and the flash check must all have seen their future frames.
+pub const LOOKAHEAD: u64 = if MAX_HALF > BASELINE_RADIUS {
+    MAX_HALF
+} else {
+    BASELINE_RADIUS
+} + 1;
+
+/// Frames kept behind the one being decided, for the widest window and the cut spread.
+const HISTORY: u64 = MAX_HALF + CUT_SPREAD + 2;
+
+/// A gradual transition still growing: consecutive centres whose windows pass the blend test.
+#[derive(Clone, Copy, Debug)]
+struct GradualRun {
+    start: u64,
+    end: u64,
+    best: BlendWindow,
+}
+
+/// Finds shot boundaries in a stream of frame features.
+#[derive(Debug, Default)]
+pub struct ShotDetector {
+    frames: VecDeque<FrameFeatures>,
+    /// Change score from the previous frame to each frame in `frames`.
+    steps: VecDeque<f32>,
+    /// Frame number of `frames[0]`.
+    base: u64,
+    /// Frames pushed so far.
+    pushed: u64,
+    /// Next frame to decide.
+    next_decision: u64,
+    run: Option<GradualRun>,
+    /// Boundaries decided but not yet passed on: a cut may sit inside a gradual run that is
+    /// still open, and a gradual boundary may lie before cuts decided after it.
+    decided: Vec<Boundary>,
+    merger: BoundaryMerger,
+}
+
+impl ShotDetector {
+    /// A detector for a new video.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the next frame; returns the boundaries that became final, in order.
+    pub fn push(&mut self, features: FrameFeatures) -> Vec<Boundary> {
+        self.merger.observe(features.mean_luma < DARK_LUMA);
+        let step = self
+            .frames
+            .back()
+            .map_or(0.0, |previous| previous.distance(&features).score());
+        self.frames.push_back(features);
+        self.steps.push_back(step);
+        self.pushed += 1;
+        let mut out = Vec::new();
+        while self.next_decision + LOOKAHEAD < self.pushed {
+            self.decide(self.next_decision, &mut out);
+            self.next_decision += 1;
+        }
+        self.prune();
+        out
+    }
+
+    /// Ends the video: decides the remaining frames and returns the last boundaries.
+    pub fn finish(&mut self) -> Vec<Boundary> {
+        let mut out = Vec::new();
+        while self.next_decision < self.pushed {
+            self.decide(self.next_decision, &mut out);
+            self.next_decision += 1;
+        }
+        self.close_run(&mut out);
+        self.flush_decided(u64::MAX, &mut out);
+        out.extend(self.merger.finish());
+        out
+    }
+
+    /// Frames before this number are settled: every boundary starting before it was returned.
+    pub fn settled(&self) -> u64 {
+        let mut frontier = self.frontier();
+        if let Some(pending) = self.merger.pending() {
+            frontier = frontier.min(pending.first);
+        }
+        if let Some(cut) = self.decided.first() {
+            frontier = frontier.min(cut.frame);
+        }
+        frontier
+    }
+
+    /// No boundary detected from now on starts before this frame.
+    fn frontier(&self) -> u64 {
+        self.run
+            .map_or(self.next_decision, |run| run.start.min(self.next_decision))
+    }
+
+    fn frame(&self, n: u64) -> Option<&FrameFeatures> {
+        n.checked_sub(self.base)
+            .and_then(|i| self.frames.get(i as usize))
+    }
+
+    fn step(&self, n: u64) -> f32 {
+        n.checked_sub(self.base)
+            .and_then(|i| self.steps.get(i as usize))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    fn prune(&mut self) {
+        while self.base + HISTORY < self.next_decision && !self.frames.is_empty() {
+            self.frames.pop_front();
+            self.steps.pop_front();
+            self.base += 1;
+        }
+    }
+
+    fn decide(&mut self, t: u64, out: &mut Vec<Boundary>) {
+        if let Some(cut) = self.cut_at(t) {
+            self.decided.push(cut);
+        }
+        let window = gradual::best_window(t, |n| self.frame(n), |n| self.step(n));
+        match (window, &mut self.run) {
+            (Some(window), Some(run)) => {
+                run.end = t;
+                if window.change > run.best.change {
+                    run.best = window;
+                }
+            }
+            (Some(window), None) => {
+                self.run = Some(GradualRun {
+                    start: t,
+                    end: t,
+                    best: window,
+                })
+            }
+            (None, Some(_)) => self.close_run(out),
+            (None, None) => {}
+        }
+        self.flush_decided(self.frontier(), out);
+        let frontier = self.frontier();
+        if let Some(boundary) = self.merger.settle(frontier, LOOKAHEAD + 2 * MAX_HALF) {
+            out.push(boundary);
+        }
+    }
+
+    /// The hard-cut test for the step from `t - 1` to `t`.
+    fn cut_at(&self, t: u64) -> Option<Boundary> {
+        if t == 0 {
+            return None;
+        }
+        let step = self.step(t);
+        if step < CUT_MIN_SCORE {
+            return None;
+        }
+        let low = t.saturating_sub(BASELINE_RADIUS).max(1);
+        let high = (t + BASELINE_RADIUS).min(self.pushed - 1);
+        let mut neighbours: Vec<f32> = (low..=high)
+            .filter(|&n| n != t)
+            .map(|n| self.step(n))
+            .collect();
+        neighbours.sort_by(f32::total_cmp);
+        let baseline = neighbours.get(neighbours.len() / 2).copied().unwrap_or(0.0);
+        let threshold = (baseline * CUT_BASELINE_RATIO + CUT_BASELINE_MARGIN).max(CUT_MIN_SCORE);
+        if step < threshold {
+            return None;
+        }
+        let before = self.frame(t - 1)?;
+        let after = self.frame(t)?;
+        let wide_before = self
+            .frame(t.saturating_sub(1 + CUT_SPREAD).max(self.base))
+            .unwrap_or(before);
+        let wide_after = self
+            .frame((t + CUT_SPREAD).min(self.pushed - 1))
+            .unwrap_or(after);
+        if step < CUT_STEP_SHARE * wide_before.distance(wide_after).score() {
+            return None;
+        }
+        if self.is_flash(t, step) {
+            return None;
+        }
+        let strength = ((step - threshold) / threshold).clamp(0.0, 1.0);
+        Some(Boundary {
+            frame: t,
+            kind: TransitionKind::Cut,
+            first: t,
+            last: t,
+            confidence: 50.0 + 50.0 * strength,
+        })
+    }
+
+    /// True when the picture before `t` comes back within [`FLASH_FRAMES`] (a flash starting at
+    /// `t`) or the picture at `t` was there just before a short interruption (a flash ending).
+    fn is_flash(&self, t: u64, step: f32) -> bool {
+        let returns = |a: u64, b: u64| match (self.frame(a), self.frame(b)) {
+            (Some(x), Some(y)) => x.distance(y).score() < FLASH_RETURN_SHARE * step,
+            _ => false,
+        };
+        (1..=FLASH_FRAMES).any(|k| returns(t - 1, t + k) || (t > k && returns(t - 1 - k, t)))
+    }
+
+    /// Turns a finished gradual run into a boundary (unless a cut already explains it).
+    fn close_run(&mut self, out: &mut Vec<Boundary>) {
+        let Some(run) = self.run.take() else { return };
+        let first = run.start.saturating_sub(run.best.half) + 1;
+        let last = (run.end + run.best.half).saturating_sub(1).max(first);
+        if self
+            .decided
+            .iter()
+            .any(|cut| cut.frame >= first && cut.frame <= last)
+        {
+            return;
+        }
+        let ends_dark = |n: u64| self.frame(n).is_some_and(|f| f.mean_luma < DARK_LUMA);
+        let dark = ends_dark(first.saturating_sub(1)) || ends_dark(last + 1);
+        let fit = (1.0 - run.best.error / gradual::MAX_BLEND_ERROR).clamp(0.0, 1.0);
+        let change = (run.best.change / (2.0 * gradual::MIN_CHANGE)).clamp(0.0, 1.0);
+        let boundary = Boundary {
+            frame: (first + last).div_ceil(2),
+            kind: if dark {
+                TransitionKind::Fade
+            } else {
+                TransitionKind::Dissolve
+            },
+            first,
+            last,
+            confidence: 50.0 + 50.0 * fit * change,
+        };
+        self.decided.push(boundary);
+        self.decided.sort_by_key(|b| b.frame);
+        self.flush_decided(self.frontier(), out);
+    }
+
+    /// Passes decided boundaries before `frontier` on to the merger, in order.
+    fn flush_decided(&mut self, frontier: u64, out: &mut Vec<Boundary>) {
+        while self.decided.first().is_some_and(|b| b.frame < frontier) {
+            let boundary = self.decided.remove(0);
+            out.extend(self.merger.add(boundary));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The one error type of the crate. Every `Display` is a sentence a person can read: the server
+//! shows it as the job's failure reason, the CLI prints it.
+
+use std::time::Duration;
+
+/// Why an analysis did not produce a result.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The file has no video stream (audio only, a still cover image, subtitles).
+    #[error("not a video: no video stream found")]
+    NotAVideo,
+    /// ffprobe or ffmpeg refused the file; carries their first line of complaint.
+    #[error("the file could not be read as a video: {0}")]
+    Unreadable(String),
+    /// Decoding started but ffmpeg failed part-way.
+    #[error("the video could not be decoded to the end: {0}")]
+    DecodeFailed(String),
+    /// Someone cancelled the analysis.
+    #[error("the analysis was cancelled")]
+    Cancelled,
+    /// The wall-clock limit ran out.
+    #[error(
+        "the analysis took longer than its limit of {} s and was stopped; try a shorter video",
+        .0.as_secs()
+    )]
+    TimedOut(Duration),
+    /// ffmpeg produced more decoded bytes than allowed.
+    #[error(
+        "the video decodes to more than the limit of {} MiB of frames and was stopped; try a shorter video",
+        .0 / (1024 * 1024)
+    )]
+    TooLarge(u64),
+    /// ffmpeg or ffprobe could not be started at all.
+    #[error("{program} could not be started ({reason}); install ffmpeg and try again")]
+    ToolMissing {
+        /// `ffmpeg` or `ffprobe`.
+        program: String,
+        /// What the operating system said.
+        reason: String,
+    },
+    /// Reading a pipe or writing output failed.
+    #[error("the analysis failed while reading or writing data: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AnalysisError {
+    /// True when the analysis stopped because it was cancelled, not because it failed.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Self::Cancelled)
+    }
+}

@@ -1,0 +1,97 @@
+//! Gradual transitions (dissolves and fades) found by their shape: inside a dissolve every frame
+//! is a blend of the frame before it began and the frame after it ended. Owns the window test; the
+//! detector decides which windows to try and what to do with the matches.
+//!
+//! Why this and not only accumulated differences (twin comparison): a pan or a zoom accumulates
+//! as much difference as a dissolve, but its middle frame is a shifted picture, not a blend of the
+//! window's ends, so the blend test separates the two where thresholds on sums cannot.
+
+use crate::features::FrameFeatures;
+
+/// Half-lengths (in frames) of the windows tried around each frame: transitions of about 4 to
+/// 48 frames (0.15 s to 2 s at 25 fps) fit one of them within a frame or two.
+pub const WINDOW_HALVES: [u64; 8] = [2, 3, 4, 6, 8, 11, 16, 24];
+
+/// Largest window half-length, which is also how far ahead gradual decisions must look.
+pub const MAX_HALF: u64 = WINDOW_HALVES[WINDOW_HALVES.len() - 1];
+
+/// Least change between a window's two ends for it to hold a transition: below this the two
+/// shots are too alike to call it a new shot (same score scale as cuts).
+pub const MIN_CHANGE: f32 = 0.3;
+
+/// Largest share of a window's total change that a single frame step may carry: more, and the
+/// change is a cut (or a cut plus motion), not a gradual blend.
+const MAX_STEP_SHARE: f32 = 0.45;
+
+/// Largest mean blend error relative to the window's luma change for its inner frames to count
+/// as blends: dissolves measure ~0.05-0.15 (codec noise, motion inside the shots), pans and zooms
+/// 0.5 and more.
+pub const MAX_BLEND_ERROR: f32 = 0.25;
+
+/// Luma change below which the blend error is judged against this floor instead: a dissolve
+/// between two flat colours of equal brightness changes almost no luma, and a tiny divisor would
+/// turn codec noise into a large relative error.
+const BLEND_ERROR_FLOOR: f32 = 0.05;
+
+/// A window `[center - half, center + half]` whose inner frames blend its two ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlendWindow {
+    /// The window's middle frame.
+    pub center: u64,
+    /// Half its length.
+    pub half: u64,
+    /// Change between the two ends (score scale, 0..1).
+    pub change: f32,
+    /// Relative blend error of the inner frames (0 perfect).
+    pub error: f32,
+}
+
+/// Tests every window half-length around `center`; returns the longest window that passes.
+///
+/// `frame(n)` gives the features of frame `n`, `step(n)` the change score from `n - 1` to `n`.
+pub fn best_window<'a>(
+    center: u64,
+    frame: impl Fn(u64) -> Option<&'a FrameFeatures>,
+    step: impl Fn(u64) -> f32,
+) -> Option<BlendWindow> {
+    let mut best = None;
+    for &half in &WINDOW_HALVES {
+        let Some(start) = center.checked_sub(half) else {
+            break;
+        };
+        let end = center + half;
+        let (Some(first), Some(last)) = (frame(start), frame(end)) else {
+            break;
+        };
+        let distance = first.distance(last);
+        let change = distance.score();
+        if change < MIN_CHANGE {
+            continue;
+        }
+        let largest_step = (start + 1..=end).map(&step).fold(0.0f32, f32::max);
+        if largest_step > MAX_STEP_SHARE * change {
+            continue;
+        }
+        // Three probes at the quarter points: a window longer than the transition has a still
+        // part at one end, which fails the outer probes; motion fails all three.
+        let mut error = 0.0;
+        for quarter in 1..=3u64 {
+            let offset = (2 * half * quarter + 2) / 4;
+            let Some(inner) = frame(start + offset) else {
+                return best;
+            };
+            let alpha = offset as f32 / (2 * half) as f32;
+            error += inner.blend_error(first, last, alpha);
+        }
+        let error = error / 3.0 / distance.pixels.max(BLEND_ERROR_FLOOR);
+        if error <= MAX_BLEND_ERROR {
+            best = Some(BlendWindow {
+                center,
+                half,
+                change,
+                error,
+            });
+        }
+    }
+    best
+}

@@ -1,0 +1,77 @@
+//! What a caller can tune about one analysis, and the flag that cancels it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Default width of the frames the shot detector looks at: 96 px keeps shapes and colours apart
+/// while the per-frame work stays far below decoding cost.
+pub const DEFAULT_ANALYSIS_WIDTH: u32 = 96;
+
+/// Default thumbnail width: sharp enough for a timeline card, small enough (~15 KB) to push.
+pub const DEFAULT_THUMBNAIL_WIDTH: u32 = 320;
+
+/// Default wall-clock limit for one analysis: a two-hour 1080p film decodes at 320 px well
+/// inside it on two cores; a decoder stuck in a hostile file does not hold a worker longer.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Default cap on decoded frame bytes read from ffmpeg (64 GiB): about four hours of 25 fps
+/// video at 320x180; a file that claims to be longer is stopped instead of decoded forever.
+pub const DEFAULT_MAX_DECODED_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+
+/// Knobs of one analysis.
+#[derive(Clone, Debug)]
+pub struct AnalysisOptions {
+    /// Width of the frames the detector sees; smaller is faster, larger sees finer detail.
+    pub analysis_width: u32,
+    /// Width of the JPEG thumbnails (and of the frames ffmpeg decodes to).
+    pub thumbnail_width: u32,
+    /// Wall-clock limit for probing plus decoding.
+    pub time_limit: Duration,
+    /// Cap on raw frame bytes read from ffmpeg.
+    pub max_decoded_bytes: u64,
+    /// JPEG quality of thumbnails, 1 to 100.
+    pub thumbnail_quality: u8,
+    /// The ffmpeg program to run (a path or a name on `PATH`).
+    pub ffmpeg: String,
+    /// The ffprobe program to run.
+    pub ffprobe: String,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions {
+            analysis_width: DEFAULT_ANALYSIS_WIDTH,
+            thumbnail_width: DEFAULT_THUMBNAIL_WIDTH,
+            time_limit: DEFAULT_TIME_LIMIT,
+            max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
+            // 80: no visible blocking at 320 px, a third the size of quality 95.
+            thumbnail_quality: 80,
+            ffmpeg: "ffmpeg".to_owned(),
+            ffprobe: "ffprobe".to_owned(),
+        }
+    }
+}
+
+/// Cancels a running analysis. Cheap to clone; every clone cancels the same analysis. The
+/// analysis checks it between frames, and a watchdog kills ffmpeg within a few milliseconds so a
+/// stalled decoder cannot delay the cancellation.
+#[derive(Clone, Debug, Default)]
+pub struct CancelFlag(Arc<AtomicBool>);
+
+impl CancelFlag {
+    /// A flag that is not cancelled yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the analysis to stop as soon as it can.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once `cancel` was called on any clone.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}

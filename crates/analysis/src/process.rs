@@ -1,0 +1,228 @@
+//! ffmpeg and ffprobe as bounded child processes. Owns spawning, the watchdog that enforces the
+//! wall-clock limit and cancellation, bounded stderr capture, and killing plus reaping the child
+//! whenever its owner lets go, so no path leaves a zombie or a runaway decoder behind.
+
+use crate::error::AnalysisError;
+use crate::options::CancelFlag;
+use std::io::Read;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often the watchdog looks at the cancel flag: cancellation kills ffmpeg within this.
+const WATCHDOG_TICK: Duration = Duration::from_millis(10);
+
+/// How often `wait` checks whether a child that closed its stdout has exited.
+const EXIT_POLL: Duration = Duration::from_millis(2);
+
+/// Most stderr kept per child (16 KiB): enough for ffmpeg's complaint, bounded against a decoder
+/// that prints one warning per frame for hours. The rest is read and dropped so ffmpeg never
+/// blocks on a full pipe.
+const STDERR_LIMIT: usize = 16 * 1024;
+
+/// Why the watchdog stopped a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The cancel flag was set.
+    Cancelled,
+    /// The deadline passed.
+    TimedOut,
+}
+
+/// What the watchdog and the owner share.
+struct Shared {
+    child: Mutex<Child>,
+    /// `(owner finished, why the watchdog killed the child)`.
+    state: Mutex<(bool, Option<StopReason>)>,
+    wake: Condvar,
+}
+
+/// A running child whose stdout is read by the owner; killed and reaped on drop.
+pub struct BoundedChild {
+    shared: Arc<Shared>,
+    stdout: ChildStdout,
+    stderr: Option<JoinHandle<String>>,
+    watchdog: Option<JoinHandle<()>>,
+    /// The total time limit, for the error message.
+    limit: Duration,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding these locks leaves plain data behind; keep going.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl BoundedChild {
+    /// Starts `command` with stdin closed and stdout/stderr piped; the watchdog kills it when
+    /// `deadline` passes or `cancel` is set.
+    pub fn spawn(
+        mut command: Command,
+        deadline: Instant,
+        limit: Duration,
+        cancel: &CancelFlag,
+    ) -> Result<Self, AnalysisError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .map_err(|error| AnalysisError::ToolMissing {
+                program,
+                reason: error.to_string(),
+            })?;
+        let stdout = child
+            .stdout
+            .take()
+            .expect("stdout was configured as a pipe");
+        let stderr_pipe = child
+            .stderr
+            .take()
+            .expect("stderr was configured as a pipe");
+        let stderr = std::thread::spawn(move || read_bounded_text(stderr_pipe));
+        let shared = Arc::new(Shared {
+            child: Mutex::new(child),
+            state: Mutex::new((false, None)),
+            wake: Condvar::new(),
+        });
+        let watched = Arc::clone(&shared);
+        let cancel = cancel.clone();
+        let watchdog = std::thread::spawn(move || watch(&watched, deadline, &cancel));
+        Ok(BoundedChild {
+            shared,
+            stdout,
+            stderr: Some(stderr),
+            watchdog: Some(watchdog),
+            limit,
+        })
+    }
+
+    /// The child's stdout.
+    pub fn stdout(&mut self) -> &mut ChildStdout {
+        &mut self.stdout
+    }
+
+    /// Why the watchdog killed the child, if it did.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        lock(&self.shared.state).1
+    }
+
+    /// The error for a child the watchdog stopped, if it did.
+    pub fn stop_error(&self) -> Option<AnalysisError> {
+        self.stop_reason().map(|reason| match reason {
+            StopReason::Cancelled => AnalysisError::Cancelled,
+            StopReason::TimedOut => AnalysisError::TimedOut(self.limit),
+        })
+    }
+
+    /// Waits for the child to exit on its own; returns its status and captured stderr.
+    pub fn wait(mut self) -> Result<(ExitStatus, String), AnalysisError> {
+        // Poll instead of a blocking wait: the lock must stay free for the watchdog to kill a
+        // child that closed stdout but hangs instead of exiting.
+        let status = loop {
+            if let Some(status) = lock(&self.shared.child).try_wait()? {
+                break status;
+            }
+            std::thread::sleep(EXIT_POLL);
+        };
+        self.stop_watchdog();
+        if let Some(error) = self.stop_error() {
+            return Err(error);
+        }
+        let stderr = self.stderr.take().map(join_text).unwrap_or_default();
+        Ok((status, stderr))
+    }
+
+    fn stop_watchdog(&mut self) {
+        lock(&self.shared.state).0 = true;
+        self.shared.wake.notify_all();
+        if let Some(watchdog) = self.watchdog.take() {
+            let _ = watchdog.join();
+        }
+    }
+}
+
+impl Drop for BoundedChild {
+    fn drop(&mut self) {
+        {
+            let mut child = lock(&self.shared.child);
+            // Killing an exited child fails harmlessly; wait() then reaps it either way.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.stop_watchdog();
+        if let Some(stderr) = self.stderr.take() {
+            let _ = stderr.join();
+        }
+    }
+}
+
+/// The watchdog loop: sleeps on the condvar in short ticks, kills on cancel or deadline.
+fn watch(shared: &Shared, deadline: Instant, cancel: &CancelFlag) {
+    let mut state = lock(&shared.state);
+    loop {
+        if state.0 {
+            return;
+        }
+        let reason = if cancel.is_cancelled() {
+            Some(StopReason::Cancelled)
+        } else if Instant::now() >= deadline {
+            Some(StopReason::TimedOut)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            state.1 = Some(reason);
+            drop(state);
+            let _ = lock(&shared.child).kill();
+            return;
+        }
+        let tick = WATCHDOG_TICK.min(deadline.saturating_duration_since(Instant::now()));
+        state = shared
+            .wake
+            .wait_timeout(state, tick)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+}
+
+/// Reads a pipe to its end, keeping the first [`STDERR_LIMIT`] bytes as text.
+fn read_bounded_text(mut pipe: impl Read) -> String {
+    let mut kept = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match pipe.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = STDERR_LIMIT.saturating_sub(kept.len());
+                kept.extend_from_slice(&buffer[..n.min(room)]);
+            }
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+fn join_text(handle: JoinHandle<String>) -> String {
+    handle.join().unwrap_or_default()
+}
+
+/// The first non-empty line of a tool's stderr, without the input path ffmpeg puts in front,
+/// so the user reads the complaint and not our upload directory.
+pub fn first_complaint(stderr: &str, input: &str) -> String {
+    let line = stderr
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("");
+    let line = line
+        .strip_prefix(input)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(line);
+    if line.is_empty() {
+        "the decoder gave no reason".to_owned()
+    } else {
+        line.to_owned()
+    }
+}
