@@ -69,11 +69,18 @@ pub(crate) async fn run(gateway: Arc<Inner>, entry: Arc<Entry>, mut socket: WebS
     };
     tracing::debug!(connection = %entry.id, code = closed.code, "connection closed");
     drop(socket);
+    disconnect(&gateway, &entry, closed).await;
+    drop(slot);
+}
+
+/// Runs `$disconnect` (if registered) for a connection that closed as `closed`. Also used when
+/// `$connect` accepted but the upgrade never completed, so the backend hears about every
+/// connection it was told about.
+pub(crate) async fn disconnect(gateway: &Inner, entry: &Entry, closed: CloseInfo) {
     if let Some(handler) = gateway.routes.get(selection::DISCONNECT) {
-        let request = gateway.request(&entry, selection::DISCONNECT, None, Some(closed));
+        let request = gateway.request(entry, selection::DISCONNECT, None, Some(closed));
         handler.call(request).await;
     }
-    drop(slot);
 }
 
 /// Reads, writes and times the connection until it closes; returns how it closed.
@@ -229,7 +236,7 @@ async fn read_failed(socket: &mut WebSocket, error: axum::Error) -> CloseInfo {
     }
 }
 
-fn dropped() -> CloseInfo {
+pub(crate) fn dropped() -> CloseInfo {
     CloseInfo {
         code: CLOSE_ABNORMAL,
         reason: "connection dropped".into(),

@@ -138,7 +138,8 @@ impl Gateway {
     }
 
     /// `GET /ws` and `/@connections/{id}`. Serve it with
-    /// `into_make_service_with_connect_info::<SocketAddr>()` so the source IP is known.
+    /// `into_make_service_with_connect_info::<SocketAddr>()` so the source IP is known. Do not
+    /// wrap it in a layer that logs request URIs: the `/ws` query carries the token.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/ws", get(upgrade))
@@ -265,11 +266,20 @@ async fn upgrade(
         return refuse(&Refusal::Rejected(status));
     }
     let config = &inner.config;
+    let (failed_gateway, failed_entry) = (Arc::clone(&inner), Arc::clone(&entry));
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_frame_size(config.max_frame_bytes)
         .max_message_size(config.max_message_bytes)
+        .on_failed_upgrade(move |error| {
+            tracing::debug!(%error, "the WebSocket upgrade did not complete");
+            // `$connect` already accepted this connection; its backend must hear it end.
+            tokio::spawn(async move {
+                let closed = crate::connection::dropped();
+                crate::connection::disconnect(&failed_gateway, &failed_entry, closed).await;
+            });
+        })
         .on_upgrade(move |socket| crate::connection::run(inner, entry, socket, slot))
 }
 

@@ -129,6 +129,43 @@ mod tests {
         );
     }
 
+    /// The fuzz target's property on random JSON-ish text, so it runs on stable with the tests.
+    #[test]
+    fn random_text_never_selects_an_unnamed_or_lifecycle_route() {
+        use rand::Rng;
+        let pieces = [
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"action\"",
+            ":",
+            ",",
+            "\"subscribe\"",
+            "\"$connect\"",
+            "1",
+            " ",
+            "\\u0061",
+            "\"",
+            "null",
+            "x",
+        ];
+        let mut rng = rand::rng();
+        for _ in 0..20_000 {
+            let text: String = (0..rng.random_range(0..12))
+                .map(|_| pieces[rng.random_range(0..pieces.len())])
+                .collect();
+            let has_default = rng.random_bool(0.5);
+            match select_route(&text, |k| k == "subscribe", has_default) {
+                Selection::Route(key) => {
+                    assert_eq!(action_of(&text).as_deref(), Some(key.as_str()))
+                }
+                Selection::Default => assert!(has_default),
+                Selection::Forbidden => assert!(!has_default),
+            }
+        }
+    }
+
     #[test]
     fn escaped_action_is_decoded_and_last_wins() {
         assert_eq!(

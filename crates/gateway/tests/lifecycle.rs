@@ -47,6 +47,32 @@ async fn open_connections_are_recorded_in_sqlite_and_removed_on_close() {
 }
 
 #[tokio::test]
+async fn last_active_at_reaches_sqlite_on_flush() {
+    use futures_util::SinkExt;
+    let gw = start(|_| {}).await;
+    let (mut client, id) = gw.connect_with_id().await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let message = tokio_tungstenite::tungstenite::Message::text(r#"{"action":"echo"}"#);
+    client.send(message).await.expect("open");
+    next_text(&mut client).await;
+    gw.gateway.flush().await;
+    let in_memory = gw.gateway.connections().get(&id).expect("open");
+    let db = rusqlite::Connection::open(gw.dir.path().join("gateway.db")).expect("the file exists");
+    let (connected, active): (i64, i64) = db
+        .query_row(
+            "SELECT connected_at, last_active_at FROM connections",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("one row");
+    assert_eq!(
+        (connected, active),
+        (in_memory.connected_at, in_memory.last_active_at)
+    );
+    assert!(active > connected);
+}
+
+#[tokio::test]
 async fn restart_deletes_rows_left_by_the_previous_process() {
     let gw = start(|_| {}).await;
     let (_client, _id) = gw.connect_with_id().await;
