@@ -61,6 +61,10 @@ pub const LOOKAHEAD: u64 = if MAX_HALF > BASELINE_RADIUS {
 /// Frames kept behind the one being decided, for the widest window and the cut spread.
 const HISTORY: u64 = MAX_HALF + CUT_SPREAD + 2;
 
+/// Most frames kept for an open gradual run (12 s at 25 fps): a run that long is motion the
+/// blend test keeps accepting, and memory must stay bounded whatever the video does.
+const MAX_RUN_MEMORY: u64 = 300;
+
 /// A gradual transition still growing: consecutive centres whose windows pass the blend test.
 #[derive(Clone, Copy, Debug)]
 struct GradualRun {
@@ -157,7 +161,14 @@ impl ShotDetector {
     }
 
     fn prune(&mut self) {
-        while self.base + HISTORY < self.next_decision && !self.frames.is_empty() {
+        // An open gradual run keeps the frames of its widest window, up to a bound.
+        let mut keep_from = self.next_decision.saturating_sub(HISTORY);
+        if let Some(run) = self.run {
+            keep_from = keep_from
+                .min(run.start.saturating_sub(MAX_HALF))
+                .max(self.next_decision.saturating_sub(MAX_RUN_MEMORY));
+        }
+        while self.base < keep_from && !self.frames.is_empty() {
             self.frames.pop_front();
             self.steps.pop_front();
             self.base += 1;
@@ -251,8 +262,7 @@ impl ShotDetector {
     /// Turns a finished gradual run into a boundary (unless a cut already explains it).
     fn close_run(&mut self, out: &mut Vec<Boundary>) {
         let Some(run) = self.run.take() else { return };
-        let first = run.start.saturating_sub(run.best.half) + 1;
-        let last = (run.end + run.best.half).saturating_sub(1).max(first);
+        let (first, last) = gradual::blend_extent(&run.best, |n| self.frame(n));
         if self
             .decided
             .iter()
@@ -286,5 +296,118 @@ impl ShotDetector {
             let boundary = self.decided.remove(0);
             out.extend(self.merger.add(boundary));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: usize = 32;
+    const H: usize = 18;
+
+    /// A frame of stripes with the given phase, brightness and colour.
+    fn frame(phase: usize, level: u8, chroma: (u8, u8)) -> FrameFeatures {
+        let luma = (0..W * H)
+            .map(|i| {
+                if ((i % W + phase) / 4).is_multiple_of(2) {
+                    level
+                } else {
+                    level / 3
+                }
+            })
+            .collect();
+        FrameFeatures::from_planes(W, H, luma, vec![chroma; W * H])
+    }
+
+    fn blend(a: &FrameFeatures, b: &FrameFeatures, alpha: f32) -> FrameFeatures {
+        let mix =
+            |x: u8, y: u8| (f32::from(x) * (1.0 - alpha) + f32::from(y) * alpha).round() as u8;
+        let luma = a
+            .luma
+            .iter()
+            .zip(&b.luma)
+            .map(|(&x, &y)| mix(x, y))
+            .collect();
+        let chroma = a
+            .chroma
+            .iter()
+            .zip(&b.chroma)
+            .map(|(&x, &y)| (mix(x.0, y.0), mix(x.1, y.1)))
+            .collect();
+        FrameFeatures::from_planes(W, H, luma, chroma)
+    }
+
+    fn detect(frames: Vec<FrameFeatures>) -> Vec<Boundary> {
+        let mut detector = ShotDetector::new();
+        let mut found: Vec<Boundary> = frames.into_iter().flat_map(|f| detector.push(f)).collect();
+        found.extend(detector.finish());
+        found
+    }
+
+    #[test]
+    fn hard_cut_is_found_at_its_frame() {
+        let frames = (0..60).map(|n| {
+            if n < 30 {
+                frame(0, 200, (90, 160))
+            } else {
+                frame(2, 90, (170, 80))
+            }
+        });
+        let found = detect(frames.collect());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].frame, found[0].kind), (30, TransitionKind::Cut));
+    }
+
+    #[test]
+    fn single_flash_frame_is_no_cut() {
+        let frames = (0..60).map(|n| {
+            if n == 30 {
+                frame(0, 255, (128, 128))
+            } else {
+                frame(0, 120, (90, 160))
+            }
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn steady_fast_motion_is_no_cut() {
+        // The stripes move 3 px a frame: every frame differs strongly from the last.
+        let frames = (0..80).map(|n| frame(n * 3, 200, (90, 160)));
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn dissolve_is_one_gradual_boundary_in_its_middle() {
+        let a = frame(0, 220, (60, 180));
+        let b = frame(2, 60, (190, 70));
+        let frames = (0..90).map(|n| match n {
+            ..30 => a.clone(),
+            30..50 => blend(&a, &b, (n - 29) as f32 / 21.0),
+            _ => b.clone(),
+        });
+        let found = detect(frames.collect());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, TransitionKind::Dissolve);
+        assert!((36..=44).contains(&found[0].frame), "{found:?}");
+    }
+
+    #[test]
+    fn fade_out_and_in_through_black_is_one_fade() {
+        let a = frame(0, 220, (60, 180));
+        let b = frame(2, 160, (190, 70));
+        let black = FrameFeatures::from_planes(W, H, vec![0; W * H], vec![(128, 128); W * H]);
+        let frames = (0..100).map(|n| match n {
+            ..30 => a.clone(),
+            30..40 => blend(&a, &black, (n - 29) as f32 / 10.0),
+            40..45 => black.clone(),
+            45..55 => blend(&black, &b, (n - 44) as f32 / 10.0),
+            _ => b.clone(),
+        });
+        let found = detect(frames.collect());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, TransitionKind::Fade);
+        assert!((38..=47).contains(&found[0].frame), "{found:?}");
     }
 }

@@ -95,3 +95,52 @@ pub fn best_window<'a>(
     }
     best
 }
+
+/// Blend weight below which a frame still shows the outgoing picture, and above which (from 1)
+/// it already shows the incoming one: 8% tolerates codec noise and slight motion.
+const EXTENT_ALPHA_MARGIN: f32 = 0.08;
+
+/// The frames inside `window` that are blends: where the frame's projection onto the line from
+/// the window's first to its last frame lies strictly between the two. A window may be longer
+/// than its transition; this trims it to the frames that actually change.
+pub fn blend_extent<'a>(
+    window: &BlendWindow,
+    frame: impl Fn(u64) -> Option<&'a FrameFeatures>,
+) -> (u64, u64) {
+    let (start, end) = (window.center - window.half, window.center + window.half);
+    let (Some(first), Some(last)) = (frame(start), frame(end)) else {
+        return (start + 1, end - 1);
+    };
+    let direction: Vec<i32> = first
+        .luma
+        .iter()
+        .zip(&last.luma)
+        .map(|(&a, &b)| i32::from(b) - i32::from(a))
+        .collect();
+    let length: i64 = direction.iter().map(|&d| i64::from(d * d)).sum();
+    let alpha = |n: u64| -> f32 {
+        let Some(inner) = frame(n) else { return 0.5 };
+        if length == 0 {
+            return 0.5;
+        }
+        let dot: i64 = inner
+            .luma
+            .iter()
+            .zip(&first.luma)
+            .zip(&direction)
+            .map(|((&m, &a), &d)| i64::from((i32::from(m) - i32::from(a)) * d))
+            .sum();
+        dot as f32 / length as f32
+    };
+    let inner = start + 1..end;
+    let blending: Vec<u64> = inner
+        .filter(|&n| {
+            let a = alpha(n);
+            a > EXTENT_ALPHA_MARGIN && a < 1.0 - EXTENT_ALPHA_MARGIN
+        })
+        .collect();
+    match (blending.first(), blending.last()) {
+        (Some(&a), Some(&b)) => (a, b),
+        _ => (window.center, window.center),
+    }
+}

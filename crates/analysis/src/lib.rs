@@ -21,6 +21,8 @@
 //! - [`thumbnail`]: JPEG encoding of a frame.
 //! - [`shot`]: assembling shots, their facts and thumbnails from settled frames.
 //! - [`pipeline`]: `analyze`, which runs all of the above and reports `AnalysisEvent`s.
+//! - [`synthetic`]: clips with known boundaries rendered by ffmpeg, and their scoring — for the
+//!   accuracy tests and the benchmark only.
 //! - [`error`]: `AnalysisError`, whose messages are sentences for users.
 
 pub mod black;
@@ -36,6 +38,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod process;
 pub mod shot;
+pub mod synthetic;
 pub mod thumbnail;
 pub mod timecode;
 
@@ -43,3 +46,4 @@ pub use error::AnalysisError;
 pub use options::{AnalysisOptions, CancelFlag};
 pub use pipeline::{AnalysisEvent, analyze};
 pub use probe::probe;
+pub use vidpush_protocol::result::AnalysisResult;

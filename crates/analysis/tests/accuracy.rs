@@ -1,0 +1,120 @@
+//! Accuracy of the shot detector on synthetic clips with exactly known boundaries.
+
+mod support;
+
+use support::{Clips, analyse, boundaries, cut, score};
+use vidpush_analysis::synthetic::{Container, Content, Entry, Segment};
+
+/// Hard-cut F1 the detector must reach (±1 frame).
+const MIN_CUT_F1: f64 = 0.97;
+/// Share of gradual transitions it must find.
+const MIN_GRADUAL_RECALL: f64 = 0.85;
+
+fn hard_cut_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(TestPattern, 30),
+        cut(Bars, 12),
+        cut(Mandelbrot, 40),
+        cut(Boxes("navy", "orange"), 8),
+        cut(Life, 25),
+        cut(Gradient("red", "yellow"), 15),
+        cut(RgbBars, 30),
+        cut(Boxes("white", "black"), 10),
+        cut(TestPattern, 20),
+        cut(Gradient("blue", "green"), 9),
+        cut(Mandelbrot, 14),
+        cut(Boxes("darkgreen", "pink"), 30),
+    ]
+}
+
+fn gradual_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(TestPattern, 40),
+        Segment::new(Bars, 40, Entry::Dissolve(12)),
+        Segment::new(Mandelbrot, 50, Entry::Dissolve(20)),
+        Segment::new(Boxes("navy", "orange"), 40, Entry::FadeThroughBlack(10)),
+        Segment::new(Gradient("red", "yellow"), 45, Entry::Dissolve(25)),
+        Segment::new(Life, 40, Entry::FadeThroughBlack(15)),
+        Segment::new(RgbBars, 40, Entry::Dissolve(8)),
+    ]
+}
+
+fn hard_negative_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Pan, 60),
+        cut(Zoom, 50),
+        cut(TestPattern, 40).with_flash(20),
+        cut(Boxes("navy", "orange"), 30).with_flash(12),
+        cut(Pan, 40).with_flash(15),
+        cut(Life, 40),
+    ]
+}
+
+#[test]
+fn hard_cuts_are_found_within_one_frame() {
+    let clips = Clips::new();
+    let (path, truth) = clips.render("cuts", hard_cut_segments(), Container::Mp4);
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    let result = score(&ranges, &cuts, 1);
+    assert!(
+        graduals.is_empty(),
+        "no gradual transitions in a clip of cuts: {graduals:?}"
+    );
+    assert!(
+        result.f1() >= MIN_CUT_F1,
+        "F1 {:.3}: truth {:?}, found {cuts:?}",
+        result.f1(),
+        truth.cuts
+    );
+}
+
+#[test]
+fn dissolves_and_fades_are_found() {
+    let clips = Clips::new();
+    let (path, truth) = clips.render("gradual", gradual_segments(), Container::Mp4);
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    let found = score(&truth.graduals, &graduals, 2);
+    assert!(
+        found.recall() >= MIN_GRADUAL_RECALL,
+        "recall {:.3}: truth {:?}, gradual {graduals:?}, cuts {cuts:?}",
+        found.recall(),
+        truth.graduals
+    );
+    let overall = score(&truth.graduals, &all, 2);
+    assert_eq!(
+        overall.false_positives, 0,
+        "truth {:?}, gradual {graduals:?}, cuts {cuts:?}",
+        truth.graduals
+    );
+}
+
+#[test]
+fn motion_zooms_and_flashes_are_not_cuts() {
+    let clips = Clips::new();
+    let (path, truth) = clips.render("negatives", hard_negative_segments(), Container::Mp4);
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    for &(first, last) in &truth.negatives {
+        let inside: Vec<u64> = cuts
+            .iter()
+            .chain(&graduals)
+            .copied()
+            .filter(|&f| f >= first && f <= last)
+            .collect();
+        assert!(
+            inside.is_empty(),
+            "boundaries {inside:?} inside hard negative {first}..={last}"
+        );
+    }
+    let ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    let result = score(&ranges, &cuts, 1);
+    assert!(
+        result.f1() >= MIN_CUT_F1,
+        "truth {:?}, found {cuts:?}",
+        truth.cuts
+    );
+}

@@ -1,0 +1,228 @@
+//! Files and limits: metadata, formats, unreadable input, cancellation and the resource limits.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::{Clips, analyse, cut};
+use vidpush_analysis::synthetic::{Container, Content};
+use vidpush_analysis::{AnalysisError, AnalysisEvent, AnalysisOptions, CancelFlag, analyze, probe};
+
+#[test]
+fn ntsc_clip_reports_exact_rate_and_drop_frame_timecodes() {
+    let clips = Clips::new();
+    let path = clips.ffmpeg(
+        "ntsc.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=160x90:r=30000/1001:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ],
+    );
+    let metadata = probe(&path, &AnalysisOptions::default()).expect("probes");
+    assert_eq!(metadata.frame_rate_fraction, "30000/1001");
+    assert!((metadata.frame_rate - 29.97).abs() < 0.01);
+    assert_eq!((metadata.frame_width, metadata.frame_height), (160, 90));
+    assert_eq!(metadata.codec, "h264");
+    assert_eq!(metadata.color_range, "LIMITED");
+    assert_eq!(metadata.audio_codec.as_deref(), Some("aac"));
+    let result = analyse(&path);
+    let span = &result.shots[0].span;
+    assert!(
+        span.end_timecode_smpte.contains(';'),
+        "drop-frame timecode: {}",
+        span.end_timecode_smpte
+    );
+    assert_eq!(
+        result.video_metadata.frame_count,
+        Some(result.summary.frames_analyzed)
+    );
+}
+
+#[test]
+fn audio_only_file_is_not_a_video() {
+    let clips = Clips::new();
+    let path = clips.ffmpeg(
+        "tone.m4a",
+        &["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac"],
+    );
+    let error = analyze(
+        &path,
+        &AnalysisOptions::default(),
+        &CancelFlag::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(error.to_string(), "not a video: no video stream found");
+}
+
+#[test]
+fn text_file_gives_a_readable_sentence() {
+    let clips = Clips::new();
+    let path = clips.path("notes.mp4");
+    std::fs::write(&path, "these are not frames\n").expect("writes");
+    let error = probe(&path, &AnalysisOptions::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("the file could not be read as a video: "),
+        "{message}"
+    );
+    assert!(
+        !message.contains(&*path.to_string_lossy()),
+        "no server paths in user messages: {message}"
+    );
+}
+
+#[test]
+fn every_common_container_decodes() {
+    let clips = Clips::new();
+    for container in [
+        Container::Mp4,
+        Container::Mov,
+        Container::WebM,
+        Container::Mkv,
+    ] {
+        let segments = vec![cut(Content::TestPattern, 20), cut(Content::Bars, 20)];
+        let (path, truth) = clips.render("formats", segments, container);
+        let result = analyse(&path);
+        assert_eq!(
+            result.summary.frames_analyzed, truth.frames,
+            "{container:?}"
+        );
+        let starts: Vec<u64> = result
+            .shots
+            .iter()
+            .map(|s| s.span.start_frame_number)
+            .collect();
+        assert_eq!(starts, vec![0, 20], "{container:?}");
+    }
+}
+
+#[test]
+fn shots_stream_with_thumbnails_and_facts() {
+    let clips = Clips::new();
+    let segments = vec![
+        cut(Content::Boxes("red", "white"), 30),
+        cut(Content::Boxes("blue", "black"), 30),
+    ];
+    let (path, _) = clips.render("facts", segments, Container::Mp4);
+    let mut shots = Vec::new();
+    let mut progress = 0;
+    let result = analyze(
+        &path,
+        &AnalysisOptions::default(),
+        &CancelFlag::new(),
+        &mut |event| match event {
+            AnalysisEvent::Shot {
+                shot,
+                thumbnail_jpeg,
+            } => shots.push((shot, thumbnail_jpeg)),
+            AnalysisEvent::Progress { .. } => progress += 1,
+            _ => {}
+        },
+    )
+    .expect("analyses");
+    assert_eq!(shots.len(), 2);
+    assert!(
+        progress <= 110,
+        "at most one progress event per percent, got {progress}"
+    );
+    for (shot, jpeg) in &shots {
+        assert_eq!(
+            &jpeg[..2],
+            &[0xFF, 0xD8],
+            "thumbnail of shot {} is a JPEG",
+            shot.index
+        );
+        assert!(!shot.facts.dominant_colors.is_empty());
+    }
+    let first = &shots[0].0.facts;
+    assert!(
+        first.dominant_colors[0].hex.starts_with("#f")
+            || first.dominant_colors[0].hex.starts_with("#e"),
+        "{first:?}"
+    );
+    assert!(first.motion < 0.05, "a still shot barely moves: {first:?}");
+    assert_eq!(
+        result.shots,
+        shots.into_iter().map(|(s, _)| s).collect::<Vec<_>>()
+    );
+}
+
+/// A clip long enough that decoding it takes a while.
+fn long_clip(clips: &Clips) -> std::path::PathBuf {
+    clips.ffmpeg(
+        "long.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=25:d=60",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ],
+    )
+}
+
+#[test]
+fn cancel_stops_ffmpeg_promptly() {
+    let clips = Clips::new();
+    let path = long_clip(&clips);
+    let cancel = CancelFlag::new();
+    let canceller = cancel.clone();
+    let mut cancelled_at = None;
+    let error = analyze(&path, &AnalysisOptions::default(), &cancel, &mut |event| {
+        if matches!(event, AnalysisEvent::Progress { frames_done, .. } if frames_done > 50)
+            && cancelled_at.is_none()
+        {
+            canceller.cancel();
+            cancelled_at = Some(Instant::now());
+        }
+    })
+    .unwrap_err();
+    let took = cancelled_at.expect("progress arrived").elapsed();
+    assert!(error.is_cancelled(), "{error}");
+    assert!(took < Duration::from_secs(1), "cancel took {took:?}");
+}
+
+#[test]
+fn time_limit_stops_the_analysis() {
+    let clips = Clips::new();
+    let path = long_clip(&clips);
+    let options = AnalysisOptions {
+        time_limit: Duration::from_millis(300),
+        ..AnalysisOptions::default()
+    };
+    let started = Instant::now();
+    let error = analyze(&path, &options, &CancelFlag::new(), &mut |_| {}).unwrap_err();
+    assert!(matches!(error, AnalysisError::TimedOut(_)), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn output_size_limit_stops_the_analysis() {
+    let clips = Clips::new();
+    let path = long_clip(&clips);
+    let options = AnalysisOptions {
+        max_decoded_bytes: 2 * 1024 * 1024,
+        ..AnalysisOptions::default()
+    };
+    let error = analyze(&path, &options, &CancelFlag::new(), &mut |_| {}).unwrap_err();
+    assert!(matches!(error, AnalysisError::TooLarge(_)), "{error}");
+    assert!(error.to_string().contains("MiB"), "{error}");
+}
