@@ -21,7 +21,10 @@ pub mod export;
 pub mod file_check;
 pub mod format;
 pub mod job;
+pub mod net;
+pub mod store;
 pub mod tus;
+pub mod ui;
 
 #[cfg(test)]
 mod fixtures;

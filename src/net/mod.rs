@@ -1,0 +1,27 @@
+//! Everything that leaves the page: `config.json` and API requests ([`http`]), tus uploads over
+//! `XMLHttpRequest` ([`xhr`], [`upload`]) and the one WebSocket ([`socket`]).
+//!
+//! Decisions live in the plain modules (`tus`, `job`, `backoff`, `connection`); this layer only
+//! performs them, so it stays thin. It compiles natively (web-sys calls panic there) so the
+//! crate's native tests build, but it is only exercised in a browser.
+
+pub mod http;
+pub mod socket;
+pub mod storage;
+pub mod upload;
+pub mod xhr;
+
+/// A number in `[0, 1)` for backoff jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Milliseconds since the Unix epoch, as `Date.now()`.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Sleeps for `duration` without blocking the page.
+pub async fn sleep(duration: std::time::Duration) {
+    gloo_timers::future::sleep(duration).await;
+}

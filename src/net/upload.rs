@@ -1,0 +1,300 @@
+//! Runs one tus upload: create or resume, `PATCH` chunk after chunk with byte progress, retry
+//! from the server's offset after a network failure, pause/resume/cancel, then create the job.
+//! Offsets and speed are kept by `crate::tus`; this file only performs requests.
+
+use crate::backoff::Backoff;
+use crate::net::xhr::{Answer, Request, XhrError};
+use crate::net::{http, now_ms, random, sleep, storage};
+use crate::store::{Store, UploadPhase, UploadView};
+use crate::tus::{self, Resume, Throughput};
+use futures::channel::oneshot;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use vidpush_protocol::limits::{TUS_VERSION, UPLOAD_CHUNK_BYTES};
+use web_sys::{File, XmlHttpRequest};
+
+/// What the person asked the upload to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wish {
+    Run,
+    Pause,
+    Cancel,
+}
+
+/// The buttons' side of a running upload.
+#[derive(Default)]
+pub struct UploadControl {
+    /// The current wish.
+    wish: Cell<Option<Wish>>,
+    /// The request in flight, aborted on pause and cancel.
+    current: RefCell<Option<XmlHttpRequest>>,
+    /// Wakes a paused upload.
+    wake: RefCell<Option<oneshot::Sender<()>>>,
+}
+
+impl UploadControl {
+    fn wish(&self) -> Wish {
+        self.wish.get().unwrap_or(Wish::Run)
+    }
+
+    fn interrupt(&self, wish: Wish) {
+        self.wish.set(Some(wish));
+        if let Some(xhr) = self.current.borrow_mut().take() {
+            let _ = xhr.abort();
+        }
+        if let Some(wake) = self.wake.borrow_mut().take() {
+            let _ = wake.send(());
+        }
+    }
+
+    /// Stops sending; the confirmed offset is kept on the server.
+    pub fn pause(&self) {
+        self.interrupt(Wish::Pause);
+    }
+
+    /// Continues from the server's offset.
+    pub fn resume(&self) {
+        self.interrupt(Wish::Run);
+    }
+
+    /// Stops and deletes the upload on the server.
+    pub fn cancel(&self) {
+        self.interrupt(Wish::Cancel);
+    }
+}
+
+struct Upload {
+    file: File,
+    size: u64,
+    storage_key: String,
+    view: RwSignal<UploadView>,
+    control: Rc<UploadControl>,
+    auth: Option<String>,
+}
+
+impl Upload {
+    fn request(&self, method: &str, url: &str) -> Request {
+        let request = Request::new(method, url).header("Tus-Resumable", TUS_VERSION);
+        let request = match &self.auth {
+            Some(bearer) => request.header("Authorization", bearer),
+            None => request,
+        };
+        *self.control.current.borrow_mut() = Some(request.handle());
+        request
+    }
+
+    /// `HEAD`: where the server stands.
+    async fn head(&self, url: &str) -> Result<Resume, XhrError> {
+        let answer = self.request("HEAD", url).send(None, None).await?;
+        Ok(tus::resume_from(
+            answer.status,
+            tus::parse_offset(answer.header("Upload-Offset").as_deref()),
+            tus::parse_offset(answer.header("Upload-Length").as_deref()),
+            self.size,
+        ))
+    }
+
+    /// `POST`: a new upload; its absolute URL.
+    async fn create(&self, api: &crate::config::Endpoints) -> Result<String, String> {
+        let metadata = tus::metadata_header(&self.file.name(), &self.file.type_());
+        let answer = self
+            .request("POST", &api.api_url("/api/uploads"))
+            .header("Upload-Length", &self.size.to_string())
+            .header("Upload-Metadata", &metadata)
+            .send(None, None)
+            .await
+            .map_err(|_| "The server cannot be reached to start the upload.".to_owned())?;
+        match (answer.status, answer.header("Location")) {
+            (201, Some(location)) => Ok(crate::config::resolve_url(&api.api, &location)),
+            _ => Err(answer.error_message("The server refused the upload")),
+        }
+    }
+
+    /// `PATCH` from `offset`; the server's new offset.
+    async fn patch(
+        &self,
+        url: &str,
+        offset: u64,
+        speed: &Rc<RefCell<Throughput>>,
+    ) -> Result<Answer, XhrError> {
+        let range =
+            tus::next_chunk(offset, self.size, UPLOAD_CHUNK_BYTES).unwrap_or(offset..offset);
+        let blob = self
+            .file
+            .slice_with_f64_and_f64(range.start as f64, range.end as f64)
+            .map_err(|_| XhrError::Network)?;
+        let (view, speed2, size) = (self.view, speed.clone(), self.size);
+        let on_progress = Box::new(move |loaded: f64| {
+            let sent = offset + loaded as u64;
+            let mut speed = speed2.borrow_mut();
+            speed.sample(now_ms(), sent);
+            let (rate, left) = (speed.rate(), speed.seconds_left(size.saturating_sub(sent)));
+            view.update(|v| {
+                v.sent = sent;
+                v.rate = rate;
+                v.seconds_left = left;
+                v.phase = UploadPhase::Sending;
+            });
+        });
+        self.request("PATCH", url)
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", &offset.to_string())
+            .send(Some(&blob), Some(on_progress))
+            .await
+    }
+
+    fn set_phase(&self, phase: UploadPhase) {
+        self.view.update(|v| v.phase = phase);
+    }
+}
+
+/// Uploads `file`, then starts its job and hands it to the store. `view` mirrors progress.
+pub async fn run(
+    store: Store,
+    key: u64,
+    file: File,
+    view: RwSignal<UploadView>,
+    control: Rc<UploadControl>,
+    preview: String,
+) {
+    let endpoints = store.endpoints.get_untracked();
+    let size = file.size() as u64;
+    let upload = Upload {
+        storage_key: tus::fingerprint(&file.name(), size, file.last_modified()),
+        size,
+        file,
+        view,
+        control,
+        auth: endpoints.bearer(),
+    };
+    match send_all(&upload, &endpoints).await {
+        Ok(Some(url)) => {
+            upload.set_phase(UploadPhase::StartingJob);
+            let Some(upload_id) = tus::upload_id(&url) else {
+                upload.set_phase(UploadPhase::Failed(
+                    "The server gave the upload an unusable address.".into(),
+                ));
+                return;
+            };
+            match http::create_job(&endpoints, upload_id).await {
+                Ok(job_id) => {
+                    storage::remove(&upload.storage_key);
+                    store.uploads.update(|u| u.retain(|e| e.key != key));
+                    store.follow(job_id, upload.file.name(), Some(preview));
+                }
+                Err(message) => upload.set_phase(UploadPhase::Failed(message)),
+            }
+        }
+        Ok(None) => {
+            store.uploads.update(|u| u.retain(|e| e.key != key));
+            let _ = web_sys::Url::revoke_object_url(&preview);
+        }
+        Err(message) => upload.set_phase(UploadPhase::Failed(message)),
+    }
+}
+
+/// Sends every byte. `Ok(Some(url))` when done, `Ok(None)` when cancelled.
+async fn send_all(
+    upload: &Upload,
+    endpoints: &crate::config::Endpoints,
+) -> Result<Option<String>, String> {
+    let mut url = storage::get(&upload.storage_key);
+    let mut offset = None;
+    if let Some(known) = &url
+        && let Ok(Resume::From(o)) = upload.head(known).await
+    {
+        offset = Some(o);
+    }
+    let url = match (url.take(), offset) {
+        (Some(known), Some(_)) => known,
+        _ => {
+            storage::remove(&upload.storage_key);
+            let created = upload.create(endpoints).await?;
+            storage::set(&upload.storage_key, &created);
+            offset = Some(0);
+            created
+        }
+    };
+    let mut offset = offset.unwrap_or(0);
+    let speed = Rc::new(RefCell::new(Throughput::default()));
+    let mut backoff = Backoff::default();
+    loop {
+        match upload.control.wish() {
+            Wish::Cancel => {
+                let _ = upload.request("DELETE", &url).send(None, None).await;
+                storage::remove(&upload.storage_key);
+                return Ok(None);
+            }
+            Wish::Pause => {
+                upload.set_phase(UploadPhase::Paused);
+                let (tx, rx) = oneshot::channel();
+                *upload.control.wake.borrow_mut() = Some(tx);
+                let _ = rx.await;
+                speed.borrow_mut().restart();
+                if upload.control.wish() == Wish::Run {
+                    upload.set_phase(UploadPhase::Starting);
+                    if let Ok(Resume::From(o)) = upload.head(&url).await {
+                        offset = o;
+                    }
+                }
+                continue;
+            }
+            Wish::Run => {}
+        }
+        if offset >= upload.size {
+            return Ok(Some(url));
+        }
+        upload.view.update(|v| v.sent = offset);
+        match upload.patch(&url, offset, &speed).await {
+            Ok(answer) if answer.status == 204 || answer.status == 200 => {
+                backoff.reset();
+                offset = tus::parse_offset(answer.header("Upload-Offset").as_deref())
+                    .ok_or("The server's answer had no Upload-Offset.")?;
+            }
+            Ok(answer) if answer.status < 500 && answer.status != 409 => {
+                return Err(answer.error_message("The server refused part of the upload"));
+            }
+            Err(XhrError::Aborted) => {}
+            Ok(_) | Err(XhrError::Network) => {
+                let delay = backoff.next_delay(random());
+                upload.set_phase(UploadPhase::Retrying {
+                    retry_at_ms: now_ms() + delay.as_millis() as f64,
+                });
+                sleep(delay).await;
+                speed.borrow_mut().restart();
+                match upload.head(&url).await {
+                    Ok(Resume::From(o)) => offset = o,
+                    Ok(Resume::StartOver) => {
+                        storage::remove(&upload.storage_key);
+                        return Err(
+                            "The server lost this upload. Drop the file again to restart it."
+                                .into(),
+                        );
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// The controls of running uploads, by upload key, for the cards' buttons.
+    static CONTROLS: RefCell<std::collections::HashMap<u64, Rc<UploadControl>>> = RefCell::default();
+}
+
+/// Makes `control` reachable by the card of upload `key`.
+pub fn register(key: u64, control: Rc<UploadControl>) {
+    CONTROLS.with(|c| c.borrow_mut().insert(key, control));
+}
+
+/// Forgets the control of a finished upload.
+pub fn unregister(key: u64) {
+    CONTROLS.with(|c| c.borrow_mut().remove(&key));
+}
+
+/// The control of upload `key`, while it runs.
+pub fn control(key: u64) -> Option<Rc<UploadControl>> {
+    CONTROLS.with(|c| c.borrow().get(&key).cloned())
+}

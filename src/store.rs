@@ -1,0 +1,242 @@
+//! The page's state, shared by all components through context: the connection, the uploads in
+//! progress, the followed jobs and the live-region text. Signals hold plain values from the
+//! logic modules; the methods here are where pushed messages meet them.
+
+use crate::config::Endpoints;
+use crate::connection::ConnectionState;
+use crate::job::{Applied, JobView};
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use leptos::prelude::*;
+use vidpush_protocol::{ClientAction, JobEvent, JobId, Reply, ServerMessage};
+
+/// A followed job.
+#[derive(Clone, Debug)]
+pub struct JobEntry {
+    /// The job, also the `<For>` key.
+    pub id: JobId,
+    /// What is known about it.
+    pub view: RwSignal<JobView>,
+    /// Object URL of the local file for the `<video>` preview; `None` after a reload.
+    pub preview: Option<String>,
+}
+
+/// Where one upload stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UploadPhase {
+    /// Asking the server where to start (create or `HEAD`).
+    Starting,
+    /// Sending bytes.
+    Sending,
+    /// Stopped by the person; nothing is sent.
+    Paused,
+    /// The network failed; the next attempt starts at `retry_at_ms` (`Date.now()` time).
+    Retrying {
+        /// When the next attempt starts.
+        retry_at_ms: f64,
+    },
+    /// All bytes are in; the job is being created.
+    StartingJob,
+    /// Stopped for good; the sentence says why.
+    Failed(String),
+}
+
+/// One upload as shown on its card.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UploadView {
+    /// The file name.
+    pub file_name: String,
+    /// The file size in bytes.
+    pub size: u64,
+    /// Bytes sent so far, including the unconfirmed part of the current chunk.
+    pub sent: u64,
+    /// Smoothed bytes per second.
+    pub rate: Option<f64>,
+    /// Seconds left at that rate.
+    pub seconds_left: Option<f64>,
+    /// What the upload is doing.
+    pub phase: UploadPhase,
+}
+
+/// An upload card's entry.
+#[derive(Clone, Debug)]
+pub struct UploadEntry {
+    /// Unique per page, the `<For>` key.
+    pub key: u64,
+    /// Its state.
+    pub view: RwSignal<UploadView>,
+}
+
+/// A file the page refused before uploading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    /// Unique per page, the `<For>` key.
+    pub key: u64,
+    /// Why, as a sentence.
+    pub message: String,
+}
+
+/// The messages the socket task sends, in order.
+pub type Outbox = UnboundedReceiver<ClientAction>;
+
+/// All page state. `Copy`, so closures take it freely.
+#[derive(Clone, Copy)]
+pub struct Store {
+    /// The socket's state, for the header pill.
+    pub connection: RwSignal<ConnectionState>,
+    /// Where the API and gateway are.
+    pub endpoints: RwSignal<Endpoints>,
+    /// Uploads not yet turned into jobs.
+    pub uploads: RwSignal<Vec<UploadEntry>>,
+    /// Followed jobs, newest first.
+    pub jobs: RwSignal<Vec<JobEntry>>,
+    /// Files refused by the checks.
+    pub refusals: RwSignal<Vec<Refusal>>,
+    /// The newest sentence for the ARIA live region.
+    pub announcement: RwSignal<String>,
+    /// Queue to the socket task; actions wait there while disconnected.
+    outbox: StoredValue<UnboundedSender<ClientAction>>,
+    /// Source of `key`s.
+    next_key: StoredValue<u64>,
+}
+
+impl Store {
+    /// An empty store, and the receiving end of its outbox for the socket task.
+    pub fn new(endpoints: Endpoints) -> (Self, Outbox) {
+        let (tx, rx) = unbounded();
+        let store = Self {
+            connection: RwSignal::new(ConnectionState::Connecting),
+            endpoints: RwSignal::new(endpoints),
+            uploads: RwSignal::new(Vec::new()),
+            jobs: RwSignal::new(Vec::new()),
+            refusals: RwSignal::new(Vec::new()),
+            announcement: RwSignal::new(String::new()),
+            outbox: StoredValue::new(tx),
+            next_key: StoredValue::new(0),
+        };
+        (store, rx)
+    }
+
+    /// A fresh key for list items.
+    pub fn key(&self) -> u64 {
+        self.next_key.update_value(|k| *k += 1);
+        self.next_key.get_value()
+    }
+
+    /// Queues `action` for the socket.
+    pub fn send(&self, action: ClientAction) {
+        self.outbox.with_value(|tx| {
+            let _ = tx.unbounded_send(action);
+        });
+    }
+
+    /// Starts following a job (new, or remembered from before a reload).
+    pub fn follow(&self, id: JobId, file_name: String, preview: Option<String>) {
+        if self
+            .jobs
+            .with_untracked(|jobs| jobs.iter().any(|j| j.id == id))
+        {
+            return;
+        }
+        let view = RwSignal::new(JobView::new(id.clone(), file_name));
+        self.jobs.update(|jobs| {
+            jobs.insert(
+                0,
+                JobEntry {
+                    id: id.clone(),
+                    view,
+                    preview,
+                },
+            )
+        });
+        self.remember_jobs();
+        self.send(ClientAction::Subscribe {
+            job_id: id,
+            after_seq: 0,
+        });
+    }
+
+    /// Stops following a job and removes its card.
+    pub fn dismiss(&self, id: &JobId) {
+        self.jobs.update(|jobs| jobs.retain(|j| &j.id != id));
+        self.remember_jobs();
+        self.send(ClientAction::Unsubscribe { job_id: id.clone() });
+    }
+
+    fn remember_jobs(&self) {
+        self.jobs.with_untracked(|jobs| {
+            crate::net::storage::save_followed_jobs(
+                jobs.iter()
+                    .map(|j| (&j.id, j.view.with_untracked(|v| v.file_name.clone())))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|(id, name)| (*id, name.as_str())),
+            )
+        });
+    }
+
+    /// What to send after (re)connecting: a subscription per unfinished job, from its last `seq`.
+    pub fn resubscriptions(&self) -> Vec<ClientAction> {
+        self.jobs.with_untracked(|jobs| {
+            jobs.iter()
+                .filter_map(|j| {
+                    j.view.with_untracked(|v| {
+                        (!v.is_final()).then(|| ClientAction::Subscribe {
+                            job_id: v.job_id.clone(),
+                            after_seq: v.last_seq,
+                        })
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Applies one message from the server. Returns an action to send when events are missing.
+    pub fn receive(&self, message: ServerMessage) -> Option<ClientAction> {
+        match message {
+            ServerMessage::Event(event) => self.apply(&event),
+            ServerMessage::Reply(Reply::Error {
+                message,
+                job_id: Some(job_id),
+                ..
+            }) => {
+                if let Some(entry) = self.entry(&job_id) {
+                    entry.view.update(|v| v.error = Some(message));
+                }
+                None
+            }
+            ServerMessage::Reply(Reply::Error { message, .. }) => {
+                leptos::logging::warn!("the server refused an action: {message}");
+                None
+            }
+            ServerMessage::Reply(_) => None,
+        }
+    }
+
+    fn entry(&self, id: &JobId) -> Option<JobEntry> {
+        self.jobs
+            .with_untracked(|jobs| jobs.iter().find(|j| &j.id == id).cloned())
+    }
+
+    /// Applies a job event to its job, once. Returns a resubscription when events are missing.
+    pub fn apply(&self, event: &JobEvent) -> Option<ClientAction> {
+        let entry = self.entry(&event.job_id)?;
+        let mut applied = Applied::Duplicate;
+        entry.view.maybe_update(|view| {
+            applied = view.apply(event);
+            matches!(applied, Applied::New { .. })
+        });
+        match applied {
+            Applied::New {
+                announce: Some(text),
+            } => {
+                self.announcement.set(text);
+                None
+            }
+            Applied::Gap { expected } => Some(ClientAction::Subscribe {
+                job_id: event.job_id.clone(),
+                after_seq: expected - 1,
+            }),
+            _ => None,
+        }
+    }
+}

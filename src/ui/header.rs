@@ -1,0 +1,51 @@
+//! The top bar: the app's name and the connection pill.
+
+use crate::connection::ConnectionState;
+use crate::store::Store;
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// The top bar.
+#[component]
+pub fn Header() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="logo" aria-hidden="true">"▶"</span>
+                <span class="name">"vidpush"</span>
+                <span class="tagline">"Shot detection, pushed live"</span>
+            </div>
+            <ConnectionPill state=store.connection />
+        </header>
+    }
+}
+
+/// The connection state in a pill (exactly `connecting`, `live`, `reconnecting` or `offline`)
+/// and, beside it, why and when the next attempt happens.
+#[component]
+pub fn ConnectionPill(
+    /// The state to show; the countdown is derived from it.
+    #[prop(into)]
+    state: Signal<ConnectionState>,
+) -> impl IntoView {
+    let now = RwSignal::new(js_sys::Date::now());
+    // The countdown needs a clock; it only ticks the `now` signal, nothing else.
+    if let Ok(handle) = set_interval_with_handle(
+        move || now.set(js_sys::Date::now()),
+        Duration::from_millis(500),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let label = move || state.with(ConnectionState::label);
+    view! {
+        <div class="connection">
+            <span class="pill" data-state=label data-testid="connection-state">
+                {label}
+            </span>
+            <span class="connection-detail" data-testid="connection-detail">
+                {move || state.with(|s| s.detail(now.get()))}
+            </span>
+        </div>
+    }
+}

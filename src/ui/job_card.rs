@@ -1,0 +1,168 @@
+//! One job, live: state, stage and progress, the local preview, shots as they are pushed, the
+//! metadata panel, the failure reason, cancel, and exports once completed.
+
+use super::exports::ExportBar;
+use super::timeline::ShotTimeline;
+use crate::format;
+use crate::job::JobView;
+use crate::store::{JobEntry, Store};
+use leptos::prelude::*;
+use vidpush_protocol::{ClientAction, VideoMetadata};
+
+/// The card of one job.
+#[component]
+pub fn JobCard(
+    /// The job to show.
+    entry: JobEntry,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let JobEntry { id, view, preview } = entry;
+    let state = Memo::new(move |_| view.with(|v| v.state));
+    let is_final = move || state.get().is_final();
+    let video = NodeRef::<leptos::html::Video>::new();
+    let seek = Callback::new(move |millis: u64| {
+        if let Some(video) = video.get() {
+            video.set_current_time(millis as f64 / 1000.0);
+            let _ = video.focus();
+        }
+    });
+    let (cancel_id, dismiss_id) = (id.clone(), id.clone());
+    let completed = Memo::new(move |_| {
+        view.with(|v| v.result_url.clone().map(|url| (url, v.file_name.clone())))
+    });
+    view! {
+        <article class="card job" data-testid="job" data-state=move || state.get().as_str()>
+            <header class="card-head">
+                <h2 class="file-name" title=move || view.with(|v| v.file_name.clone())>
+                    {move || view.with(|v| v.file_name.clone())}
+                </h2>
+                <span class="badge" data-state=move || state.get().as_str()>
+                    {move || state.get().as_str()}
+                </span>
+            </header>
+            {preview.map(|src| view! {
+                <video class="preview" src=src controls preload="metadata" node_ref=video></video>
+            })}
+            <div class="progress-row">
+                <span class="stage" data-testid="job-stage">{move || view.with(JobView::stage_label)}</span>
+                <span class="percent">{move || view.with(|v| format::percent(v.fraction))}</span>
+            </div>
+            <progress
+                data-testid="job-progress"
+                max="1"
+                prop:value=move || view.with(|v| v.fraction)
+                aria-label="Analysis progress"
+            ></progress>
+            {move || view.with(|v| v.error.clone()).map(|reason| view! {
+                <p class="error" role="alert" data-testid="job-error">{reason}</p>
+            })}
+            <ShotTimeline view endpoints=store.endpoints on_seek=seek />
+            <Summary view />
+            <MetadataPanel view />
+            {move || completed.get().map(|(result_url, file_name)| view! { <ExportBar result_url file_name /> })}
+            <div class="actions">
+                <Show
+                    when=is_final
+                    fallback=move || {
+                        let id = cancel_id.clone();
+                        view! {
+                            <button
+                                class="button ghost"
+                                data-testid="job-cancel"
+                                on:click=move |_| store.send(ClientAction::Cancel { job_id: id.clone() })
+                            >
+                                "Cancel analysis"
+                            </button>
+                        }
+                    }
+                >
+                    {
+                        let id = dismiss_id.clone();
+                        view! {
+                            <button class="button ghost" on:click=move |_| store.dismiss(&id)>
+                                "Remove"
+                            </button>
+                        }
+                    }
+                </Show>
+            </div>
+        </article>
+    }
+}
+
+/// Shot counts so far, and the totals once completed.
+#[component]
+fn Summary(
+    /// The job.
+    view: RwSignal<JobView>,
+) -> impl IntoView {
+    let text = move || {
+        view.with(|v| match &v.summary {
+            Some(s) => format!(
+                "{} shots · {} cuts · {} gradual · analysed in {:.1} s",
+                s.shot_count,
+                s.cut_count,
+                s.gradual_count,
+                s.processing_millis as f64 / 1000.0
+            ),
+            None if v.shots.is_empty() => String::new(),
+            None => format!(
+                "{} shot{} so far",
+                v.shots.len(),
+                if v.shots.len() == 1 { "" } else { "s" }
+            ),
+        })
+    };
+    view! { <p class="summary" data-testid="job-summary">{text}</p> }
+}
+
+fn metadata_rows(m: &VideoMetadata) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        ("Duration", format::clock(m.duration_millis)),
+        (
+            "Resolution",
+            format!("{} × {}", m.frame_width, m.frame_height),
+        ),
+        (
+            "Frame rate",
+            format!("{:.3} fps", m.frame_rate).replace(".000", ""),
+        ),
+        ("Video codec", m.codec.clone()),
+        (
+            "Container",
+            m.format.split(',').next().unwrap_or_default().to_owned(),
+        ),
+        ("Colour range", m.color_range.to_lowercase()),
+    ];
+    if let Some(frames) = m.frame_count {
+        rows.push(("Frames", frames.to_string()));
+    }
+    if let Some(audio) = &m.audio_codec {
+        rows.push(("Audio codec", audio.clone()));
+    }
+    rows
+}
+
+/// The container's facts, once probed.
+#[component]
+fn MetadataPanel(
+    /// The job.
+    view: RwSignal<JobView>,
+) -> impl IntoView {
+    let metadata = Memo::new(move |_| view.with(|v| v.metadata.clone()));
+    move || {
+        metadata.get().map(|m| {
+            view! {
+                <details class="metadata" data-testid="metadata" open>
+                    <summary>"Video details"</summary>
+                    <dl>
+                        {metadata_rows(&m)
+                            .into_iter()
+                            .map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> })
+                            .collect_view()}
+                    </dl>
+                </details>
+            }
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! The Leptos components. They only wire signals of the [`Store`](crate::store::Store) to the
+//! DOM and call into `net`; what to show is decided by the logic modules.
+//!
+//! - [`App`]: the page; starts the socket task and lays out the rest.
+//! - [`header::Header`], [`header::ConnectionPill`]: app name and the connection state.
+//! - [`drop_zone::DropZone`]: picking and dropping files, refusals.
+//! - [`upload_card::UploadCard`]: one upload's progress and controls.
+//! - [`job_card::JobCard`]: one job live: progress, preview, shots, metadata, exports.
+//! - [`timeline::ShotTimeline`]: the shots of a job as a clickable strip.
+//! - [`exports::ExportBar`]: downloads of a finished result.
+
+pub mod drop_zone;
+pub mod exports;
+pub mod header;
+pub mod job_card;
+pub mod timeline;
+pub mod upload_card;
+
+use crate::config::Endpoints;
+use crate::net::{http, socket, storage};
+use crate::store::Store;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use vidpush_protocol::ClientConfig;
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let defaults = Endpoints::resolve(&http::page_url(), &ClientConfig::default());
+    let (store, outbox) = Store::new(defaults);
+    provide_context(store);
+    spawn_local(async move {
+        store.endpoints.set(http::load_endpoints().await);
+        for (id, name) in storage::followed_jobs().into_iter().rev() {
+            store.follow(id, name, None);
+        }
+        socket::run(store, outbox).await;
+    });
+    view! {
+        <header::Header />
+        <main class="page">
+            <drop_zone::DropZone />
+            <Board />
+        </main>
+        <LiveRegion />
+    }
+}
+
+/// The uploads and jobs, side by side in a responsive grid.
+#[component]
+pub fn Board() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let empty = move || store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty);
+    view! {
+        <section class="board" aria-label="Uploads and analyses">
+            <For
+                each=move || store.uploads.get()
+                key=|entry| entry.key
+                children=move |entry| view! { <upload_card::UploadCard entry /> }
+            />
+            <For
+                each=move || store.jobs.get()
+                key=|entry| entry.id.clone()
+                children=move |entry| view! { <job_card::JobCard entry /> }
+            />
+        </section>
+        <Show when=empty>
+            <p class="empty">"Analyses appear here, live, as soon as the server finds each shot."</p>
+        </Show>
+    }
+}
+
+/// The ARIA live region: screen readers announce pushed results as they arrive.
+#[component]
+pub fn LiveRegion() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <div class="sr-only" role="status" aria-live="polite" data-testid="announcer">
+            {move || store.announcement.get()}
+        </div>
+    }
+}

@@ -1,0 +1,113 @@
+//! One upload: a real byte progress bar with rate and time left, pause/resume and cancel.
+
+use crate::format;
+use crate::net::upload;
+use crate::store::{Store, UploadEntry, UploadPhase};
+use leptos::prelude::*;
+
+/// The card of one upload, shown until its job exists.
+#[component]
+pub fn UploadCard(
+    /// The upload to show.
+    entry: UploadEntry,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let (key, view) = (entry.key, entry.view);
+    let phase = Memo::new(move |_| view.with(|v| v.phase.clone()));
+    let fraction = move || {
+        view.with(|v| {
+            if v.size == 0 {
+                0.0
+            } else {
+                v.sent as f64 / v.size as f64
+            }
+        })
+    };
+    let figures = move || {
+        view.with(|v| {
+            let mut parts = vec![
+                format!("{} of {}", format::bytes(v.sent), format::bytes(v.size)),
+                format::percent(if v.size == 0 {
+                    0.0
+                } else {
+                    v.sent as f64 / v.size as f64
+                }),
+            ];
+            if v.phase == UploadPhase::Sending {
+                if let Some(rate) = v.rate {
+                    parts.push(format!("{}/s", format::bytes(rate as u64)));
+                }
+                if let Some(left) = v.seconds_left {
+                    parts.push(format!("{} left", format::remaining(left)));
+                }
+            }
+            parts.join(" · ")
+        })
+    };
+    let status = move || match phase.get() {
+        UploadPhase::Starting => "Preparing…".to_owned(),
+        UploadPhase::Sending => "Uploading".to_owned(),
+        UploadPhase::Paused => "Paused".to_owned(),
+        UploadPhase::Retrying { .. } => {
+            "Network lost — retrying from the last confirmed byte".to_owned()
+        }
+        UploadPhase::StartingJob => "Starting the analysis…".to_owned(),
+        UploadPhase::Failed(_) => "Upload failed".to_owned(),
+    };
+    let failed = move || matches!(phase.get(), UploadPhase::Failed(_));
+    let paused = move || phase.get() == UploadPhase::Paused;
+    let running = move || !failed() && phase.get() != UploadPhase::StartingJob;
+    let remove = move || store.uploads.update(|u| u.retain(|e| e.key != key));
+    view! {
+        <article class="card upload" data-testid="upload" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+            <header class="card-head">
+                <h2 class="file-name" title=move || view.with(|v| v.file_name.clone())>
+                    {move || view.with(|v| v.file_name.clone())}
+                </h2>
+                <span class="badge">"upload"</span>
+            </header>
+            <p class="stage">{status}</p>
+            <progress
+                data-testid="upload-progress"
+                max="1"
+                prop:value=fraction
+                aria-label="Upload progress"
+            ></progress>
+            <p class="figures" data-testid="upload-figures">{figures}</p>
+            {move || match phase.get() {
+                UploadPhase::Failed(message) => Some(view! {
+                    <p class="error" role="alert" data-testid="upload-error">{message}</p>
+                }),
+                _ => None,
+            }}
+            <div class="actions">
+                <Show when=running>
+                    <button
+                        class="button"
+                        data-testid="upload-pause"
+                        on:click=move |_| {
+                            if let Some(c) = upload::control(key) {
+                                if paused() { c.resume() } else { c.pause() }
+                            }
+                        }
+                    >
+                        {move || if paused() { "Resume" } else { "Pause" }}
+                    </button>
+                    <button
+                        class="button ghost"
+                        data-testid="upload-cancel"
+                        on:click=move |_| match upload::control(key) {
+                            Some(c) => c.cancel(),
+                            None => remove(),
+                        }
+                    >
+                        "Cancel"
+                    </button>
+                </Show>
+                <Show when=failed>
+                    <button class="button ghost" on:click=move |_| remove()>"Dismiss"</button>
+                </Show>
+            </div>
+        </article>
+    }
+}
