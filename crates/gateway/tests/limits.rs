@@ -142,19 +142,19 @@ async fn idle_connection_closes_with_1001() {
 
 #[tokio::test]
 async fn client_messages_keep_a_connection_from_idling_out() {
-    let gw = start(|c| c.idle_timeout = Duration::from_millis(600)).await;
+    let gw = start(|c| c.idle_timeout = Duration::from_millis(1000)).await;
     let (mut client, _) = gw.connect_with_id().await;
     let started = std::time::Instant::now();
-    // Six messages 200 ms apart span twice the idle timeout; each echo proves the socket is open.
+    // Six messages 250 ms apart span 1.5 idle timeouts; each echo proves the socket is open.
     for i in 0..6 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         client
             .send(Message::text(format!(r#"{{"action":"echo","i":{i}}}"#)))
             .await
             .expect("still open");
         assert!(next_text(&mut client).await.contains(&format!("\"i\":{i}")));
     }
-    assert!(started.elapsed() > Duration::from_millis(1200));
+    assert!(started.elapsed() > Duration::from_millis(1500));
     assert_eq!(
         close_frame(&mut client).await,
         (1001, "idle timeout".to_owned())
