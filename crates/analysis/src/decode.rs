@@ -63,8 +63,8 @@ pub fn scaled_size(display_width: u32, display_height: u32, want_width: u32) -> 
     (even(width), even(height))
 }
 
-/// The ffmpeg arguments that decode `path` to raw frames of `width`x`height` on `output`
-/// (`-` for the pipe; the benchmark passes `-f null` instead of rawvideo to measure pure decoding).
+/// The ffmpeg arguments that decode `path` to frames of `width`x`height`, up to but without the
+/// output: the analysis adds `-f rawvideo -`, the benchmark `-f null -` to time decoding alone.
 pub fn ffmpeg_args(path: &Path, width: u32, height: u32) -> Vec<std::ffi::OsString> {
     let filter = format!("scale={width}:{height}:flags=area:out_range=full,format=yuv420p");
     let mut args: Vec<std::ffi::OsString> =
