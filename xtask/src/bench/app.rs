@@ -1,8 +1,114 @@
-//! `cargo xtask bench app` (not written yet).
+//! `cargo xtask bench app`: builds the browser app with `trunk build --release` and reports what
+//! a visitor downloads: every wasm, js, css and html file of `dist/`, raw, gzip and brotli.
+//!
+//! `--no-build` measures the existing `dist/`. Targets: at most 100 KiB gzip in total.
 
+use std::io::Write;
 use std::path::Path;
+use std::process::Command;
+
+/// The transfer-size target for the whole page, gzip (see issue 4).
+const TARGET_GZIP_BYTES: u64 = 100 * 1024;
+
+/// One measured file.
+struct Sizes {
+    name: String,
+    raw: u64,
+    gzip: u64,
+    brotli: u64,
+}
+
+fn gzip_len(bytes: &[u8]) -> std::io::Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
+fn brotli_len(bytes: &[u8]) -> std::io::Result<u64> {
+    let mut out = Vec::new();
+    {
+        // Quality 11 and a 4 MiB window: what a CDN uses for static assets.
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        writer.write_all(bytes)?;
+    }
+    Ok(out.len() as u64)
+}
+
+fn kib(n: u64) -> String {
+    format!("{:.1} KiB", n as f64 / 1024.0)
+}
 
 /// Runs the benchmark.
-pub fn run(_root: &Path, _args: &[&str]) -> crate::Result {
-    Err("the app benchmark is not written yet".into())
+pub fn run(root: &Path, args: &[&str]) -> crate::Result {
+    if !args.contains(&"--no-build") {
+        let status = Command::new("trunk")
+            .args(["build", "--release"])
+            .current_dir(root)
+            .status()
+            .map_err(|e| format!("could not run trunk ({e}); run `cargo xtask install` first"))?;
+        if !status.success() {
+            return Err(format!("trunk build --release failed ({status})").into());
+        }
+    }
+    let dist = root.join("dist");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dist)
+        .map_err(|e| format!("cannot read {} ({e}); build the app first", dist.display()))?
+    {
+        let path = entry?.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if !matches!(ext, "wasm" | "js" | "css" | "html") {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        files.push(Sizes {
+            name: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            raw: bytes.len() as u64,
+            gzip: gzip_len(&bytes)?,
+            brotli: brotli_len(&bytes)?,
+        });
+    }
+    if files.is_empty() {
+        return Err(format!("{} holds no wasm, js, css or html", dist.display()).into());
+    }
+    files.sort_by(|a, b| b.raw.cmp(&a.raw));
+    println!(
+        "{:<44} {:>12} {:>12} {:>12}",
+        "file", "raw", "gzip", "brotli"
+    );
+    for f in &files {
+        println!(
+            "{:<44} {:>12} {:>12} {:>12}",
+            f.name,
+            kib(f.raw),
+            kib(f.gzip),
+            kib(f.brotli)
+        );
+    }
+    let total = |f: fn(&Sizes) -> u64| files.iter().map(f).sum::<u64>();
+    let (raw, gzip, brotli) = (total(|f| f.raw), total(|f| f.gzip), total(|f| f.brotli));
+    println!(
+        "{:<44} {:>12} {:>12} {:>12}",
+        "total",
+        kib(raw),
+        kib(gzip),
+        kib(brotli)
+    );
+    println!(
+        "target: ≤ {} gzip — {}",
+        kib(TARGET_GZIP_BYTES),
+        if gzip <= TARGET_GZIP_BYTES {
+            "met".to_owned()
+        } else {
+            format!("missed by {}", kib(gzip - TARGET_GZIP_BYTES))
+        }
+    );
+    Ok(())
 }
