@@ -78,7 +78,7 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
     if files.is_empty() {
         return Err(format!("{} holds no wasm, js, css or html", dist.display()).into());
     }
-    files.sort_by(|a, b| b.raw.cmp(&a.raw));
+    files.sort_by_key(|f| std::cmp::Reverse(f.raw));
     println!(
         "{:<44} {:>12} {:>12} {:>12}",
         "file", "raw", "gzip", "brotli"
