@@ -1,0 +1,31 @@
+//! The page loads from the server and its one WebSocket goes live.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Browser, Server, ServerOptions};
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[tokio::test]
+async fn page_loads_and_websocket_goes_live() {
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+
+    browser.goto(&server.url()).await;
+    assert_eq!(
+        browser.title().await,
+        "vidpush",
+        "the server did not serve the app's index.html"
+    );
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    browser
+        .screenshot("page_loads_and_websocket_goes_live")
+        .await;
+}

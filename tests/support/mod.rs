@@ -1,0 +1,62 @@
+//! The end-to-end test harness: a real `vidpush-server`, a real headless Chromium, real ffmpeg.
+//!
+//! Each `tests/e2e_*.rs` file starts with `#![cfg(not(target_arch = "wasm32"))]` and `mod support;`.
+//! - `server`: [`Server`] starts the server binary on a free port with a temporary data dir,
+//!   kills it on drop, restarts it on the same data dir and port, and prints its log when a test
+//!   fails.
+//! - `browser`: [`Browser`] starts chromedriver and Chromium and waits on DOM conditions by
+//!   `data-testid`; it saves a screenshot when a test fails.
+//! - `clip`: [`make_clip`] renders a small H.264 video with a known number of shots.
+//! - `webdriver`: a blocking HTTP client for chromedriver, for the places where async cannot go
+//!   (readiness checks, `Drop`).
+//!
+//! The binary comes from `VIDPUSH_SERVER_BIN` (set by `cargo xtask test`) or, failing that, from
+//! the target directory this test was built in; the app from `VIDPUSH_DIST` or `<root>/dist`.
+//! Build both first: `cargo xtask test e2e` does.
+
+// Each test file uses a different part of the harness.
+#![allow(dead_code, unused_imports)]
+
+mod browser;
+mod clip;
+mod server;
+mod webdriver;
+
+use std::path::PathBuf;
+
+pub use browser::Browser;
+pub use clip::{Clip, ClipSpec, make_clip};
+pub use server::{Server, ServerOptions};
+
+/// Cargo's profile directory this test binary was built into (`<target>/debug`): test binaries
+/// live in its `deps` folder.
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its own path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// The workspace root (the `vidpush` package is the root package).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where screenshots go: `<target>/e2e-screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    let target = profile_dir()
+        .parent()
+        .expect("the profile directory sits inside the target directory")
+        .to_path_buf();
+    target.join("e2e-screenshots")
+}
+
+/// The name of the running test: libtest names each test's thread after it.
+pub fn current_test_name() -> String {
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("unnamed-test")
+        .to_string();
+    name.replace("::", "-")
+}
