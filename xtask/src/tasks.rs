@@ -252,14 +252,15 @@ pub fn test(root: &Path, args: &[&str]) -> crate::Result {
     for step in steps {
         println!("== {}", step.name());
         let step_started = Instant::now();
-        let outcome = run(&mut step.command(&paths, &test_args), step.name());
+        let what = format!("the {} step", step.name());
+        let outcome = run(&mut step.command(&paths, &test_args), &what);
         timings.push((step, step_started.elapsed()));
         if let Err(error) = outcome {
             println!(
                 "{}",
                 summary("xtask test FAILED", install_time, &timings, started)
             );
-            return Err(format!("step \"{}\" failed: {error}", step.name()).into());
+            return Err(error);
         }
     }
     println!(
