@@ -207,6 +207,8 @@ impl Server {
         ] {
             command.env_remove(name);
         }
+        // The log is read as plain text, in failure messages and by tests.
+        command.env("NO_COLOR", "1");
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

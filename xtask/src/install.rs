@@ -190,6 +190,13 @@ pub fn locked_version(root: &Path, package: &str) -> crate::Result<String> {
             path.display()
         )
     })?;
+    version_in_lock(&lock, package).ok_or_else(|| {
+        format!("Cargo.lock has no entry for {package}; run `cargo generate-lockfile`").into()
+    })
+}
+
+/// The version of `package` in the text of a Cargo.lock.
+fn version_in_lock(lock: &str, package: &str) -> Option<String> {
     let name_line = format!("name = \"{package}\"");
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
@@ -199,11 +206,11 @@ pub fn locked_version(root: &Path, package: &str) -> crate::Result<String> {
                 .and_then(|line| line.trim().strip_prefix("version = \""))
                 .and_then(|rest| rest.strip_suffix('"'));
             if let Some(version) = version {
-                return Ok(version.to_string());
+                return Some(version.to_string());
             }
         }
     }
-    Err(format!("Cargo.lock has no entry for {package}; run `cargo generate-lockfile`").into())
+    None
 }
 
 /// Whether `program` can be found on PATH (or in cargo's bin directory, see [`tool`]).
@@ -227,5 +234,38 @@ fn describe(found: &crate::Result<String>) -> String {
     match found {
         Ok(version) => format!("found {}", version.trim()),
         Err(_) => "not installed".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_in_lock;
+
+    const LOCK: &str = r#"
+[[package]]
+name = "wasm-bindgen-futures"
+version = "0.4.79"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.129"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+    #[test]
+    fn lock_version_is_read_for_the_exact_package_name() {
+        assert_eq!(
+            version_in_lock(LOCK, "wasm-bindgen").as_deref(),
+            Some("0.2.129")
+        );
+        assert_eq!(
+            version_in_lock(LOCK, "wasm-bindgen-futures").as_deref(),
+            Some("0.4.79")
+        );
+    }
+
+    #[test]
+    fn missing_package_has_no_lock_version() {
+        assert_eq!(version_in_lock(LOCK, "trunk"), None);
     }
 }
