@@ -182,6 +182,28 @@ impl Browser {
             .unwrap_or_else(|error| panic!("could not click [data-testid={testid}]: {error}"));
     }
 
+    /// Picks `path` in the `<input type="file">` with this `data-testid`, as a person choosing a
+    /// file would; the input may be visually hidden (chromedriver allows that for file inputs).
+    pub async fn choose_file(&self, testid: &str, path: &std::path::Path) {
+        let input = self
+            .client
+            .find(Locator::Css(&selector(testid)))
+            .await
+            .unwrap_or_else(|error| panic!("no file input [data-testid={testid}]: {error}"));
+        let path = path
+            .canonicalize()
+            .unwrap_or_else(|error| panic!("cannot choose {} ({error})", path.display()));
+        input
+            .send_keys(&path.to_string_lossy())
+            .await
+            .unwrap_or_else(|error| {
+                panic!(
+                    "could not choose {} in [data-testid={testid}]: {error}",
+                    path.display()
+                )
+            });
+    }
+
     /// Waits until the element with this `data-testid` reads `expected` (ignoring surrounding
     /// whitespace). Panics with what it read instead after `timeout`.
     pub async fn wait_for_text(&self, testid: &str, expected: &str, timeout: Duration) {
