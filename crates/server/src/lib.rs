@@ -1,1 +1,268 @@
-//! placeholder
+//! `vidpush-server`: the backend functions, the job worker, the store, and the wiring that
+//! runs gateway + backend + static files as one process.
+//!
+//! Modules:
+//! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
+//! - [`app`]: shared state, the HTTP router, `/api/health` and `/api/connect-check`.
+//! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`.
+//! - [`sniff`]: recognising video containers from their first bytes.
+//! - [`jobs_api`]: the `/api/jobs` endpoints.
+//! - [`jobs`]: the bounded queue, worker pool, cancellation, orphan grace, restart recovery.
+//! - [`analyzer`]: the trait the worker analyses through, and its ffmpeg implementation.
+//! - [`publisher`]: storing then pushing job events, replay on subscribe, per-job ordering.
+//! - [`backend`]: the WebSocket route handlers (`subscribe`, `unsubscribe`, `cancel`, …).
+//! - [`store`]: SQLite: uploads, jobs, events, subscriptions.
+//! - [`auth`]: the caller's principal from a bearer or `?token=`.
+//! - [`error`]: the API's error type and its JSON answers.
+
+pub mod analyzer;
+pub mod app;
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod error;
+pub mod jobs;
+pub mod jobs_api;
+pub mod publisher;
+pub mod sniff;
+pub mod store;
+pub mod uploads;
+
+use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
+use crate::app::AppState;
+use crate::config::ServerConfig;
+use crate::jobs::Jobs;
+use crate::publisher::Publisher;
+use crate::store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use vidpush_gateway::config::ConnectRate;
+use vidpush_gateway::{Gateway, GatewayConfig};
+
+/// Longest pause between two looks for abandoned uploads.
+const MAX_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// Shortest pause between two looks: each look is a query, so never spin.
+const MIN_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A folder or file in the data dir could not be made or read.
+    #[error("cannot use the data folder {path}: {source}")]
+    DataDir {
+        /// The folder or file.
+        path: std::path::PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    /// The gateway could not start.
+    #[error("cannot start the gateway: {0}")]
+    Gateway(String),
+}
+
+/// A server bound to its address, ready to serve.
+pub struct Server {
+    /// The address actually bound (port 0 resolved).
+    pub addr: SocketAddr,
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    gateway: Gateway,
+    jobs: Jobs,
+}
+
+impl Server {
+    /// Prepares everything with the real ffmpeg analyzer.
+    pub async fn bind(config: ServerConfig) -> Result<Self, StartError> {
+        let analyzer = FfmpegAnalyzer {
+            options: vidpush_analysis::AnalysisOptions {
+                time_limit: Duration::from_secs(config.job_time_limit_secs),
+                ..Default::default()
+            },
+        };
+        Self::bind_with(config, Arc::new(analyzer)).await
+    }
+
+    /// Prepares everything with the given analyzer (tests script one).
+    pub async fn bind_with(
+        config: ServerConfig,
+        analyzer: Arc<dyn VideoAnalyzer>,
+    ) -> Result<Self, StartError> {
+        let data_dir = |path: &std::path::Path| {
+            let path = path.to_path_buf();
+            move |source| StartError::DataDir { path, source }
+        };
+        for dir in [
+            config.data_dir.clone(),
+            config.uploads_dir(),
+            config.jobs_dir(),
+        ] {
+            std::fs::create_dir_all(&dir).map_err(data_dir(&dir))?;
+        }
+        let management_key = match &config.management_key {
+            Some(key) => key.clone(),
+            None => vidpush_gateway::key::load_or_create_management_key(&config.data_dir)
+                .map_err(data_dir(&config.data_dir))?,
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+
+        let store = Store::open(&config.data_dir.join("vidpush.db"))?;
+        let mut gateway_config =
+            GatewayConfig::new(config.data_dir.join("gateway.db"), management_key);
+        gateway_config.tokens = config
+            .tokens
+            .iter()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect();
+        gateway_config.allowed_origins = config.effective_allowed_origins(addr);
+        gateway_config.max_frame_bytes = config.max_frame_bytes;
+        gateway_config.max_message_bytes = config.max_message_bytes;
+        gateway_config.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
+        gateway_config.max_lifetime = Duration::from_secs(config.max_lifetime_secs);
+        gateway_config.max_connections = config.max_connections;
+        gateway_config.connect_rate = ConnectRate {
+            per_second: config.connect_rate,
+            burst: config.connect_rate.saturating_mul(2),
+        };
+
+        let cell = backend::BackendCell::default();
+        let gateway = backend::register(Gateway::builder(gateway_config), &cell)
+            .build()
+            .map_err(|e| StartError::Gateway(e.to_string()))?;
+        let publisher = Publisher::new(store.clone(), gateway.connections());
+        let jobs = Jobs::start(
+            store.clone(),
+            publisher.clone(),
+            analyzer,
+            config.jobs_dir(),
+            config.worker_count(),
+            config.queue_limit,
+            config.orphan_grace(),
+        );
+        let backend = backend::Backend {
+            store: store.clone(),
+            publisher: publisher.clone(),
+            jobs: jobs.clone(),
+            connections: gateway.connections(),
+        };
+        // Set exactly once, here, before the listener accepts anything.
+        let _ = cell.set(backend);
+        let requeued = jobs.recover().await?;
+        if requeued > 0 {
+            tracing::info!(
+                requeued,
+                "jobs from before the restart are back in the queue"
+            );
+        }
+        let static_dir = config
+            .static_dir
+            .join("index.html")
+            .is_file()
+            .then(|| config.static_dir.clone());
+        if static_dir.is_none() {
+            tracing::warn!(dir = %config.static_dir.display(), "no built app there (run `trunk build`); serving the API only");
+        }
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            gateway: gateway.clone(),
+            publisher,
+            jobs,
+            upload_claims: Arc::default(),
+        };
+        let sweeper = state.clone();
+        // Look ten times per expiry period, so an upload outlives its expiry by 10% at most.
+        let sweep_every = (Duration::from_secs(state.config.upload_expiry_secs) / 10)
+            .clamp(MIN_EXPIRY_SWEEP_INTERVAL, MAX_EXPIRY_SWEEP_INTERVAL);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(sweep_every);
+            loop {
+                every.tick().await;
+                if let Err(error) = uploads::sweep_expired(&sweeper).await {
+                    tracing::warn!(%error, "expired-upload sweep failed");
+                }
+            }
+        });
+        let jobs = state.jobs.clone();
+        let router = app::app(state, static_dir);
+        Ok(Self {
+            addr,
+            listener,
+            router,
+            gateway,
+            jobs,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then closes every WebSocket with 1001 (running
+    /// `$disconnect` for each) and returns once in-flight requests are done.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let gateway = self.gateway.clone();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            shutdown.await;
+            // WebSockets never finish on their own: close them so the HTTP server can drain.
+            gateway.shutdown().await;
+            let _ = stop_tx.send(());
+        });
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .await?;
+        self.jobs.shutdown().await;
+        self.gateway.flush().await;
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed, Ctrl-C keeps its default effect (exit).
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

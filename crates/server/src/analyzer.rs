@@ -1,0 +1,50 @@
+//! The seam between the job worker and the video analysis: a small trait, so the worker can be
+//! tested with a scripted analyzer and never depends on how the analysis works inside.
+
+use std::path::Path;
+use vidpush_analysis::{AnalysisEvent, AnalysisOptions, CancelFlag};
+use vidpush_protocol::AnalysisResult;
+
+/// Why an analysis produced no result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnalysisFailure {
+    /// The cancel flag was raised; the analysis stopped and its child processes are gone.
+    Cancelled,
+    /// The analysis failed; the text is a sentence for the person who uploaded the video.
+    Failed(String),
+}
+
+/// Something that analyses a video file, reporting partial results as it goes. Runs on a
+/// blocking thread; must return soon after `cancel` is raised.
+pub trait VideoAnalyzer: Send + Sync + 'static {
+    /// Analyses `source`, calling `on_event` with each partial result as soon as it exists.
+    fn analyze(
+        &self,
+        source: &Path,
+        cancel: &CancelFlag,
+        on_event: &mut dyn FnMut(AnalysisEvent),
+    ) -> Result<AnalysisResult, AnalysisFailure>;
+}
+
+/// The real analyzer: `vidpush-analysis` over ffmpeg.
+pub struct FfmpegAnalyzer {
+    /// Widths, limits and tool paths for the analysis.
+    pub options: AnalysisOptions,
+}
+
+impl VideoAnalyzer for FfmpegAnalyzer {
+    fn analyze(
+        &self,
+        source: &Path,
+        cancel: &CancelFlag,
+        on_event: &mut dyn FnMut(AnalysisEvent),
+    ) -> Result<AnalysisResult, AnalysisFailure> {
+        vidpush_analysis::analyze(source, &self.options, cancel, on_event).map_err(|error| {
+            if error.is_cancelled() {
+                AnalysisFailure::Cancelled
+            } else {
+                AnalysisFailure::Failed(error.to_string())
+            }
+        })
+    }
+}

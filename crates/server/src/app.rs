@@ -1,0 +1,193 @@
+//! Wiring one process together: the shared state, the HTTP router (`/api`, the gateway's `/ws`
+//! and `/@connections`, and the built app as static files), and the small service endpoints
+//! (`/api/health`, `/api/connect-check`).
+
+use crate::auth;
+use crate::config::ServerConfig;
+use crate::error::ApiFailure;
+use crate::jobs::Jobs;
+use crate::publisher::Publisher;
+use crate::store::Store;
+use crate::{jobs_api, uploads};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use vidpush_gateway::{Gateway, Handshake};
+use vidpush_protocol::{ConnectCheck, ConnectVerdict, Health, UploadId};
+
+/// What every HTTP handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the server runs with.
+    pub config: Arc<ServerConfig>,
+    /// Durable state.
+    pub store: Store,
+    /// The WebSocket side: token policy, connections.
+    pub gateway: Gateway,
+    /// Stores and pushes job events.
+    pub publisher: Publisher,
+    /// The job pipeline.
+    pub jobs: Jobs,
+    /// Uploads a request is writing to right now: one writer per upload at a time.
+    pub upload_claims: Arc<Mutex<HashSet<UploadId>>>,
+}
+
+/// Held while a request writes to an upload; releases the claim when dropped.
+pub struct UploadClaim {
+    claims: Arc<Mutex<HashSet<UploadId>>>,
+    id: UploadId,
+}
+
+impl Drop for UploadClaim {
+    fn drop(&mut self) {
+        self.claims
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl AppState {
+    /// The file holding an unfinished upload's bytes: named by its id, never by the client.
+    pub fn upload_path(&self, id: &UploadId) -> PathBuf {
+        self.config.uploads_dir().join(format!("{id}.part"))
+    }
+
+    /// Claims an upload for writing; refused while another request writes to it.
+    pub fn claim_upload(&self, id: &UploadId) -> Result<UploadClaim, ApiFailure> {
+        let mut claims = self.upload_claims.lock().unwrap_or_else(|p| p.into_inner());
+        if !claims.insert(id.clone()) {
+            return Err(ApiFailure::Conflict(
+                "another request is writing to this upload right now; wait for it, then ask with HEAD".into(),
+            ));
+        }
+        Ok(UploadClaim {
+            claims: self.upload_claims.clone(),
+            id: id.clone(),
+        })
+    }
+}
+
+/// Headers a browser page may send to and read from the API across origins (tus needs them).
+const TUS_HEADERS: [&str; 11] = [
+    "tus-resumable",
+    "tus-version",
+    "tus-extension",
+    "tus-max-size",
+    "tus-checksum-algorithm",
+    "upload-length",
+    "upload-offset",
+    "upload-metadata",
+    "upload-expires",
+    "upload-checksum",
+    "upload-defer-length",
+];
+
+/// The whole HTTP surface of the process.
+pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
+    let origins: Vec<HeaderValue> = state
+        .gateway
+        .config()
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let mut headers: Vec<HeaderName> = TUS_HEADERS
+        .iter()
+        .map(|h| HeaderName::from_static(h))
+        .collect();
+    headers.extend([
+        header::AUTHORIZATION,
+        header::CONTENT_TYPE,
+        header::LOCATION,
+        HeaderName::from_static("x-requested-with"),
+    ]);
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::HEAD,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(headers.clone())
+        .expose_headers(headers);
+    let api = Router::new()
+        .route("/api/health", get(health))
+        .route("/api/connect-check", get(connect_check))
+        .merge(uploads::routes())
+        .merge(jobs_api::routes())
+        .route(
+            "/api/{*rest}",
+            any(|| async { ApiFailure::NotFound("no such API endpoint".into()) }),
+        )
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            uploads::discovery_before_cors,
+        ));
+    let router = api.with_state(state.clone()).merge(state.gateway.router());
+    match static_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        }
+        None => router,
+    }
+}
+
+/// `GET /api/health`.
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// `GET /api/connect-check?token=…`: the verdict a WebSocket handshake from this page would
+/// get, in a form a browser can read.
+async fn connect_check(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Json<ConnectCheck> {
+    let token = auth::query_token(&uri);
+    let handshake = Handshake {
+        source_ip: peer.ip(),
+        origin: headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        token: token.as_deref(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    };
+    Json(match state.gateway.peek_handshake(&handshake) {
+        Ok(_) => ConnectCheck {
+            verdict: ConnectVerdict::Ok,
+            status: 101,
+            message: "the WebSocket would be accepted".into(),
+        },
+        Err(refusal) => {
+            let verdict = match refusal.status().as_u16() {
+                401 => ConnectVerdict::Unauthorized,
+                403 => ConnectVerdict::OriginNotAllowed,
+                429 => ConnectVerdict::Throttled,
+                _ => ConnectVerdict::AtCapacity,
+            };
+            ConnectCheck {
+                verdict,
+                status: refusal.status().as_u16(),
+                message: refusal.to_string(),
+            }
+        }
+    })
+}

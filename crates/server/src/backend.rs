@@ -1,0 +1,207 @@
+//! The backend functions behind the gateway's WebSocket routes, as Lambda integrations would
+//! be: `$disconnect`, `$default`, `subscribe`, `unsubscribe`, `cancel`, `ping`.
+//!
+//! Each handler gets one gateway request and answers with at most one reply to the sender;
+//! event pushes go through the [`Publisher`]. It never holds a socket and never assumes
+//! `$disconnect` runs: a push that finds a connection gone cleans up too.
+
+use crate::auth;
+use crate::jobs::Jobs;
+use crate::publisher::Publisher;
+use crate::store::{JobRecord, Store, StoreError};
+use std::sync::{Arc, OnceLock};
+use vidpush_gateway::{Connections, GatewayBuilder, RouteRequest, RouteResponse};
+use vidpush_protocol::{ClientAction, ErrorCode, JobId, Reply};
+
+/// What the route handlers share.
+#[derive(Clone)]
+pub struct Backend {
+    /// Jobs, subscriptions and events.
+    pub store: Store,
+    /// Stores and pushes events.
+    pub publisher: Publisher,
+    /// Cancels jobs.
+    pub jobs: Jobs,
+    /// Pushes replies sent outside a handler's return value.
+    pub connections: Connections,
+}
+
+/// The backend as the routes see it: filled in once the gateway it pushes through is built
+/// (the gateway needs its routes first, and the backend needs the gateway's connections).
+pub type BackendCell = Arc<OnceLock<Backend>>;
+
+/// Registers every backend route on a gateway under construction.
+pub fn register(builder: GatewayBuilder, cell: &BackendCell) -> GatewayBuilder {
+    let route = |cell: &BackendCell, disconnect: bool| {
+        let cell = cell.clone();
+        move |req: RouteRequest| {
+            let backend = cell.get().cloned();
+            async move {
+                let Some(backend) = backend else {
+                    // Only reachable if a message arrives before start-up finished wiring.
+                    return error_reply(
+                        ErrorCode::Internal,
+                        "the server is still starting; try again",
+                        None,
+                    );
+                };
+                if disconnect {
+                    backend.disconnect(req).await
+                } else {
+                    backend.message(req).await
+                }
+            }
+        }
+    };
+    let mut builder = builder.route("$disconnect", route(cell, true));
+    for name in ["$default", "subscribe", "unsubscribe", "cancel", "ping"] {
+        builder = builder.route(name, route(cell, false));
+    }
+    builder
+}
+
+fn error_reply(
+    code: ErrorCode,
+    message: impl Into<String>,
+    job_id: Option<JobId>,
+) -> RouteResponse {
+    RouteResponse::reply(
+        Reply::Error {
+            code,
+            message: message.into(),
+            job_id,
+        }
+        .to_json(),
+    )
+}
+
+impl Backend {
+    /// `$disconnect`: forget the connection's subscriptions; jobs left unwatched get the grace
+    /// period.
+    async fn disconnect(&self, req: RouteRequest) -> RouteResponse {
+        match self.store.drop_connection(req.connection_id.as_str()).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    if matches!(self.store.subscribers(&job).await, Ok(s) if s.is_empty()) {
+                        self.jobs.orphaned(job);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not drop a closed connection's subscriptions")
+            }
+        }
+        RouteResponse::ok()
+    }
+
+    /// Every message route: parse the action, then act on it.
+    async fn message(&self, req: RouteRequest) -> RouteResponse {
+        let body = req.body.as_deref().unwrap_or("");
+        let action = match serde_json::from_str::<ClientAction>(body) {
+            Ok(action) => action,
+            Err(error) => {
+                let message = if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+                    format!(
+                        "that message is not an action this server knows ({error}); send subscribe, unsubscribe, cancel or ping"
+                    )
+                } else {
+                    "that message is not JSON; send an object like {\"action\":\"subscribe\",\"jobId\":\"…\",\"afterSeq\":0}".to_owned()
+                };
+                return error_reply(ErrorCode::BadRequest, message, None);
+            }
+        };
+        let caller = req.principal.as_ref().map(|p| p.as_str().to_owned());
+        let connection = req.connection_id.as_str();
+        let result = match action {
+            ClientAction::Ping => return RouteResponse::reply(Reply::Pong.to_json()),
+            ClientAction::Subscribe { job_id, after_seq } => {
+                self.subscribe(connection, caller, job_id, after_seq).await
+            }
+            ClientAction::Unsubscribe { job_id } => {
+                match self.store.unsubscribe(&job_id, connection).await {
+                    Ok(_) => Ok(RouteResponse::reply(
+                        Reply::Unsubscribed { job_id }.to_json(),
+                    )),
+                    Err(error) => Err(error),
+                }
+            }
+            ClientAction::Cancel { job_id } => self.cancel(caller, job_id).await,
+        };
+        result.unwrap_or_else(|error| {
+            tracing::error!(%error, "a WebSocket action failed inside the server");
+            error_reply(
+                ErrorCode::Internal,
+                "the server could not do that just now; try again",
+                None,
+            )
+        })
+    }
+
+    /// The job named by an action, or the error reply to send when it does not exist or
+    /// belongs to another token.
+    async fn owned_job(
+        &self,
+        caller: &Option<String>,
+        job_id: &JobId,
+    ) -> Result<Result<JobRecord, RouteResponse>, StoreError> {
+        let Some(job) = self.store.job(job_id).await? else {
+            return Ok(Err(error_reply(
+                ErrorCode::NotFound,
+                "no job with that id",
+                Some(job_id.clone()),
+            )));
+        };
+        if auth::is_foreign(caller, &job.owner) {
+            return Ok(Err(error_reply(
+                ErrorCode::Forbidden,
+                "that job belongs to another token",
+                Some(job_id.clone()),
+            )));
+        }
+        Ok(Ok(job))
+    }
+
+    async fn subscribe(
+        &self,
+        connection: &str,
+        caller: Option<String>,
+        job_id: JobId,
+        after_seq: u64,
+    ) -> Result<RouteResponse, StoreError> {
+        let job = match self.owned_job(&caller, &job_id).await? {
+            Ok(job) => job,
+            Err(refusal) => return Ok(refusal),
+        };
+        let connections = self.connections.clone();
+        let id = job_id.clone();
+        self.publisher
+            .subscribe_and_replay(&job_id, connection, after_seq, async move || {
+                // Read the state under the job's lock so it matches the replay that follows.
+                let (state, last_seq) = match self.store.job(&id).await {
+                    Ok(Some(now)) => (now.state, now.last_seq),
+                    _ => (job.state, job.last_seq),
+                };
+                let reply = Reply::Subscribed {
+                    job_id: id.clone(),
+                    state,
+                    last_seq,
+                };
+                // A connection gone already simply gets nothing; the replay notices it too.
+                let _ = connections.post(connection, reply.to_json());
+            })
+            .await?;
+        Ok(RouteResponse::ok())
+    }
+
+    async fn cancel(
+        &self,
+        caller: Option<String>,
+        job_id: JobId,
+    ) -> Result<RouteResponse, StoreError> {
+        if let Err(refusal) = self.owned_job(&caller, &job_id).await? {
+            return Ok(refusal);
+        }
+        self.jobs.cancel(&job_id, "cancelled by request").await?;
+        Ok(RouteResponse::ok())
+    }
+}

@@ -1,0 +1,134 @@
+//! The server's settings: command-line flags, each with a `VIDPUSH_*` environment fallback,
+//! and the defaults that make `vidpush-server` run with no setup at all.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use vidpush_protocol::limits;
+
+/// `vidpush-server`: API Gateway emulator, backend, datastore and object store in one process.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "vidpush-server", version, about)]
+pub struct ServerConfig {
+    /// Address to listen on (port 0 picks a free port; the chosen URL is printed).
+    #[arg(long, env = "VIDPUSH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Folder for the database, uploads, results and thumbnails.
+    #[arg(long, env = "VIDPUSH_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Folder with the built browser app (trunk's dist/); not served when absent.
+    #[arg(long, env = "VIDPUSH_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// Accepted tokens, comma separated. None: no token is required.
+    #[arg(long, env = "VIDPUSH_TOKENS", value_delimiter = ',')]
+    pub tokens: Vec<String>,
+
+    /// Origins allowed to open the WebSocket and call the API from a browser, comma separated.
+    /// Default: the server's own origin plus local development ports.
+    #[arg(long, env = "VIDPUSH_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Key for the `@connections` management API. Default: generated once and kept in the
+    /// data folder (`management-key`).
+    #[arg(long, env = "VIDPUSH_MANAGEMENT_KEY", hide_env_values = true)]
+    pub management_key: Option<String>,
+
+    /// Largest WebSocket frame in bytes (AWS: 32 KiB).
+    #[arg(long, env = "VIDPUSH_MAX_FRAME_BYTES", default_value_t = limits::MAX_FRAME_BYTES)]
+    pub max_frame_bytes: usize,
+
+    /// Largest WebSocket message in bytes (AWS: 128 KiB).
+    #[arg(long, env = "VIDPUSH_MAX_MESSAGE_BYTES", default_value_t = limits::MAX_MESSAGE_BYTES)]
+    pub max_message_bytes: usize,
+
+    /// Close a connection after this many seconds without a client message (AWS: 600).
+    #[arg(long = "idle-timeout", env = "VIDPUSH_IDLE_TIMEOUT", default_value_t = limits::IDLE_TIMEOUT.as_secs())]
+    pub idle_timeout_secs: u64,
+
+    /// Close every connection after this many seconds (AWS: 7200).
+    #[arg(long = "max-lifetime", env = "VIDPUSH_MAX_LIFETIME", default_value_t = limits::MAX_CONNECTION_LIFETIME.as_secs())]
+    pub max_lifetime_secs: u64,
+
+    /// Most WebSocket connections open at once; more are refused with 503.
+    #[arg(long, env = "VIDPUSH_MAX_CONNECTIONS", default_value_t = 50_000)]
+    pub max_connections: usize,
+
+    /// Connection attempts per second allowed from one IP address (with a burst of twice
+    /// that); more get 429.
+    #[arg(long, env = "VIDPUSH_CONNECT_RATE", default_value_t = vidpush_gateway::config::DEFAULT_CONNECTS_PER_SECOND)]
+    pub connect_rate: u32,
+
+    /// Largest upload in bytes.
+    #[arg(long, env = "VIDPUSH_MAX_UPLOAD_BYTES", default_value_t = limits::DEFAULT_MAX_UPLOAD_BYTES)]
+    pub max_upload_bytes: u64,
+
+    /// Unfinished uploads with no new bytes for this many seconds are deleted.
+    #[arg(long = "upload-expiry", env = "VIDPUSH_UPLOAD_EXPIRY", default_value_t = 24 * 60 * 60)]
+    pub upload_expiry_secs: u64,
+
+    /// Jobs analysed at once. Default: the number of CPU cores.
+    #[arg(long, env = "VIDPUSH_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Jobs that may wait for a worker; more are refused with 503 and Retry-After.
+    #[arg(long, env = "VIDPUSH_QUEUE_LIMIT", default_value_t = 64)]
+    pub queue_limit: usize,
+
+    /// Seconds a running job waits for a new subscriber after its last one left, before it
+    /// is cancelled.
+    #[arg(long = "orphan-grace", env = "VIDPUSH_ORPHAN_GRACE", default_value_t = limits::DEFAULT_ORPHAN_GRACE.as_secs())]
+    pub orphan_grace_secs: u64,
+
+    /// Longest a single analysis may run, in seconds.
+    #[arg(long = "job-time-limit", env = "VIDPUSH_JOB_TIME_LIMIT", default_value_t = 60 * 60)]
+    pub job_time_limit_secs: u64,
+}
+
+impl ServerConfig {
+    /// The number of workers: the flag, or one per CPU core.
+    pub fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            })
+            .max(1)
+    }
+
+    /// Grace period before an unwatched job is cancelled.
+    pub fn orphan_grace(&self) -> Duration {
+        Duration::from_secs(self.orphan_grace_secs)
+    }
+
+    /// Where unfinished uploads are kept.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
+    /// Where each job's source, thumbnails and result are kept.
+    pub fn jobs_dir(&self) -> PathBuf {
+        self.data_dir.join("jobs")
+    }
+
+    /// The origins allowed by default: the server's own, plus trunk's and common dev ports.
+    pub fn effective_allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
+        if !self.allowed_origins.is_empty() {
+            return self.allowed_origins.clone();
+        }
+        let mut origins = vec![format!("http://{bound}")];
+        let port = bound.port();
+        origins.push(format!("http://localhost:{port}"));
+        for dev in [8080, 8081, 3000, 5173] {
+            origins.push(format!("http://127.0.0.1:{dev}"));
+            origins.push(format!("http://localhost:{dev}"));
+        }
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+}

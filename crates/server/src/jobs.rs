@@ -1,0 +1,417 @@
+//! The job pipeline: a bounded queue, a fixed pool of workers, cancellation, the orphan grace
+//! period, and recovery after a restart.
+//!
+//! Owns each job's folder (`<data>/jobs/<id>/`: `source`, `thumbnails/<n>.jpg`,
+//! `result.json`) and the life `queued → running → completed | failed | cancelled`. Every
+//! state change and partial result goes through the [`Publisher`], which stores it before
+//! pushing; this module never pushes by itself.
+
+use crate::analyzer::{AnalysisFailure, VideoAnalyzer};
+use crate::publisher::Publisher;
+use crate::store::{JobRecord, Store, StoreError};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use vidpush_analysis::{AnalysisEvent, CancelFlag};
+use vidpush_protocol::limits::PROGRESS_MIN_INTERVAL_MS;
+use vidpush_protocol::{EventBody, JobId, JobState};
+
+/// Partial results buffered between the analysis thread and the publisher: enough to absorb a
+/// burst of short shots, small enough that a slow disk slows the analysis instead of growing
+/// memory.
+const EVENTS_IN_FLIGHT: usize = 64;
+
+/// Seconds a refused client is told to wait when the queue is full.
+const RETRY_AFTER_SECS: u64 = 10;
+
+/// The job pipeline; cheap to clone.
+#[derive(Clone)]
+pub struct Jobs {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    publisher: Publisher,
+    analyzer: Arc<dyn VideoAnalyzer>,
+    /// Where job folders live.
+    jobs_dir: PathBuf,
+    /// Jobs waiting for a worker; bounded so a flood of jobs is refused, not hoarded.
+    queue: mpsc::Sender<JobId>,
+    /// Cancel flags of running jobs, with the reason to report once the analysis stops.
+    running: Mutex<HashMap<JobId, RunningJob>>,
+    /// How long a job may go unwatched before it is cancelled.
+    orphan_grace: Duration,
+    /// Set by [`Jobs::shutdown`]: analyses stopped from now on are interrupted, not cancelled,
+    /// and stay `running` in the store so the next start re-queues them.
+    stopping: AtomicBool,
+}
+
+/// A running job's cancel flag and the reason to report once its analysis stops.
+type RunningJob = (CancelFlag, Arc<Mutex<String>>);
+
+/// A reserved place in the queue: creating the job cannot then fail for lack of room.
+pub struct QueueSlot(mpsc::OwnedPermit<JobId>);
+
+/// The queue is full.
+#[derive(Debug)]
+pub struct QueueFull {
+    /// Seconds to wait before trying again.
+    pub retry_after_secs: u64,
+}
+
+impl Jobs {
+    /// Starts `workers` workers over a queue of `queue_limit` places.
+    pub fn start(
+        store: Store,
+        publisher: Publisher,
+        analyzer: Arc<dyn VideoAnalyzer>,
+        jobs_dir: PathBuf,
+        workers: usize,
+        queue_limit: usize,
+        orphan_grace: Duration,
+    ) -> Self {
+        let (queue, receiver) = mpsc::channel(queue_limit.max(1));
+        let jobs = Self {
+            inner: Arc::new(Inner {
+                store,
+                publisher: publisher.clone(),
+                analyzer,
+                jobs_dir,
+                queue,
+                running: Mutex::default(),
+                orphan_grace,
+                stopping: AtomicBool::new(false),
+            }),
+        };
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        for _ in 0..workers.max(1) {
+            let (jobs, receiver) = (jobs.clone(), receiver.clone());
+            tokio::spawn(async move {
+                loop {
+                    let next = receiver.lock().await.recv().await;
+                    let Some(id) = next else { break };
+                    if let Err(error) = jobs.run(&id).await {
+                        tracing::error!(job = %id, %error, "job failed inside the server");
+                    }
+                }
+            });
+        }
+        let weak = jobs.clone();
+        publisher.on_orphan(Arc::new(move |job| weak.orphaned(job)));
+        jobs
+    }
+
+    /// Reserves a place in the queue, or says how long to wait.
+    pub fn reserve(&self) -> Result<QueueSlot, QueueFull> {
+        self.inner
+            .queue
+            .clone()
+            .try_reserve_owned()
+            .map(QueueSlot)
+            .map_err(|_| QueueFull {
+                retry_after_secs: RETRY_AFTER_SECS,
+            })
+    }
+
+    /// Queues a created job in its reserved place.
+    pub fn enqueue(&self, slot: QueueSlot, job: JobId) {
+        slot.0.send(job);
+    }
+
+    /// A job's folder.
+    pub fn dir(&self, job: &JobId) -> PathBuf {
+        self.inner.jobs_dir.join(job.as_str())
+    }
+
+    /// Cancels a queued or running job; returns false when it was already over.
+    pub async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError> {
+        let running = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(job)
+            .cloned();
+        if let Some((flag, why)) = running {
+            *why.lock().unwrap_or_else(|p| p.into_inner()) = reason.to_owned();
+            flag.cancel();
+            return Ok(true);
+        }
+        // Not running: a queued job is cancelled here; the worker skips it when its turn comes.
+        let published = self
+            .inner
+            .publisher
+            .publish(
+                job,
+                EventBody::Cancelled {
+                    reason: reason.to_owned(),
+                },
+            )
+            .await?;
+        if published.is_some() {
+            remove_quietly(&self.dir(job)).await;
+        }
+        Ok(published.is_some())
+    }
+
+    /// Called when a job's last subscriber is gone: after the grace period, cancels the job
+    /// unless someone subscribed again.
+    pub fn orphaned(&self, job: JobId) {
+        let jobs = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(jobs.inner.orphan_grace).await;
+            let store = &jobs.inner.store;
+            let still_open = matches!(store.job(&job).await, Ok(Some(JobRecord { state, .. })) if !state.is_final());
+            let watched = store
+                .subscribers(&job)
+                .await
+                .map(|s| !s.is_empty())
+                .unwrap_or(true);
+            if still_open && !watched {
+                let reason = format!(
+                    "nobody was watching this job for {} s, so it was stopped",
+                    jobs.inner.orphan_grace.as_secs()
+                );
+                tracing::info!(%job, "cancelling unwatched job");
+                if let Err(error) = jobs.cancel(&job, &reason).await {
+                    tracing::error!(%job, %error, "could not cancel unwatched job");
+                }
+            }
+        });
+    }
+
+    /// After a restart: jobs that were running start over (their stream says so with a new
+    /// `job.queued`), and every queued job goes back in the queue.
+    pub async fn recover(&self) -> Result<usize, StoreError> {
+        let store = &self.inner.store;
+        for job in store.jobs_in(&[JobState::Running]).await? {
+            tracing::info!(job = %job.id, "re-queueing a job that was running when the server stopped");
+            let body = EventBody::Queued {
+                file_name: job.file_name.clone(),
+                size_bytes: job.size_bytes,
+            };
+            self.inner.publisher.publish(&job.id, body).await?;
+            remove_quietly(&self.dir(&job.id).join("thumbnails")).await;
+        }
+        let queued = store.jobs_in(&[JobState::Queued]).await?;
+        let count = queued.len();
+        let queue = self.inner.queue.clone();
+        // The queue may be smaller than the backlog: feed it from a task that waits for room.
+        tokio::spawn(async move {
+            for job in queued {
+                if queue.send(job.id).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(count)
+    }
+
+    /// Runs one job to its end.
+    async fn run(&self, id: &JobId) -> Result<(), StoreError> {
+        let publisher = &self.inner.publisher;
+        if self.inner.stopping.load(Ordering::SeqCst) {
+            return Ok(()); // stays queued; the next start runs it
+        }
+        match self.inner.store.job(id).await? {
+            Some(job) if job.state == JobState::Queued => {}
+            _ => return Ok(()), // cancelled while it waited
+        }
+        let cancel = CancelFlag::new();
+        let reason = Arc::new(Mutex::new(String::from("cancelled by request")));
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), (cancel.clone(), reason.clone()));
+        let outcome = self.analyze(id, &cancel).await;
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        let dir = self.dir(id);
+        let final_event = match outcome {
+            Ok(Some(body)) => body,
+            Ok(None) => return Ok(()),
+            Err(AnalysisFailure::Cancelled) if self.inner.stopping.load(Ordering::SeqCst) => {
+                tracing::info!(job = %id, "analysis interrupted by shutdown; it runs again after the restart");
+                return Ok(());
+            }
+            Err(AnalysisFailure::Cancelled) => {
+                remove_quietly(&dir).await;
+                EventBody::Cancelled {
+                    reason: reason.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+                }
+            }
+            Err(AnalysisFailure::Failed(reason)) => EventBody::Failed { reason },
+        };
+        publisher.publish(id, final_event).await?;
+        remove_quietly(&dir.join("source")).await;
+        Ok(())
+    }
+
+    /// Runs the analysis and publishes its partial results; returns the `job.completed` body,
+    /// `None` when the job was already over before it started.
+    async fn analyze(
+        &self,
+        id: &JobId,
+        cancel: &CancelFlag,
+    ) -> Result<Option<EventBody>, AnalysisFailure> {
+        let publisher = &self.inner.publisher;
+        let internal = |error: StoreError| {
+            AnalysisFailure::Failed(format!("the server could not record progress: {error}"))
+        };
+        if publisher
+            .publish(id, EventBody::Started)
+            .await
+            .map_err(internal)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let dir = self.dir(id);
+        let thumbnails = dir.join("thumbnails");
+        tokio::fs::create_dir_all(&thumbnails).await.map_err(|e| {
+            AnalysisFailure::Failed(format!("the server could not prepare the job folder: {e}"))
+        })?;
+        let (tx, mut rx) = mpsc::channel(EVENTS_IN_FLIGHT);
+        let analyzer = self.inner.analyzer.clone();
+        let (source, flag) = (dir.join("source"), cancel.clone());
+        let started = Instant::now();
+        let analysis = tokio::task::spawn_blocking(move || {
+            analyzer.analyze(&source, &flag, &mut |event| {
+                // The receiver only goes away when the job is being torn down.
+                let _ = tx.blocking_send(event);
+            })
+        });
+        let mut last_progress: Option<Instant> = None;
+        while let Some(event) = rx.recv().await {
+            let body = match event {
+                AnalysisEvent::Metadata(metadata) => EventBody::Metadata { metadata },
+                AnalysisEvent::Progress {
+                    stage,
+                    fraction,
+                    frames_done,
+                } => {
+                    let due = last_progress.is_none_or(|at| {
+                        at.elapsed() >= Duration::from_millis(PROGRESS_MIN_INTERVAL_MS)
+                    });
+                    if !due {
+                        continue;
+                    }
+                    last_progress = Some(Instant::now());
+                    EventBody::Progress {
+                        stage,
+                        fraction,
+                        frames_done,
+                    }
+                }
+                AnalysisEvent::Shot {
+                    shot,
+                    thumbnail_jpeg,
+                } => {
+                    let file = thumbnails.join(format!("{}.jpg", shot.index));
+                    if let Err(error) = tokio::fs::write(&file, &thumbnail_jpeg).await {
+                        cancel.cancel();
+                        return Err(AnalysisFailure::Failed(format!(
+                            "the server could not save a thumbnail: {error}"
+                        )));
+                    }
+                    let thumbnail_url = format!("/api/jobs/{id}/thumbnails/{}.jpg", shot.index);
+                    EventBody::Shot {
+                        shot,
+                        thumbnail_url,
+                    }
+                }
+                AnalysisEvent::Cue(cue) => EventBody::Cue { cue },
+            };
+            if let Err(error) = publisher.publish(id, body).await {
+                cancel.cancel();
+                return Err(internal(error));
+            }
+        }
+        let mut result = analysis.await.map_err(|_| {
+            AnalysisFailure::Failed("the analysis crashed on this file; it may be damaged".into())
+        })??;
+        result.summary.processing_millis = started.elapsed().as_millis() as u64;
+        write_atomically(
+            &dir.join("result.json"),
+            &serde_json::to_vec(&result).expect("a result always serialises"),
+        )
+        .await
+        .map_err(|e| {
+            AnalysisFailure::Failed(format!("the server could not save the result: {e}"))
+        })?;
+        Ok(Some(EventBody::Completed {
+            summary: result.summary,
+            result_url: format!("/api/jobs/{id}/result"),
+        }))
+    }
+
+    /// Stops every running analysis (killing its ffmpeg processes) without ending the jobs:
+    /// they stay `running` in the store and the next start re-queues them. Waits until every
+    /// analysis has returned.
+    pub async fn shutdown(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        let flags: Vec<CancelFlag> = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|(flag, _)| flag.clone())
+            .collect();
+        for flag in flags {
+            flag.cancel();
+        }
+        while self.running_count() > 0 {
+            // Each analysis checks its flag between frames; this wait is short.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The running jobs' count, for health and tests.
+    pub fn running_count(&self) -> usize {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+}
+
+/// Writes a file so that it is either absent or complete, even across a power cut.
+async fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = path.with_extension("partial");
+    let (target, data) = (path.to_path_buf(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(&data)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, &target)?;
+        if let Some(parent) = target.parent() {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// Removes a file or folder, logging (not failing) when it cannot.
+async fn remove_quietly(path: &std::path::Path) {
+    let result = match tokio::fs::metadata(path).await {
+        Ok(meta) if meta.is_dir() => tokio::fs::remove_dir_all(path).await,
+        Ok(_) => tokio::fs::remove_file(path).await,
+        Err(_) => Ok(()),
+    };
+    if let Err(error) = result {
+        tracing::warn!(path = %path.display(), %error, "could not remove partial files");
+    }
+}

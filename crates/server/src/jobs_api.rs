@@ -1,0 +1,189 @@
+//! The job endpoints under `/api/jobs`: create a job from a finished upload, ask where it
+//! stands, fetch its result and thumbnails, cancel it. Every body is a `vidpush-protocol` type.
+
+use crate::app::AppState;
+use crate::auth;
+use crate::error::ApiFailure;
+use crate::store::JobRecord;
+use crate::uploads::human_bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use vidpush_protocol::ids::is_well_formed;
+use vidpush_protocol::{CreateJobRequest, CreateJobResponse, JobId, JobState, JobStatus};
+
+/// The job routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/jobs", post(create))
+        .route("/api/jobs/{id}", get(status).delete(cancel))
+        .route("/api/jobs/{id}/result", get(result))
+        .route("/api/jobs/{id}/thumbnails/{file}", get(thumbnail))
+}
+
+/// `POST /api/jobs {uploadId}` → 201 `{jobId}`.
+async fn create(
+    State(app): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Json<CreateJobRequest>, JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    let caller = auth::caller(&app.gateway, &headers, &uri)?;
+    let Json(request) = body.map_err(|rejection| {
+        ApiFailure::BadRequest(format!(
+            "the body must be JSON like {{\"uploadId\":\"…\"}}: {}",
+            rejection.body_text()
+        ))
+    })?;
+    let missing = || {
+        ApiFailure::NotFound(
+            "no upload with that id: it may have expired or been used already".into(),
+        )
+    };
+    if !is_well_formed(request.upload_id.as_str()) {
+        return Err(missing());
+    }
+    let _writing = app.claim_upload(&request.upload_id)?;
+    let upload = app
+        .store
+        .upload(&request.upload_id)
+        .await?
+        .ok_or_else(missing)?;
+    auth::ensure_owner(&caller, &upload.owner, "upload")?;
+    if upload.offset < upload.length {
+        return Err(ApiFailure::Conflict(format!(
+            "the upload is not finished: the server has {} of {}; finish it first",
+            human_bytes(upload.offset),
+            human_bytes(upload.length)
+        )));
+    }
+    let slot = app.jobs.reserve().map_err(|full| ApiFailure::Busy {
+        retry_after_secs: full.retry_after_secs,
+    })?;
+    let job_id = JobId(crate::store::new_id());
+    let dir = app.jobs.dir(&job_id);
+    tokio::fs::create_dir_all(&dir).await?;
+    tokio::fs::rename(app.upload_path(&upload.id), dir.join("source")).await?;
+    let (job, queued) = app.store.create_job(upload, job_id.clone()).await?;
+    app.publisher.push_stored(&job.id, &queued).await?;
+    app.jobs.enqueue(slot, job_id.clone());
+    tracing::info!(job = %job_id, "job queued");
+    let mut response = (
+        StatusCode::CREATED,
+        Json(CreateJobResponse {
+            job_id: job_id.clone(),
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&format!("/api/jobs/{job_id}")).expect("job ids are plain ASCII"),
+    );
+    Ok(response)
+}
+
+/// `GET /api/jobs/{id}`.
+async fn status(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<JobStatus>, ApiFailure> {
+    let job = owned_job(&app, &id, &headers, &uri).await?;
+    Ok(Json(JobStatus {
+        job_id: job.id,
+        state: job.state,
+        last_seq: job.last_seq,
+        file_name: job.file_name,
+        created_at_ms: job.created_at_ms,
+    }))
+}
+
+/// `DELETE /api/jobs/{id}`: cancels; answers with the status at that moment.
+async fn cancel(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    let job = owned_job(&app, &id, &headers, &uri).await?;
+    if job.state.is_final() {
+        return Err(ApiFailure::Conflict(format!(
+            "the job is already {}",
+            job.state.as_str()
+        )));
+    }
+    app.jobs.cancel(&job.id, "cancelled by request").await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// `GET /api/jobs/{id}/result`: the full result JSON, once the job completed.
+async fn result(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    let job = owned_job(&app, &id, &headers, &uri).await?;
+    if job.state != JobState::Completed {
+        return Err(ApiFailure::Conflict(format!(
+            "the job is {}; its result exists once it has completed",
+            job.state.as_str()
+        )));
+    }
+    let bytes = tokio::fs::read(app.jobs.dir(&job.id).join("result.json")).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+/// `GET /api/jobs/{id}/thumbnails/{n}.jpg`.
+async fn thumbnail(
+    State(app): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    let job = owned_job(&app, &id, &headers, &uri).await?;
+    let missing = || ApiFailure::NotFound("no such thumbnail".into());
+    let index: u32 = file
+        .strip_suffix(".jpg")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(missing)?;
+    let path = app
+        .jobs
+        .dir(&job.id)
+        .join("thumbnails")
+        .join(format!("{index}.jpg"));
+    let bytes = tokio::fs::read(path).await.map_err(|_| missing())?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The job named by `raw`, if it exists and the caller may see it.
+async fn owned_job(
+    app: &AppState,
+    raw: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<JobRecord, ApiFailure> {
+    let caller = auth::caller(&app.gateway, headers, uri)?;
+    let missing = || ApiFailure::NotFound("no job with that id".into());
+    if !is_well_formed(raw) {
+        return Err(missing());
+    }
+    let job = app
+        .store
+        .job(&JobId(raw.to_owned()))
+        .await?
+        .ok_or_else(missing)?;
+    auth::ensure_owner(&caller, &job.owner, "job")?;
+    Ok(job)
+}

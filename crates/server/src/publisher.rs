@@ -1,0 +1,148 @@
+//! Storing and pushing job events, in that order, and replaying them to new subscribers.
+//!
+//! Owns the per-job ordering guarantee: every event of a job is stored, then pushed to the
+//! job's subscribers through the gateway's `@connections` interface, while holding that job's
+//! lock; a subscription is recorded and its replay pushed under the same lock. Because the
+//! gateway delivers pushes to one connection in the order they were posted, a subscriber sees
+//! every `seq` exactly in order, replayed ones before live ones. It never talks to a socket
+//! directly and never pushes an event it has not stored.
+
+use crate::store::{Store, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Mutex as AsyncMutex;
+use vidpush_gateway::{Connections, PostError};
+use vidpush_protocol::{EventBody, JobEvent, JobId};
+
+/// Stores and pushes job events; cheap to clone.
+#[derive(Clone)]
+pub struct Publisher {
+    store: Store,
+    connections: Connections,
+    /// One lock per job with activity, so pushes of different jobs never wait on each other.
+    job_locks: Arc<Mutex<HashMap<JobId, Arc<AsyncMutex<()>>>>>,
+    /// Called with a job whose last subscriber went away (its connection is gone).
+    orphan_hook: Arc<Mutex<Option<OrphanHook>>>,
+}
+
+/// Told when a push found a job's subscriber gone, so the job can be cancelled after a grace.
+pub type OrphanHook = Arc<dyn Fn(JobId) + Send + Sync>;
+
+impl Publisher {
+    /// A publisher over `store`, pushing through `connections`.
+    pub fn new(store: Store, connections: Connections) -> Self {
+        Self {
+            store,
+            connections,
+            job_locks: Arc::default(),
+            orphan_hook: Arc::default(),
+        }
+    }
+
+    /// Sets what to call when a job loses its last subscriber during a push.
+    pub fn on_orphan(&self, hook: OrphanHook) {
+        *self.orphan_hook.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    fn lock_for(&self, job: &JobId) -> Arc<AsyncMutex<()>> {
+        let mut locks = self.job_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(job.clone()).or_default().clone()
+    }
+
+    /// Forgets a finished job's lock (nothing more will be published for it).
+    fn release(&self, job: &JobId) {
+        self.job_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(job);
+    }
+
+    /// Stores `body` as the job's next event, then pushes it to every subscriber. Returns
+    /// `None` when the job is already in a final state (nothing may follow a final event).
+    pub async fn publish(
+        &self,
+        job: &JobId,
+        body: EventBody,
+    ) -> Result<Option<JobEvent>, StoreError> {
+        let lock = self.lock_for(job);
+        let guard = lock.lock().await;
+        let Some(event) = self.store.append_event(job, body).await? else {
+            return Ok(None);
+        };
+        self.push_stored(job, &event).await?;
+        drop(guard);
+        if event.body.state_after().is_some_and(|s| s.is_final()) {
+            self.release(job);
+        }
+        Ok(Some(event))
+    }
+
+    /// Pushes an event that was already stored (the first `job.queued` is stored together
+    /// with its job) to the job's subscribers.
+    pub async fn push_stored(&self, job: &JobId, event: &JobEvent) -> Result<(), StoreError> {
+        let text = event.to_json();
+        for connection in self.store.subscribers(job).await? {
+            self.post_or_forget(job, &connection, text.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Records that `connection` follows `job` and replays every stored event after
+    /// `after_seq` to it, all under the job's lock, so no live event can overtake the replay.
+    /// `before_replay` runs under the lock too, right before the replay (the subscribe route
+    /// uses it to send its `subscribed` reply first). Returns how many events were replayed.
+    pub async fn subscribe_and_replay(
+        &self,
+        job: &JobId,
+        connection: &str,
+        after_seq: u64,
+        before_replay: impl AsyncFnOnce(),
+    ) -> Result<usize, StoreError> {
+        let lock = self.lock_for(job);
+        let _guard = lock.lock().await;
+        self.store.subscribe(job, connection).await?;
+        before_replay().await;
+        let events = self.store.events_after(job, after_seq).await?;
+        let count = events.len();
+        for text in events {
+            if !self.post_or_forget(job, connection, text).await? {
+                break;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Posts one message; a connection that is gone loses its subscription. Returns whether
+    /// the connection is still there.
+    async fn post_or_forget(
+        &self,
+        job: &JobId,
+        connection: &str,
+        text: String,
+    ) -> Result<bool, StoreError> {
+        match self.connections.post(connection, text) {
+            Ok(()) => Ok(true),
+            Err(PostError::Gone) => {
+                tracing::debug!(%job, connection, "subscriber is gone; removing its subscription");
+                self.store.unsubscribe(job, connection).await?;
+                if self.store.subscribers(job).await?.is_empty() {
+                    let hook = self
+                        .orphan_hook
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone();
+                    if let Some(hook) = hook {
+                        hook(job.clone());
+                    }
+                }
+                Ok(false)
+            }
+            Err(other) => {
+                // Only a message over the limit gets here; events are built to stay far below
+                // it, so this is a bug worth a loud log, not a reason to stop the job.
+                tracing::error!(%job, connection, error = %other, "push refused");
+                Ok(true)
+            }
+        }
+    }
+}

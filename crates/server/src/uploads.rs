@@ -1,0 +1,562 @@
+//! tus 1.0 resumable uploads under `/api/uploads`: core, creation, termination, expiration and
+//! checksum (sha1).
+//!
+//! Owns the upload files in `<data>/uploads/` and their rows. Bodies are streamed to disk in
+//! bounded memory; the offset a client is told is always flushed to disk first; the declared
+//! size is checked before anything is stored; the first bytes must look like a video
+//! container. It never uses a client file name as a path.
+
+use crate::app::AppState;
+use crate::auth;
+use crate::error::ApiFailure;
+use crate::sniff::{SNIFF_BYTES, Sniffed, sniff};
+use crate::store::{UploadRecord, new_id, now_ms};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{head, post};
+use base64::Engine;
+use futures_util::StreamExt;
+use sha1::{Digest, Sha1};
+use std::io::{Seek, SeekFrom, Write};
+use std::time::{Duration, UNIX_EPOCH};
+use tokio::sync::mpsc;
+use vidpush_protocol::UploadId;
+use vidpush_protocol::ids::is_well_formed;
+use vidpush_protocol::limits::TUS_VERSION;
+
+/// Extensions announced by `OPTIONS`.
+const TUS_EXTENSIONS: &str = "creation,termination,expiration,checksum";
+
+/// While one PATCH streams, received bytes are flushed and the offset recorded every this many
+/// bytes, so a crash in the middle of a huge PATCH loses at most this much.
+const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Body frames in flight between the network and the disk writer: the bound on an upload's
+/// memory (a frame is at most a few hundred KiB).
+const FRAMES_IN_FLIGHT: usize = 16;
+
+/// The writer's buffer: large sequential writes keep the disk at full speed.
+const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// Longest file name kept for display.
+const MAX_FILE_NAME_CHARS: usize = 200;
+
+/// The tus routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/uploads", post(create).options(discover))
+        .route(
+            "/api/uploads/{id}",
+            head(status)
+                .patch(append)
+                .delete(terminate)
+                .options(discover),
+        )
+}
+
+/// tus discovery (`OPTIONS` without CORS preflight headers) must reach [`discover`] even
+/// though the CORS layer answers every `OPTIONS` itself: this middleware sits outside it and
+/// takes such requests first.
+pub async fn discovery_before_cors(
+    State(app): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_discovery = request.method() == axum::http::Method::OPTIONS
+        && request.uri().path().starts_with("/api/uploads")
+        && !request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if is_discovery {
+        return discover(State(app)).await;
+    }
+    next.run(request).await
+}
+
+/// `OPTIONS`: what this tus server supports.
+async fn discover(State(app): State<AppState>) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
+    headers.insert("Tus-Version", HeaderValue::from_static(TUS_VERSION));
+    headers.insert("Tus-Extension", HeaderValue::from_static(TUS_EXTENSIONS));
+    headers.insert(
+        "Tus-Max-Size",
+        HeaderValue::from(app.config.max_upload_bytes),
+    );
+    headers.insert("Tus-Checksum-Algorithm", HeaderValue::from_static("sha1"));
+    (StatusCode::NO_CONTENT, headers).into_response()
+}
+
+/// `POST /api/uploads`: creates an empty upload of the declared size.
+async fn create(
+    State(app): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    require_tus(&headers)?;
+    let owner = auth::caller(&app.gateway, &headers, &uri)?;
+    if headers.contains_key("Upload-Defer-Length") {
+        return Err(ApiFailure::BadRequest(
+            "this server needs the size up front: send Upload-Length, not Upload-Defer-Length"
+                .into(),
+        ));
+    }
+    let length = number_header(&headers, "Upload-Length")?.ok_or_else(|| {
+        ApiFailure::BadRequest("Upload-Length is missing: send the file's size in bytes".into())
+    })?;
+    if length == 0 {
+        return Err(ApiFailure::BadRequest(
+            "the file is empty (0 bytes): choose a video file".into(),
+        ));
+    }
+    let max = app.config.max_upload_bytes;
+    if length > max {
+        return Err(ApiFailure::TooLarge(format!(
+            "the file is {} but this server takes at most {}: choose a smaller file",
+            human_bytes(length),
+            human_bytes(max)
+        )));
+    }
+    let metadata = parse_metadata(headers.get("Upload-Metadata"))?;
+    let upload = UploadRecord {
+        id: UploadId(new_id()),
+        length,
+        offset: 0,
+        file_name: display_name(metadata.get("filename").or(metadata.get("name"))),
+        file_type: metadata
+            .get("filetype")
+            .or(metadata.get("type"))
+            .cloned()
+            .unwrap_or_default(),
+        owner,
+        updated_at_ms: now_ms(),
+    };
+    tokio::fs::File::create(app.upload_path(&upload.id)).await?;
+    app.store.create_upload(upload.clone()).await?;
+    tracing::info!(upload = %upload.id, length, "upload created");
+    let mut response = StatusCode::CREATED.into_response();
+    let h = response.headers_mut();
+    h.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
+    h.insert(
+        header::LOCATION,
+        header_value(format!("/api/uploads/{}", upload.id)),
+    );
+    h.insert(
+        "Upload-Expires",
+        header_value(app.expires_at(upload.updated_at_ms)),
+    );
+    Ok(response)
+}
+
+/// `HEAD /api/uploads/{id}`: how many bytes the server has.
+async fn status(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    require_tus(&headers)?;
+    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let mut response = StatusCode::OK.into_response();
+    let h = response.headers_mut();
+    h.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
+    h.insert("Upload-Offset", HeaderValue::from(upload.offset));
+    h.insert("Upload-Length", HeaderValue::from(upload.length));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if upload.offset < upload.length {
+        h.insert(
+            "Upload-Expires",
+            header_value(app.expires_at(upload.updated_at_ms)),
+        );
+    }
+    Ok(response)
+}
+
+/// `DELETE /api/uploads/{id}`: abandons an upload and frees its space.
+async fn terminate(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    require_tus(&headers)?;
+    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let _writing = app.claim_upload(&upload.id)?;
+    app.store.delete_upload(&upload.id).await?;
+    remove_if_present(&app.upload_path(&upload.id)).await?;
+    tracing::info!(upload = %upload.id, "upload terminated");
+    Ok((StatusCode::NO_CONTENT, [("Tus-Resumable", TUS_VERSION)]).into_response())
+}
+
+/// `PATCH /api/uploads/{id}`: appends the body at `Upload-Offset`.
+async fn append(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    require_tus(&headers)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != "application/offset+octet-stream" {
+        return Err(ApiFailure::UnsupportedMedia(
+            "a tus PATCH must have Content-Type: application/offset+octet-stream".into(),
+        ));
+    }
+    let claimed = number_header(&headers, "Upload-Offset")?
+        .ok_or_else(|| ApiFailure::BadRequest("Upload-Offset is missing".into()))?;
+    let checksum = parse_checksum(headers.get("Upload-Checksum"))?;
+    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let _writing = app.claim_upload(&upload.id)?;
+    // Re-read under the claim: another PATCH may have finished in between.
+    let upload = app.store.upload(&upload.id).await?.ok_or_else(not_found)?;
+    if claimed != upload.offset {
+        return Err(ApiFailure::Conflict(format!(
+            "the server has {} bytes of this upload, not {claimed}: ask with HEAD and continue from there",
+            upload.offset
+        )));
+    }
+
+    let mut stream = body.into_data_stream();
+    let mut first = Vec::new();
+    if upload.offset == 0 {
+        // Read just enough to recognise the container before storing a single byte.
+        while first.iter().map(Bytes::len).sum::<usize>() < SNIFF_BYTES {
+            match stream.next().await {
+                Some(Ok(chunk)) => first.push(chunk),
+                Some(Err(_)) | None => break,
+            }
+        }
+        let head: Vec<u8> = first
+            .iter()
+            .flat_map(|c| c.iter().copied())
+            .take(SNIFF_BYTES)
+            .collect();
+        check_video_head(&head, upload.length)?;
+    }
+
+    let remaining = upload.length - upload.offset;
+    let (tx, rx) = mpsc::channel::<Bytes>(FRAMES_IN_FLIGHT);
+    let checkpoints = checksum.is_none().then(|| {
+        (
+            app.clone(),
+            upload.id.clone(),
+            tokio::runtime::Handle::current(),
+        )
+    });
+    let path = app.upload_path(&upload.id);
+    let start = upload.offset;
+    let writer =
+        tokio::task::spawn_blocking(move || write_chunks(&path, start, remaining, rx, checkpoints));
+
+    let mut overflow = false;
+    let mut sent: u64 = 0;
+    let mut frames = futures_util::stream::iter(first.into_iter().map(Ok)).chain(stream);
+    while let Some(frame) = frames.next().await {
+        let Ok(mut chunk) = frame else {
+            tracing::info!(upload = %upload.id, "client went away mid-PATCH; keeping what arrived");
+            break;
+        };
+        if sent + chunk.len() as u64 > remaining {
+            chunk.truncate((remaining - sent) as usize);
+            overflow = true;
+        }
+        sent += chunk.len() as u64;
+        if tx.send(chunk).await.is_err() || overflow {
+            break;
+        }
+    }
+    drop(tx);
+    let outcome = writer.await.map_err(ApiFailure::internal)??;
+
+    if let Some(expected) = &checksum
+        && outcome.sha1.as_deref() != Some(expected.as_slice())
+    {
+        return Err(ApiFailure::ChecksumMismatch);
+    }
+    let offset = start + outcome.written;
+    app.store.set_upload_offset(&upload.id, offset).await?;
+    if overflow {
+        return Err(ApiFailure::TooLarge(format!(
+            "the upload declared {} bytes and more were sent; the first {} were kept",
+            upload.length, upload.length
+        )));
+    }
+    if offset == upload.length {
+        tracing::info!(upload = %upload.id, bytes = offset, "upload complete");
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let h = response.headers_mut();
+    h.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
+    h.insert("Upload-Offset", HeaderValue::from(offset));
+    if offset < upload.length {
+        h.insert("Upload-Expires", header_value(app.expires_at(now_ms())));
+    }
+    Ok(response)
+}
+
+/// What the disk writer did.
+struct WriteOutcome {
+    /// Bytes written and flushed.
+    written: u64,
+    /// SHA-1 of those bytes, when a checksum was asked for (then no checkpoints were taken).
+    sha1: Option<Vec<u8>>,
+}
+
+/// Writes received frames at `start`, flushing to disk before returning and at every
+/// checkpoint, so every offset recorded is backed by bytes on disk.
+fn write_chunks(
+    path: &std::path::Path,
+    start: u64,
+    limit: u64,
+    mut rx: mpsc::Receiver<Bytes>,
+    checkpoints: Option<(AppState, UploadId, tokio::runtime::Handle)>,
+) -> Result<WriteOutcome, ApiFailure> {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+    let mut hasher = checkpoints.is_none().then(Sha1::new);
+    let mut written: u64 = 0;
+    let mut since_checkpoint: u64 = 0;
+    while let Some(chunk) = rx.blocking_recv() {
+        let take = chunk.len().min((limit - written) as usize);
+        out.write_all(&chunk[..take])?;
+        if let Some(hasher) = hasher.as_mut() {
+            hasher.update(&chunk[..take]);
+        }
+        written += take as u64;
+        since_checkpoint += take as u64;
+        if let Some((app, id, runtime)) = checkpoints.as_ref()
+            && since_checkpoint >= CHECKPOINT_BYTES
+        {
+            {
+                out.flush()?;
+                out.get_ref().sync_data()?;
+                runtime.block_on(app.store.set_upload_offset(id, start + written))?;
+                since_checkpoint = 0;
+            }
+        }
+    }
+    out.flush()?;
+    out.get_ref().sync_data()?;
+    Ok(WriteOutcome {
+        written,
+        sha1: hasher.map(|h| h.finalize().to_vec()),
+    })
+}
+
+/// Refuses an upload whose first bytes are not a known video container.
+fn check_video_head(head: &[u8], length: u64) -> Result<(), ApiFailure> {
+    match sniff(head) {
+        Sniffed::Video(_) => Ok(()),
+        Sniffed::NotVideo(what) => Err(ApiFailure::UnsupportedMedia(format!(
+            "this file is not a video: it looks like {what}. Choose an MP4, MOV, WebM, MKV, AVI or MPEG file"
+        ))),
+        Sniffed::TooShort if (head.len() as u64) < length => Err(ApiFailure::BadRequest(format!(
+            "the first PATCH must carry at least {SNIFF_BYTES} bytes (or the whole file) so the server can check it is a video"
+        ))),
+        Sniffed::TooShort => Err(ApiFailure::UnsupportedMedia(format!(
+            "this file is only {length} bytes: far too short to be a video"
+        ))),
+    }
+}
+
+/// The upload named by `raw`, if it exists and the caller may touch it.
+async fn owned_upload(
+    app: &AppState,
+    raw: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<UploadRecord, ApiFailure> {
+    let caller = auth::caller(&app.gateway, headers, uri)?;
+    if !is_well_formed(raw) {
+        return Err(not_found());
+    }
+    let upload = app
+        .store
+        .upload(&UploadId(raw.to_owned()))
+        .await?
+        .ok_or_else(not_found)?;
+    auth::ensure_owner(&caller, &upload.owner, "upload")?;
+    Ok(upload)
+}
+
+fn not_found() -> ApiFailure {
+    ApiFailure::NotFound("no upload with that id: it may have expired or been used for a job; start the upload again".into())
+}
+
+fn require_tus(headers: &HeaderMap) -> Result<(), ApiFailure> {
+    match headers.get("Tus-Resumable").and_then(|v| v.to_str().ok()) {
+        Some(TUS_VERSION) => Ok(()),
+        _ => Err(ApiFailure::TusVersion),
+    }
+}
+
+fn number_header(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ApiFailure> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiFailure::BadRequest(format!("{name} must be a whole number of bytes"))
+                })
+        })
+        .transpose()
+}
+
+/// Parses `Upload-Metadata`: comma-separated `key base64value` pairs.
+fn parse_metadata(
+    value: Option<&HeaderValue>,
+) -> Result<std::collections::HashMap<String, String>, ApiFailure> {
+    let mut pairs = std::collections::HashMap::new();
+    let Some(value) = value else { return Ok(pairs) };
+    let bad = || {
+        ApiFailure::BadRequest(
+            "Upload-Metadata must be comma-separated `key base64value` pairs".into(),
+        )
+    };
+    for pair in value
+        .to_str()
+        .map_err(|_| bad())?
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (key, encoded) = pair.split_once(' ').unwrap_or((pair, ""));
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| bad())?;
+        pairs.insert(
+            key.to_owned(),
+            String::from_utf8_lossy(&decoded).into_owned(),
+        );
+    }
+    Ok(pairs)
+}
+
+/// Parses `Upload-Checksum: sha1 <base64>`; other algorithms are refused by name.
+fn parse_checksum(value: Option<&HeaderValue>) -> Result<Option<Vec<u8>>, ApiFailure> {
+    let Some(value) = value else { return Ok(None) };
+    let text = value.to_str().unwrap_or("");
+    let (algorithm, encoded) = text.split_once(' ').unwrap_or((text, ""));
+    if algorithm != "sha1" {
+        return Err(ApiFailure::BadRequest(format!(
+            "checksum algorithm {algorithm:?} is not supported; use sha1"
+        )));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map(Some)
+        .map_err(|_| {
+            ApiFailure::BadRequest("Upload-Checksum must be `sha1 <base64 digest>`".into())
+        })
+}
+
+/// A client's file name made safe to display: no control characters, bounded length.
+fn display_name(name: Option<&String>) -> String {
+    let cleaned: String = name
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_FILE_NAME_CHARS)
+                .collect()
+        })
+        .unwrap_or_default();
+    if cleaned.trim().is_empty() {
+        "video".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// `1.5 GB`-style sizes for messages.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn header_value(text: String) -> HeaderValue {
+    HeaderValue::from_str(&text).expect("ids and HTTP dates are plain ASCII")
+}
+
+async fn remove_if_present(path: &std::path::Path) -> std::io::Result<()> {
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Deletes unfinished uploads that received nothing for the configured expiry.
+pub async fn sweep_expired(app: &AppState) -> Result<usize, ApiFailure> {
+    let cutoff = now_ms().saturating_sub(app.config.upload_expiry_secs * 1000);
+    let stale = app.store.stale_uploads(cutoff).await?;
+    for id in &stale {
+        let Ok(_writing) = app.claim_upload(id) else {
+            continue;
+        };
+        app.store.delete_upload(id).await?;
+        remove_if_present(&app.upload_path(id)).await?;
+        tracing::info!(upload = %id, "expired upload removed");
+    }
+    Ok(stale.len())
+}
+
+impl AppState {
+    /// `Upload-Expires` for an upload last touched at `updated_at_ms`.
+    fn expires_at(&self, updated_at_ms: u64) -> String {
+        let at = UNIX_EPOCH
+            + Duration::from_millis(updated_at_ms)
+            + Duration::from_secs(self.config.upload_expiry_secs);
+        httpdate::fmt_http_date(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_pairs_are_decoded() {
+        let value = HeaderValue::from_static(
+            "filename bXkgdmlkZW8ubXA0,filetype dmlkZW8vbXA0,is_confidential",
+        );
+        let pairs = parse_metadata(Some(&value)).unwrap();
+        assert_eq!(pairs["filename"], "my video.mp4");
+        assert_eq!(pairs["filetype"], "video/mp4");
+        assert_eq!(pairs["is_confidential"], "");
+        assert!(parse_metadata(Some(&HeaderValue::from_static("filename !!!"))).is_err());
+    }
+
+    #[test]
+    fn display_names_lose_control_characters() {
+        assert_eq!(
+            display_name(Some(&"../../etc/\u{7}passwd\n".to_owned())),
+            "../../etc/passwd"
+        );
+        assert_eq!(display_name(None), "video");
+    }
+
+    #[test]
+    fn sizes_read_like_a_person_wrote_them() {
+        assert_eq!(human_bytes(999), "999 bytes");
+        assert_eq!(human_bytes(10_000_000_000_000), "10.0 TB");
+    }
+}

@@ -1,0 +1,398 @@
+//! Jobs and pushed events against the real server with a scripted analyzer: the event stream,
+//! replay after a reconnect, cancel, the orphan grace, ownership, the queue bound, bad input.
+
+mod support;
+
+use support::*;
+use vidpush_protocol::*;
+
+fn seqs(events: &[JobEvent]) -> Vec<u64> {
+    events.iter().map(|e| e.seq).collect()
+}
+
+fn kinds(events: &[JobEvent]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| match &e.body {
+            EventBody::Queued { .. } => "queued",
+            EventBody::Started => "started",
+            EventBody::Progress { .. } => "progress",
+            EventBody::Metadata { .. } => "metadata",
+            EventBody::Shot { .. } => "shot",
+            EventBody::Cue { .. } => "cue",
+            EventBody::Completed { .. } => "completed",
+            EventBody::Failed { .. } => "failed",
+            EventBody::Cancelled { .. } => "cancelled",
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_subscriber_gets_every_event_once_in_seq_order_without_gaps() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(4)).await;
+    let job = server.start_job(&fake_mp4(4096), None).await;
+    let mut client = server.connect(None).await;
+    client
+        .send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq: 0,
+        })
+        .await;
+    let (reply, before) = client.next_reply().await;
+    assert!(before.is_empty(), "the subscribed reply comes first");
+    assert!(matches!(reply, Reply::Subscribed { ref job_id, .. } if *job_id == job));
+    let events = client.events_until_final().await;
+    let expected: Vec<u64> = (1..=events.len() as u64).collect();
+    assert_eq!(seqs(&events), expected, "gap-free from 1");
+    let kinds = kinds(&events);
+    assert_eq!(kinds.first(), Some(&"queued"));
+    assert_eq!(kinds.iter().filter(|k| **k == "shot").count(), 4);
+    assert_eq!(kinds.last(), Some(&"completed"));
+    let EventBody::Shot { thumbnail_url, .. } = &events
+        .iter()
+        .find(|e| matches!(e.body, EventBody::Shot { .. }))
+        .unwrap()
+        .body
+    else {
+        unreachable!()
+    };
+    let thumb = server
+        .http
+        .get(server.url(thumbnail_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        thumb.bytes().await.unwrap().as_ref(),
+        &[0xFF, 0xD8, 0, 0xFF, 0xD9]
+    );
+    let result: AnalysisResult = server
+        .http
+        .get(server.url(&format!("/api/jobs/{job}/result")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result.shots.len(), 4);
+    let status: JobStatus = server
+        .http
+        .get(server.url(&format!("/api/jobs/{job}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.state, status.last_seq, status.file_name.as_str()),
+        (JobState::Completed, events.len() as u64, "clip.mp4")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn resubscribing_with_after_seq_replays_only_what_was_missed() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(3)).await;
+    let job = server.start_job(&fake_mp4(4096), None).await;
+    server.wait_for_state(&job, JobState::Completed).await;
+    let mut client = server.connect(None).await;
+    client
+        .send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq: 0,
+        })
+        .await;
+    client.next_reply().await;
+    let all = client.events_until_final().await;
+    let mut again = server.connect(None).await;
+    again
+        .send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq: 3,
+        })
+        .await;
+    let (reply, _) = again.next_reply().await;
+    assert!(
+        matches!(reply, Reply::Subscribed { state: JobState::Completed, last_seq, .. } if last_seq == all.len() as u64)
+    );
+    let rest = again.events_until_final().await;
+    assert_eq!(rest, all[3..].to_vec());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_files() {
+    let analyzer = ScriptedAnalyzer::holding();
+    let server = TestServer::start(&[], analyzer.clone()).await;
+    let job = server.start_job(&fake_mp4(4096), None).await;
+    let mut client = server.connect(None).await;
+    client
+        .send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq: 0,
+        })
+        .await;
+    client.next_reply().await;
+    // Wait until the first shot is pushed: the analysis is then holding, mid-job.
+    loop {
+        if let ServerMessage::Event(JobEvent {
+            body: EventBody::Shot { .. },
+            ..
+        }) = client.next().await
+        {
+            break;
+        }
+    }
+    client
+        .send(&ClientAction::Cancel {
+            job_id: job.clone(),
+        })
+        .await;
+    let events = client.events_until_final().await;
+    assert!(
+        matches!(&events.last().unwrap().body, EventBody::Cancelled { reason } if reason == "cancelled by request")
+    );
+    assert!(
+        !server.data.path().join("jobs").join(job.as_str()).exists(),
+        "partial files removed"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_nobody_watches_any_more_is_cancelled_after_the_grace_period() {
+    let server = TestServer::start(&["--orphan-grace", "1"], ScriptedAnalyzer::holding()).await;
+    let job = server.start_job(&fake_mp4(4096), None).await;
+    let mut client = server.connect(None).await;
+    client
+        .send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq: 0,
+        })
+        .await;
+    client.next_reply().await;
+    drop(client);
+    server.wait_for_state(&job, JobState::Cancelled).await;
+    let mut watcher = server.connect(None).await;
+    watcher
+        .send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq: 0,
+        })
+        .await;
+    watcher.next_reply().await;
+    let events = watcher.events_until_final().await;
+    assert!(
+        matches!(&events.last().unwrap().body, EventBody::Cancelled { reason } if reason.contains("nobody was watching"))
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn subscribing_to_someone_elses_job_is_forbidden() {
+    let server = TestServer::start(&["--tokens", "alice,bob"], ScriptedAnalyzer::new(1)).await;
+    let job = server.start_job(&fake_mp4(4096), Some("alice")).await;
+    let mut bob = server.connect(Some("bob")).await;
+    bob.send(&ClientAction::Subscribe {
+        job_id: job.clone(),
+        after_seq: 0,
+    })
+    .await;
+    let (reply, events) = bob.next_reply().await;
+    assert!(events.is_empty());
+    assert!(
+        matches!(
+            reply,
+            Reply::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        ),
+        "{reply:?}"
+    );
+    let status = server
+        .http
+        .get(server.url(&format!("/api/jobs/{job}")))
+        .bearer_auth("bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 403);
+    let mut alice = server.connect(Some("alice")).await;
+    alice
+        .send(&ClientAction::Subscribe {
+            job_id: job,
+            after_seq: 0,
+        })
+        .await;
+    assert!(matches!(
+        alice.next_reply().await.0,
+        Reply::Subscribed { .. }
+    ));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_messages_and_unknown_jobs_get_readable_errors() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let mut client = server.connect(None).await;
+    use futures_util::SinkExt;
+    client
+        .socket
+        .send(tokio_tungstenite::tungstenite::Message::text("{not json"))
+        .await
+        .unwrap();
+    let (reply, _) = client.next_reply().await;
+    assert!(
+        matches!(reply, Reply::Error { code: ErrorCode::BadRequest, ref message, .. } if message.contains("not JSON")),
+        "{reply:?}"
+    );
+    client
+        .send(&ClientAction::Subscribe {
+            job_id: "nosuchjob".into(),
+            after_seq: 0,
+        })
+        .await;
+    assert!(matches!(
+        client.next_reply().await.0,
+        Reply::Error {
+            code: ErrorCode::NotFound,
+            ..
+        }
+    ));
+    client.send(&ClientAction::Ping).await;
+    assert_eq!(client.next_reply().await.0, Reply::Pong);
+
+    let unknown = server
+        .http
+        .get(server.url("/api/jobs/nosuchjob"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let malformed = server
+        .http
+        .post(server.url("/api/jobs"))
+        .header("content-type", "application/json")
+        .body("{\"upload\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    let error: ApiError = malformed.json().await.unwrap();
+    assert!(error.message.contains("uploadId"), "{}", error.message);
+    let missing = server
+        .http
+        .post(server.url("/api/jobs"))
+        .json(&CreateJobRequest {
+            upload_id: "nosuchupload".into(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unfinished_upload_cannot_become_a_job() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let created = server.create_upload(10_000, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    server
+        .patch(&location, 0, fake_mp4(10_000)[..5000].to_vec(), None)
+        .await;
+    let upload_id = UploadId(location.rsplit('/').next().unwrap().to_owned());
+    let response = server
+        .http
+        .post(server.url("/api/jobs"))
+        .json(&CreateJobRequest { upload_id })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_with_retry_after() {
+    let server = TestServer::start(
+        &["--workers", "1", "--queue-limit", "1"],
+        ScriptedAnalyzer::holding(),
+    )
+    .await;
+    let first = server.start_job(&fake_mp4(4096), None).await;
+    server.wait_for_state(&first, JobState::Running).await;
+    let _second = server.start_job(&fake_mp4(4096), None).await; // waits in the one queue place
+    let upload_id = server.upload(&fake_mp4(4096), None).await;
+    let response = server
+        .http
+        .post(server.url("/api/jobs"))
+        .json(&CreateJobRequest { upload_id })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connect_check_says_why_a_socket_would_be_refused() {
+    let server = TestServer::start(&["--tokens", "secret"], ScriptedAnalyzer::new(1)).await;
+    let check = |query: &'static str, origin: &'static str| {
+        server
+            .http
+            .get(server.url(&format!("/api/connect-check{query}")))
+            .header("origin", origin)
+            .send()
+    };
+    let own_origin: &'static str = Box::leak(format!("http://{}", server.addr).into_boxed_str());
+    let ok: ConnectCheck = check("?token=secret", own_origin)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok.verdict, ConnectVerdict::Ok);
+    let bad: ConnectCheck = check("?token=nope", own_origin)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (bad.verdict, bad.status),
+        (ConnectVerdict::Unauthorized, 401)
+    );
+    let foreign: ConnectCheck = check("?token=secret", "http://evil.example")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (foreign.verdict, foreign.status),
+        (ConnectVerdict::OriginNotAllowed, 403)
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let health: Health = server
+        .http
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health.status, "ok");
+    server.stop().await;
+}

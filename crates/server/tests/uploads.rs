@@ -1,0 +1,268 @@
+//! tus uploads against the real server: creation, resume, limits, sniffing, termination.
+
+mod support;
+
+use support::*;
+use vidpush_protocol::ApiError;
+
+async fn error_of(response: reqwest::Response) -> (u16, ApiError) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn options_announces_tus_version_extensions_and_max_size() {
+    let server =
+        TestServer::start(&["--max-upload-bytes", "1000000"], ScriptedAnalyzer::new(1)).await;
+    let response = server
+        .http
+        .request(reqwest::Method::OPTIONS, server.url("/api/uploads"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let h = response.headers();
+    assert_eq!(h["tus-version"], "1.0.0");
+    assert_eq!(h["tus-max-size"], "1000000");
+    let extensions = h["tus-extension"].to_str().unwrap();
+    for ext in ["creation", "termination", "expiration", "checksum"] {
+        assert!(extensions.contains(ext), "{extensions}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_upload_streams_to_disk_and_reports_its_offset() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let bytes = fake_mp4(300_000);
+    let created = server.create_upload(bytes.len() as u64, None).await;
+    assert_eq!(created.status(), 201);
+    assert!(created.headers().contains_key("upload-expires"));
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/api/uploads/"));
+
+    let first = server
+        .patch(&location, 0, bytes[..100_000].to_vec(), None)
+        .await;
+    assert_eq!(first.status(), 204);
+    assert_eq!(first.headers()["upload-offset"], "100000");
+
+    let head = server
+        .http
+        .head(server.url(&location))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["upload-offset"], "100000");
+    assert_eq!(head.headers()["upload-length"], "300000");
+
+    let rest = server
+        .patch(&location, 100_000, bytes[100_000..].to_vec(), None)
+        .await;
+    assert_eq!(rest.headers()["upload-offset"], "300000");
+    let id = location.rsplit('/').next().unwrap();
+    let stored = std::fs::read(
+        server
+            .data
+            .path()
+            .join("uploads")
+            .join(format!("{id}.part")),
+    )
+    .unwrap();
+    assert_eq!(stored, bytes);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_patch_at_the_wrong_offset_is_a_conflict() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let created = server.create_upload(1000, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let (status, error) = error_of(
+        server
+            .patch(&location, 10, fake_mp4(1000)[10..].to_vec(), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(error.message.contains("has 0 bytes"), "{}", error.message);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_declared_size_over_the_limit_is_refused_before_storing() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let (status, error) = error_of(server.create_upload(10_000_000_000_000, None).await).await;
+    assert_eq!(status, 413);
+    assert!(error.message.contains("10.0 TB"), "{}", error.message);
+    assert_eq!(
+        std::fs::read_dir(server.data.path().join("uploads"))
+            .unwrap()
+            .count(),
+        0
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_zero_byte_file_is_refused_with_a_reason() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let (status, error) = error_of(server.create_upload(0, None).await).await;
+    assert_eq!(status, 400);
+    assert!(error.message.contains("empty"), "{}", error.message);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_text_file_renamed_mp4_is_refused_as_not_a_video() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let text = b"This is a shopping list, not a video. Eggs, milk, bread, and more lines of plain text here to fill the first bytes of the file that the server looks at.......................................................".to_vec();
+    let created = server.create_upload(text.len() as u64, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let (status, error) = error_of(server.patch(&location, 0, text, None).await).await;
+    assert_eq!(status, 415);
+    assert!(
+        error.message.contains("not a video") && error.message.contains("text"),
+        "{}",
+        error.message
+    );
+    let head = server
+        .http
+        .head(server.url(&location))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["upload-offset"], "0", "nothing was stored");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_checksum_is_460_and_stores_nothing() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let bytes = fake_mp4(5000);
+    let created = server.create_upload(5000, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let patch = |checksum: &'static str| {
+        server
+            .http
+            .patch(server.url(&location))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", "0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Checksum", checksum)
+            .body(bytes.clone())
+            .send()
+    };
+    assert_eq!(
+        patch("sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            .await
+            .unwrap()
+            .status(),
+        460
+    );
+    let head = server
+        .http
+        .head(server.url(&location))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()["upload-offset"], "0");
+    use base64::Engine;
+    use sha1::Digest;
+    let digest = base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(&bytes));
+    let good: &'static str = Box::leak(format!("sha1 {digest}").into_boxed_str());
+    let ok = patch(good).await.unwrap();
+    assert_eq!(ok.status(), 204);
+    assert_eq!(ok.headers()["upload-offset"], "5000");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn terminating_an_upload_removes_it() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let created = server.create_upload(1000, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let deleted = server
+        .http
+        .delete(server.url(&location))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let head = server
+        .http
+        .head(server.url(&location))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404);
+    assert_eq!(
+        std::fs::read_dir(server.data.path().join("uploads"))
+            .unwrap()
+            .count(),
+        0
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn uploads_need_the_token_when_tokens_are_on() {
+    let server = TestServer::start(&["--tokens", "secret"], ScriptedAnalyzer::new(1)).await;
+    let (status, error) = error_of(server.create_upload(1000, None).await).await;
+    assert_eq!(status, 401);
+    assert!(error.message.contains("token"));
+    assert_eq!(
+        server.create_upload(1000, Some("wrong")).await.status(),
+        401
+    );
+    assert_eq!(
+        server.create_upload(1000, Some("secret")).await.status(),
+        201
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_without_tus_resumable_is_412() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let response = server
+        .http
+        .post(server.url("/api/uploads"))
+        .header("Upload-Length", "10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 412);
+    assert_eq!(response.headers()["tus-version"], "1.0.0");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn abandoned_uploads_expire() {
+    let server = TestServer::start(&["--upload-expiry", "0"], ScriptedAnalyzer::new(1)).await;
+    let created = server.create_upload(1000, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    // The sweep runs at start-up and then every ten minutes; the first tick already ran, so
+    // wait for the next by asking the server's state through HEAD until it is gone.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let head = server
+            .http
+            .head(server.url(&location))
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap();
+        if head.status() == 404 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "upload never expired");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.stop().await;
+}
