@@ -48,6 +48,8 @@ struct Inner {
     /// Set by [`Jobs::shutdown`]: analyses stopped from now on are interrupted, not cancelled,
     /// and stay `running` in the store so the next start re-queues them.
     stopping: AtomicBool,
+    /// Woken whenever the last running analysis ends, for [`Jobs::shutdown`] to wait on.
+    idle: tokio::sync::Notify,
 }
 
 /// A running job's cancel flag and the reason to report once its analysis stops.
@@ -85,6 +87,7 @@ impl Jobs {
                 running: Mutex::default(),
                 orphan_grace,
                 stopping: AtomicBool::new(false),
+                idle: tokio::sync::Notify::new(),
             }),
         };
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
@@ -229,11 +232,13 @@ impl Jobs {
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.clone(), (cancel.clone(), reason.clone()));
         let outcome = self.analyze(id, &cancel).await;
-        self.inner
-            .running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
+        {
+            let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
+            running.remove(id);
+            if running.is_empty() {
+                self.inner.idle.notify_waiters();
+            }
+        }
         let dir = self.dir(id);
         let final_event = match outcome {
             Ok(Some(body)) => body,
@@ -369,9 +374,15 @@ impl Jobs {
         for flag in flags {
             flag.cancel();
         }
-        while self.running_count() > 0 {
-            // Each analysis checks its flag between frames; this wait is short.
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        loop {
+            // Registered before the count is read, so an analysis ending in between still wakes us.
+            let idle = self.inner.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.running_count() == 0 {
+                return;
+            }
+            idle.await;
         }
     }
 
