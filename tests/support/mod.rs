@@ -7,6 +7,11 @@
 //! - `browser`: [`Browser`] starts chromedriver and Chromium and waits on DOM conditions by
 //!   `data-testid`; it saves a screenshot when a test fails.
 //! - `clip`: [`make_clip`] renders a small H.264 video with a known number of shots.
+//! - `page`: more ways to read the page (attributes, scripts, job state, shots and their
+//!   thumbnails, recorders for short-lived states).
+//! - `static_site`: [`StaticSite`] copies the built app with its own `config.json`, to be served
+//!   by the server or by a plain file server on another port and sub-path.
+//! - `connections`: the gateway's connection ids and the `@connections` management API.
 //! - `webdriver`: a blocking HTTP client for chromedriver, for the places where async cannot go
 //!   (readiness checks, `Drop`).
 //!
@@ -19,14 +24,19 @@
 
 mod browser;
 mod clip;
+pub mod connections;
+mod page;
 mod server;
+mod static_site;
 mod webdriver;
 
 use std::path::PathBuf;
 
 pub use browser::Browser;
 pub use clip::{Clip, ClipSpec, make_clip};
+pub use page::ShotOnPage;
 pub use server::{Server, ServerOptions};
+pub use static_site::{FileServer, StaticSite};
 
 /// Cargo's profile directory this test binary was built into (`<target>/debug`): test binaries
 /// live in its `deps` folder.

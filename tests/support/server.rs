@@ -35,6 +35,9 @@ pub struct ServerOptions {
     pub tokens: Vec<String>,
     /// Any other command-line arguments, e.g. `["--management-key", "k"]`.
     pub extra_args: Vec<String>,
+    /// The app folder to serve instead of the build (e.g. a
+    /// [`StaticSite`](super::static_site::StaticSite) with its own `config.json`).
+    pub static_dir: Option<PathBuf>,
 }
 
 /// A running (or deliberately stopped) server process.
@@ -183,7 +186,10 @@ impl Server {
             .expect("the log file is writable");
 
         let binary = server_binary();
-        let static_dir = static_dir();
+        let static_dir = match &self.options.static_dir {
+            Some(dir) => dir.clone(),
+            None => static_dir(),
+        };
         let mut command = Command::new(&binary);
         command
             .arg("--listen")
@@ -295,7 +301,7 @@ fn server_binary() -> PathBuf {
 }
 
 /// `VIDPUSH_DIST`, or `<root>/dist`; checked so a missing trunk build fails with a clear reason.
-fn static_dir() -> PathBuf {
+pub(super) fn static_dir() -> PathBuf {
     let dir = match std::env::var_os("VIDPUSH_DIST") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
         _ => super::workspace_root().join("dist"),

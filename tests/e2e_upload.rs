@@ -1,0 +1,115 @@
+//! A person picks a video; it uploads with visible progress, and its analysis arrives live:
+//! every shot with its thumbnail, the metadata, and the exports once it completes.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Upload plus analysis of a few seconds of small video, on a machine busy compiling.
+const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Thumbnails are small JPEGs from the same server.
+const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: 4,
+            file_name: "four-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    );
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    // A small local upload can finish between two polls, so its card is recorded as it changes.
+    browser.record_texts("upload-figures").await;
+    browser.record_texts("job-summary").await;
+    browser.choose_file("file-input", &clip.path).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+
+    let figures = browser.recorded_texts("upload-figures").await;
+    assert!(
+        !figures.is_empty(),
+        "no upload card with progress figures was ever shown"
+    );
+    assert!(
+        figures.iter().all(|text| text.contains(" of ")),
+        "the upload figures do not read \"<sent> of <size>\": {figures:?}"
+    );
+    assert!(
+        figures.last().is_some_and(|text| text.contains("100%")),
+        "the upload card never reached 100%: {figures:?}"
+    );
+
+    // Shots are pushed one by one while the job runs, not all at the end.
+    let summaries = browser.recorded_texts("job-summary").await;
+    assert!(
+        summaries.iter().any(|text| text == "1 shot so far"),
+        "the first shot was never shown on its own before the others: {summaries:?}"
+    );
+
+    let shots = browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+    assert_eq!(
+        shots.len(),
+        clip.shots,
+        "the page shows {} shots for a clip with {}: {shots:#?}",
+        shots.len(),
+        clip.shots
+    );
+    let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
+    let expected: Vec<Option<usize>> = (1..=clip.shots).map(Some).collect();
+    assert_eq!(
+        numbers, expected,
+        "the shots are not numbered 1..n in order"
+    );
+
+    let metadata = browser
+        .text("metadata")
+        .await
+        .expect("a completed job shows its metadata panel");
+    assert!(
+        metadata.contains("320 × 180"),
+        "the metadata panel does not show the clip's size: {metadata:?}"
+    );
+    assert!(
+        metadata.contains("h264"),
+        "the metadata panel does not show the codec: {metadata:?}"
+    );
+    assert!(
+        metadata.contains("25 fps"),
+        "the metadata panel does not show the frame rate: {metadata:?}"
+    );
+
+    let summary = browser.text("job-summary").await.unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!("{} shots", clip.shots)),
+        "the summary does not count {} shots: {summary:?}",
+        clip.shots
+    );
+    for export in ["export-json", "export-csv", "export-vtt", "export-edl"] {
+        assert_eq!(
+            browser.count(export).await,
+            1,
+            "a completed job offers no [data-testid={export}] button"
+        );
+    }
+
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("a_dropped_clip_uploads_and_every_shot_appears_live")
+        .await;
+}

@@ -1,0 +1,209 @@
+//! Reading the app's page beyond text and counts: attributes, scripts, job states, shots, and
+//! recorders for states too short-lived to be caught by polling (an upload of a small file, a
+//! reconnect).
+//!
+//! These are methods of [`Browser`], written here so the driver stays about driving.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::browser::Browser;
+
+/// How often a wait re-reads the page.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The tallest window [`Browser::fit_window_to_page`] makes: enough for a few job cards,
+/// small enough for a screenshot a person can read.
+const MAX_SCREENSHOT_HEIGHT: u64 = 2400;
+
+/// One `[data-testid=shot]` button as the page shows it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ShotOnPage {
+    /// `data-index`: its position in the strip.
+    pub position: Option<String>,
+    /// Its accessible name, e.g. `Shot 3 at 0:02, 1.0 s`.
+    pub label: String,
+    /// The thumbnail's URL.
+    pub src: String,
+    /// Whether the thumbnail finished loading into a real image (`naturalWidth > 0`).
+    pub loaded: bool,
+}
+
+impl ShotOnPage {
+    /// The shot number in its label (`Shot 3 at …` → 3), which the page derives from the
+    /// server's `index` + 1.
+    pub fn number(&self) -> Option<usize> {
+        self.label
+            .strip_prefix("Shot ")?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    }
+}
+
+impl Browser {
+    /// Runs `script` (a function body: it `return`s a value) in the page.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client()
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|error| panic!("the page could not run a script: {error}\n{script}"))
+    }
+
+    /// Runs `script` until `done` accepts its value; returns that value. Panics with the last
+    /// value after `timeout`, saying what was awaited.
+    pub async fn wait_for_script(
+        &self,
+        what: &str,
+        script: &str,
+        timeout: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.eval(script).await;
+            if done(&value) {
+                return value;
+            }
+            if Instant::now() >= deadline {
+                panic!("waited {timeout:?} for {what}; the page said {value}");
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// The attribute `name` of the first element with this `data-testid`.
+    pub async fn attribute(&self, testid: &str, name: &str) -> Option<String> {
+        let element = self
+            .client()
+            .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+            .await
+            .ok()?;
+        element.attr(name).await.ok().flatten()
+    }
+
+    /// Waits until the first job card's `data-state` is `expected`. Fails at once, with the
+    /// card's error, if the job ends in another final state.
+    pub async fn wait_for_job_state(&self, expected: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let state = self.attribute("job", "data-state").await;
+            match state.as_deref() {
+                Some(state) if state == expected => return,
+                Some(state @ ("completed" | "failed" | "cancelled")) => panic!(
+                    "the job ended {state}, not {expected}; its card says {:?}, its error {:?}",
+                    self.text("job").await.unwrap_or_default(),
+                    self.text("job-error").await
+                ),
+                _ => {}
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "waited {timeout:?} for the job to be {expected}; it is {state:?}, stage {:?}",
+                    self.text("job-stage").await
+                );
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// The shot buttons on the page, in document order.
+    pub async fn shots(&self) -> Vec<ShotOnPage> {
+        let value = self
+            .eval(
+                "return [...document.querySelectorAll('[data-testid=shot]')].map(shot => {
+                    const img = shot.querySelector('img');
+                    return {
+                        position: shot.getAttribute('data-index'),
+                        label: shot.getAttribute('aria-label') || '',
+                        src: img ? img.src : '',
+                        loaded: !!img && img.complete && img.naturalWidth > 0,
+                    };
+                });",
+            )
+            .await;
+        serde_json::from_value(value).expect("the script returns a list of shots")
+    }
+
+    /// Waits until every shot's thumbnail has loaded, scrolling each into view once (they load
+    /// lazily). Panics with the ones still missing after `timeout`.
+    pub async fn wait_for_thumbnails(&self, timeout: Duration) -> Vec<ShotOnPage> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let shots = self.shots().await;
+            if shots.iter().all(|s| s.loaded) {
+                return shots;
+            }
+            if Instant::now() >= deadline {
+                let missing: Vec<_> = shots.iter().filter(|s| !s.loaded).collect();
+                panic!("waited {timeout:?} for thumbnails; these did not load: {missing:#?}");
+            }
+            self.eval(
+                "for (const img of document.querySelectorAll('[data-testid=shot] img')) {
+                    if (!(img.complete && img.naturalWidth > 0)) img.loading = 'eager';
+                 }
+                 return null;",
+            )
+            .await;
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// From now on, records every text the first element with this `data-testid` shows, each
+    /// change once, including ones that last less than a poll. Read with
+    /// [`Browser::recorded_texts`].
+    pub async fn record_texts(&self, testid: &str) {
+        let script = format!(
+            "const id = {testid:?};
+             window.__recorded = window.__recorded || {{}};
+             const seen = window.__recorded[id] = window.__recorded[id] || [];
+             const read = () => {{
+                 const el = document.querySelector('[data-testid=\"' + id + '\"]');
+                 const text = el ? el.textContent.trim() : null;
+                 if (text !== null && seen[seen.length - 1] !== text) seen.push(text);
+             }};
+             read();
+             new MutationObserver(read).observe(document.body, {{
+                 subtree: true, childList: true, characterData: true, attributes: true,
+             }});
+             return null;"
+        );
+        self.eval(&script).await;
+    }
+
+    /// The texts recorded since [`Browser::record_texts`] for this `data-testid`, in order.
+    pub async fn recorded_texts(&self, testid: &str) -> Vec<String> {
+        let value = self
+            .eval(&format!(
+                "return ((window.__recorded || {{}})[{testid:?}] || []);"
+            ))
+            .await;
+        serde_json::from_value(value).expect("the recorder holds strings")
+    }
+
+    /// Makes the window as tall as the page (up to [`MAX_SCREENSHOT_HEIGHT`]) and scrolls to the
+    /// top, so a screenshot shows everything a person would scroll through.
+    pub async fn fit_window_to_page(&self) {
+        let height = self
+            .eval("window.scrollTo(0, 0); return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(600, MAX_SCREENSHOT_HEIGHT);
+        let (width, _) = self
+            .client()
+            .get_window_size()
+            .await
+            .expect("the window has a size");
+        // The window includes a little browser chrome even when headless; a margin keeps the
+        // page from scrolling.
+        self.client()
+            .set_window_size(width as u32, height as u32 + 160)
+            .await
+            .expect("the window can be resized");
+    }
+}
