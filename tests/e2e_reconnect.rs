@@ -1,0 +1,114 @@
+//! The server closes the page's WebSocket while a job runs, as backend code may through the
+//! `@connections` management API; the page reconnects, resubscribes from its last `seq`, and
+//! ends up with every shot exactly once.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::connections::{delete_connection, wait_for_single_connection};
+use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The gateway records a new connection a moment after the handshake.
+const CONNECTION_RECORDED_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Until the first shot is on the page: upload, queueing, probing, the first cut.
+const FIRST_SHOT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The rest of the job, reconnect included (the first retry waits at most 0.5 s).
+const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Shots in the clip: enough frames (40 × 10) that the analysis is still running when the
+/// first shot has been shown and the socket is closed.
+const SHOTS: usize = 40;
+
+#[tokio::test]
+async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_shot_once() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: SHOTS,
+            shot_seconds: 0.4,
+            file_name: "forty-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    );
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+    let first_connection =
+        wait_for_single_connection(&server.data_dir(), CONNECTION_RECORDED_TIMEOUT);
+
+    browser.choose_file("file-input", &clip.path).await;
+    browser
+        .wait_for_script(
+            "the first shot to be shown",
+            "return document.querySelectorAll('[data-testid=shot]').length;",
+            FIRST_SHOT_TIMEOUT,
+            |count| count.as_u64().unwrap_or(0) >= 1,
+        )
+        .await;
+
+    browser.record_texts("connection-state").await;
+    let status = delete_connection(server.addr(), &server.data_dir(), &first_connection);
+    assert_eq!(
+        status, 204,
+        "DELETE /@connections/{first_connection} did not close the page's socket"
+    );
+    let state_at_kill = browser.attribute("job", "data-state").await;
+    let shots_at_kill = browser.count("shot").await;
+    assert!(
+        state_at_kill.as_deref() != Some("completed") && shots_at_kill < SHOTS,
+        "the job finished ({state_at_kill:?}, {shots_at_kill} shots) before the socket was \
+         closed, so this test did not close it mid-job; make the clip longer"
+    );
+
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+    let states = browser.recorded_texts("connection-state").await;
+    let reconnected = states
+        .windows(2)
+        .any(|pair| pair[0] == "reconnecting" && pair[1] == "live");
+    assert!(
+        reconnected,
+        "the pill did not go from reconnecting to live after the server closed the socket: \
+         {states:?}"
+    );
+    let second_connection =
+        wait_for_single_connection(&server.data_dir(), CONNECTION_RECORDED_TIMEOUT);
+    assert_ne!(
+        second_connection, first_connection,
+        "the page is still on the connection the server closed"
+    );
+
+    let shots = browser.shots().await;
+    let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
+    let expected: Vec<Option<usize>> = (1..=SHOTS).map(Some).collect();
+    assert_eq!(
+        numbers, expected,
+        "after the reconnect the page shows shots {numbers:?}, not each of 1..={SHOTS} once"
+    );
+    let positions: Vec<Option<String>> = shots.iter().map(|s| s.position.clone()).collect();
+    let expected: Vec<Option<String>> = (0..SHOTS).map(|i| Some(i.to_string())).collect();
+    assert_eq!(positions, expected, "the shot strip is out of order");
+    let summary = browser.text("job-summary").await.unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!("{SHOTS} shots")),
+        "the summary does not count {SHOTS} shots: {summary:?}"
+    );
+
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_shot_once")
+        .await;
+}
