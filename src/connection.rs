@@ -81,21 +81,38 @@ pub fn diagnose(check: Option<&ConnectCheck>) -> Diagnosis {
         check.verdict,
         ConnectVerdict::Unauthorized | ConnectVerdict::OriginNotAllowed
     );
+    // A token or origin refusal is fixed where the page is deployed, so the page says how; the
+    // server's own words for these address API clients ("reconnect with a valid ?token=").
     let reason = match check.verdict {
         ConnectVerdict::Ok => "The connection dropped.".to_owned(),
-        _ if !check.message.is_empty() => check.message.clone(),
-        ConnectVerdict::Unauthorized => {
-            "The access token is missing or wrong; check config.json.".into()
-        }
-        ConnectVerdict::OriginNotAllowed => {
-            "The server does not accept connections from this page's address.".into()
-        }
+        ConnectVerdict::Unauthorized => "The server needs a valid access token: set \
+             \"token\" in this site's config.json, then reload the page."
+            .into(),
+        ConnectVerdict::OriginNotAllowed => "The server does not accept connections from this \
+             page's address: add it to the server's allowed origins (--allowed-origins)."
+            .into(),
+        _ if !check.message.is_empty() => sentence(&check.message),
         ConnectVerdict::Throttled => {
             "Too many connection attempts; waiting before the next.".into()
         }
         ConnectVerdict::AtCapacity => "The server is at its connection limit.".into(),
     };
     Diagnosis { reason, retry }
+}
+
+/// The server's message as a sentence: capital first letter, final full stop.
+fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -158,5 +175,29 @@ mod tests {
             "Slow down."
         );
         assert!(diagnose(None).reason.contains("cannot be reached"));
+    }
+
+    #[test]
+    fn a_refused_token_says_where_to_fix_it_not_the_servers_api_advice() {
+        let reason = diagnose(Some(&check(
+            ConnectVerdict::Unauthorized,
+            "the token is missing or not valid; reconnect with a valid ?token=",
+        )))
+        .reason;
+        assert!(reason.contains("config.json"), "{reason}");
+        assert!(!reason.contains("?token="), "{reason}");
+    }
+
+    #[test]
+    fn server_messages_read_as_sentences() {
+        let reason = diagnose(Some(&check(
+            ConnectVerdict::AtCapacity,
+            "the gateway is at its connection limit; retry later",
+        )))
+        .reason;
+        assert_eq!(
+            reason,
+            "The gateway is at its connection limit; retry later."
+        );
     }
 }

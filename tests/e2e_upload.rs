@@ -94,6 +94,15 @@ async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
         "the metadata panel does not show the frame rate: {metadata:?}"
     );
 
+    let progress = browser
+        .eval("return document.querySelector('[data-testid=job-progress]').value;")
+        .await;
+    assert_eq!(
+        progress.as_f64(),
+        Some(1.0),
+        "the completed job's progress bar is not full"
+    );
+
     let summary = browser.text("job-summary").await.unwrap_or_default();
     assert!(
         summary.starts_with(&format!("{} shots", clip.shots)),

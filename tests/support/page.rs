@@ -205,5 +205,19 @@ impl Browser {
             .set_window_size(width as u32, height as u32 + 160)
             .await
             .expect("the window can be resized");
+        self.wait_for_transitions().await;
+    }
+
+    /// Waits until no CSS transition or animation is running (a progress bar still sliding
+    /// to 100% would look wrong in a screenshot), then for two frames to be painted.
+    pub async fn wait_for_transitions(&self) {
+        let script = "const done = arguments[arguments.length - 1];
+            const settle = () => requestAnimationFrame(() => requestAnimationFrame(() => done(null)));
+            Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))
+                .then(settle, settle);";
+        self.client()
+            .execute_async(script, Vec::new())
+            .await
+            .unwrap_or_else(|error| panic!("the page did not settle: {error}"));
     }
 }

@@ -42,14 +42,19 @@ impl StaticSite {
             .expect("the system temp dir is writable");
         let sub_path = sub_path.trim_matches('/').to_string();
         let site = StaticSite { root, sub_path };
-        let app_dir = site.app_dir();
-        copy_dir(&super::server::static_dir(), &app_dir);
+        copy_dir(&super::server::static_dir(), &site.app_dir());
+        site.write_config(config);
+        site
+    }
+
+    /// Replaces `config.json`, e.g. once the server it should point to has a port. Pages
+    /// loaded afterwards read the new one.
+    pub fn write_config(&self, config: &Value) {
         std::fs::write(
-            app_dir.join("config.json"),
+            self.app_dir().join("config.json"),
             serde_json::to_vec_pretty(config).expect("a JSON value serialises"),
         )
         .expect("the site dir is writable");
-        site
     }
 
     /// The folder holding `index.html` and `config.json`.

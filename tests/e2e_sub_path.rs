@@ -1,0 +1,99 @@
+//! One release build, deployed the way a static host would: the files under a sub-path of a
+//! plain file server on one origin, the gateway and API on another, named in `config.json`.
+//! An upload runs to the end, so tus, jobs, thumbnails and the result all work across origins.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::{Browser, ClipSpec, Server, ServerOptions, StaticSite, make_clip};
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Upload plus analysis of a few seconds of small video.
+const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Thumbnails are small JPEGs from the API's origin.
+const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Fetching the full result for an export.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the app sits on the file server.
+const SUB_PATH: &str = "some/path";
+
+#[tokio::test]
+async fn the_release_build_runs_from_a_sub_path_with_the_api_elsewhere() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(clips.path(), &ClipSpec::default());
+
+    // The file server's origin must be known to start the server, and the server's address
+    // to write config.json: the site is served first, its config written second.
+    let site = StaticSite::new(SUB_PATH, &json!({}));
+    let files = site.serve();
+    let server = Server::start(ServerOptions {
+        extra_args: vec!["--allowed-origins".into(), files.origin()],
+        ..ServerOptions::default()
+    });
+    let api = format!("http://{}", server.addr());
+    site.write_config(&json!({
+        "gatewayUrl": format!("ws://{}/ws", server.addr()),
+        "apiUrl": api,
+    }));
+
+    let browser = Browser::start().await;
+    browser.goto(&files.app_url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    browser.choose_file("file-input", &clip.path).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    let shots = browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+    assert_eq!(
+        shots.len(),
+        clip.shots,
+        "the page shows {} shots for a clip with {}",
+        shots.len(),
+        clip.shots
+    );
+    for shot in &shots {
+        assert!(
+            shot.src.starts_with(&api),
+            "a thumbnail is not loaded from the API's origin {api}: {}",
+            shot.src
+        );
+    }
+
+    // An export fetches the full result from the API's origin; a CORS refusal would show as
+    // an error beside the buttons.
+    browser.click("export-json").await;
+    let fetched = browser
+        .wait_for_script(
+            "the full result to be fetched for the export",
+            "const entries = performance.getEntriesByType('resource')
+                 .filter(e => e.name.includes('/result'));
+             const error = document.querySelector('.exports .error');
+             const busy = document.querySelector('[data-testid=export-json]').disabled;
+             return { fetched: entries.length, busy, error: error ? error.textContent : null };",
+            EXPORT_TIMEOUT,
+            |seen| {
+                !seen["error"].is_null()
+                    || (seen["fetched"].as_u64().unwrap_or(0) > 0 && seen["busy"] == false)
+            },
+        )
+        .await;
+    assert!(
+        fetched["error"].is_null(),
+        "the export could not fetch the result across origins: {}",
+        fetched["error"]
+    );
+
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("the_release_build_runs_from_a_sub_path_with_the_api_elsewhere")
+        .await;
+}
