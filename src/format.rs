@@ -11,6 +11,15 @@ pub fn clock(millis: u64) -> String {
     }
 }
 
+/// [`clock`] with tenths when the position falls between whole seconds (`0:00.4`, `0:03`), so
+/// shots shorter than a second do not all read `0:00`.
+pub fn clock_tenths(millis: u64) -> String {
+    match (millis % 1000) / 100 {
+        0 => clock(millis),
+        tenths => format!("{}.{tenths}", clock(millis)),
+    }
+}
+
 /// `512 B`, `1.5 MB`, `4.29 GB` (decimal units, as file managers show them).
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
@@ -56,6 +65,13 @@ mod tests {
         assert_eq!(clock(0), "0:00");
         assert_eq!(clock(12_400), "0:12");
         assert_eq!(clock(3_723_000), "1:02:03");
+    }
+
+    #[test]
+    fn clock_tenths_tells_sub_second_shots_apart() {
+        assert_eq!(clock_tenths(400), "0:00.4");
+        assert_eq!(clock_tenths(3_050), "0:03");
+        assert_eq!(clock_tenths(62_980), "1:02.9");
     }
 
     #[test]

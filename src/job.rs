@@ -116,9 +116,17 @@ impl JobView {
                 file_name,
                 size_bytes,
             } => {
-                self.file_name.clone_from(file_name);
-                self.size_bytes = *size_bytes;
-                None
+                // A later `job.queued` means the server runs the job again from the start
+                // (it was running when the server stopped): what the first run pushed is void
+                // and is pushed again, so it is dropped here instead of shown twice.
+                let again = event.seq > 1;
+                *self = Self {
+                    last_seq: self.last_seq,
+                    state: self.state,
+                    size_bytes: *size_bytes,
+                    ..Self::new(self.job_id.clone(), file_name.clone())
+                };
+                again.then(|| format!("Analysis of {} starts over", self.file_name))
             }
             EventBody::Started => Some(format!("Analysis of {} started", self.file_name)),
             EventBody::Progress {

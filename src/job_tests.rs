@@ -75,6 +75,36 @@ fn events_move_the_job_through_its_life() {
 }
 
 #[test]
+fn a_job_queued_again_starts_over_without_the_first_runs_results() {
+    let mut job = JobView::new("j1".into(), "a.mp4");
+    job.apply(&queued(1));
+    job.apply(&event("j1", 2, EventBody::Started));
+    job.apply(&event(
+        "j1",
+        3,
+        EventBody::Metadata {
+            metadata: metadata(),
+        },
+    ));
+    job.apply(&shot_event("j1", 4, 0, 0, 75));
+    job.apply(&shot_event("j1", 5, 1, 75, 250));
+
+    // The server restarted and runs the job again from the start.
+    assert_eq!(
+        job.apply(&queued(6)),
+        Applied::New {
+            announce: Some("Analysis of beach.mp4 starts over".into())
+        }
+    );
+    assert_eq!(job.state, JobState::Queued);
+    assert_eq!(job.last_seq, 6);
+    assert!(job.shots.is_empty() && job.metadata.is_none());
+    job.apply(&event("j1", 7, EventBody::Started));
+    job.apply(&shot_event("j1", 8, 0, 0, 75));
+    assert_eq!(job.shots.len(), 1);
+}
+
+#[test]
 fn duplicates_are_ignored_by_seq() {
     let mut job = JobView::new("j1".into(), "a.mp4");
     job.apply(&queued(1));

@@ -1,6 +1,7 @@
-//! The server closes the page's WebSocket while a job runs, as backend code may through the
-//! `@connections` management API; the page reconnects, resubscribes from its last `seq`, and
-//! ends up with every shot exactly once.
+//! The page's WebSocket is lost while a job runs and the page ends up with every shot exactly
+//! once: when backend code closes it through the `@connections` management API (the page
+//! reconnects and resubscribes from its last `seq`), and when the whole server is killed and
+//! started again (the job starts over, and the page must not keep the shots of the first run).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -21,6 +22,9 @@ const FIRST_SHOT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The rest of the job, reconnect included (the first retry waits at most 0.5 s).
 const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Thumbnails of a finished job, from the same server.
+const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Shots in the clip: enough frames (40 × 10) that the analysis is still running when the
 /// first shot has been shown and the socket is closed.
@@ -107,8 +111,78 @@ async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_sho
         "the summary does not count {SHOTS} shots: {summary:?}"
     );
 
+    browser.assert_console_has_no_errors();
     browser.fit_window_to_page().await;
     browser
         .screenshot("a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_shot_once")
+        .await;
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_job_runs_it_again_and_the_page_shows_every_shot_once() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: SHOTS,
+            shot_seconds: 0.4,
+            file_name: "forty-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    );
+    let mut server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    browser.choose_file("file-input", &clip.path).await;
+    browser
+        .wait_for_script(
+            "the first shot to be shown",
+            "return document.querySelectorAll('[data-testid=shot]').length;",
+            FIRST_SHOT_TIMEOUT,
+            |count| count.as_u64().unwrap_or(0) >= 1,
+        )
+        .await;
+
+    browser.record_texts("connection-state").await;
+    server.restart();
+    let state_at_kill = browser.attribute("job", "data-state").await;
+    assert!(
+        state_at_kill.as_deref() != Some("completed"),
+        "the job finished before the server was killed, so this test did not kill it \
+         mid-job; make the clip longer"
+    );
+
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+    let states = browser.recorded_texts("connection-state").await;
+    assert!(
+        states.iter().any(|state| state == "reconnecting"),
+        "the pill never said reconnecting while the server was down: {states:?}"
+    );
+
+    let shots = browser.shots().await;
+    let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
+    let expected: Vec<Option<usize>> = (1..=SHOTS).map(Some).collect();
+    assert_eq!(
+        numbers, expected,
+        "after the restart the page shows shots {numbers:?}, not each of 1..={SHOTS} once"
+    );
+    let summary = browser.text("job-summary").await.unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!("{SHOTS} shots")),
+        "the summary does not count {SHOTS} shots: {summary:?}"
+    );
+    browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+
+    // The console holds the failed connection attempts while the server was down: expected.
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("a_server_killed_mid_job_runs_it_again_and_the_page_shows_every_shot_once")
         .await;
 }

@@ -92,6 +92,7 @@ async fn the_release_build_runs_from_a_sub_path_with_the_api_elsewhere() {
         fetched["error"]
     );
 
+    browser.assert_console_has_no_errors();
     browser.fit_window_to_page().await;
     browser
         .screenshot("the_release_build_runs_from_a_sub_path_with_the_api_elsewhere")

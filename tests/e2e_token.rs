@@ -77,6 +77,7 @@ async fn the_right_token_goes_live_and_loads_thumbnails() {
         clip.shots
     );
 
+    browser.assert_console_has_no_errors();
     browser.fit_window_to_page().await;
     browser
         .screenshot("the_right_token_goes_live_and_loads_thumbnails")

@@ -117,6 +117,7 @@ async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
         );
     }
 
+    browser.assert_console_has_no_errors();
     browser.fit_window_to_page().await;
     browser
         .screenshot("a_dropped_clip_uploads_and_every_shot_appears_live")

@@ -58,7 +58,7 @@ pub fn ShotTimeline(
                         let shot = view.with_untracked(|v| v.shots[i].clone());
                         let start = shot.shot.span.start_timestamp_millis;
                         let number = shot.shot.index + 1;
-                        let at = format::clock(start);
+                        let at = format::clock_tenths(start);
                         let label = format!("Shot {number} at {at}, {:.1} s", shot.shot.span.duration_millis as f64 / 1000.0);
                         let src = endpoints.with_untracked(|e| e.media_url(&shot.thumbnail_url));
                         view! {

@@ -185,6 +185,22 @@ impl Browser {
         serde_json::from_value(value).expect("the recorder holds strings")
     }
 
+    /// Panics when the browser console holds an error logged since the last read (a failed
+    /// request, a CORS refusal, a panic in the app). The favicon, which the app does not ship,
+    /// is the one request allowed to fail.
+    pub fn assert_console_has_no_errors(&self) {
+        let errors: Vec<String> = self
+            .console_log()
+            .into_iter()
+            .filter(|line| line.starts_with("SEVERE") && !line.contains("/favicon.ico"))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "the browser console logged errors:\n{}",
+            errors.join("\n")
+        );
+    }
+
     /// Makes the window as tall as the page (up to [`MAX_SCREENSHOT_HEIGHT`]) and scrolls to the
     /// top, so a screenshot shows everything a person would scroll through.
     pub async fn fit_window_to_page(&self) {
