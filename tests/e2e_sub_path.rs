@@ -1,6 +1,7 @@
 //! One release build, deployed the way a static host would: the files under a sub-path of a
 //! plain file server on one origin, the gateway and API on another, named in `config.json`.
-//! An upload runs to the end, so tus, jobs, thumbnails and the result all work across origins.
+//! An upload runs to the end, so tus, jobs, thumbnails and the result all work across origins,
+//! with and without a token; a page from an origin the server does not allow is told so.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -27,6 +28,28 @@ const SUB_PATH: &str = "some/path";
 
 #[tokio::test]
 async fn the_release_build_runs_from_a_sub_path_with_the_api_elsewhere() {
+    upload_from_a_sub_path(
+        None,
+        "the_release_build_runs_from_a_sub_path_with_the_api_elsewhere",
+    )
+    .await;
+}
+
+/// With a token, every API request carries `Authorization`, so each needs a CORS preflight
+/// that allows that header; thumbnails carry it as `?token=`.
+#[tokio::test]
+async fn the_release_build_with_a_token_runs_from_a_sub_path_with_the_api_elsewhere() {
+    upload_from_a_sub_path(
+        Some("secret"),
+        "the_release_build_with_a_token_runs_from_a_sub_path_with_the_api_elsewhere",
+    )
+    .await;
+}
+
+/// Serves the build from [`SUB_PATH`] of a plain file server, the API from a server on
+/// another origin that allows the file server's (and requires `token`, if any); uploads a
+/// clip, sees it complete and exports its result; saves the screenshot as `screenshot`.
+async fn upload_from_a_sub_path(token: Option<&str>, screenshot: &str) {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
     let clip = make_clip(clips.path(), &ClipSpec::default());
 
@@ -36,12 +59,14 @@ async fn the_release_build_runs_from_a_sub_path_with_the_api_elsewhere() {
     let files = site.serve();
     let server = Server::start(ServerOptions {
         extra_args: vec!["--allowed-origins".into(), files.origin()],
+        tokens: token.into_iter().map(String::from).collect(),
         ..ServerOptions::default()
     });
     let api = format!("http://{}", server.addr());
     site.write_config(&json!({
         "gatewayUrl": format!("ws://{}/ws", server.addr()),
         "apiUrl": api,
+        "token": token,
     }));
 
     let browser = Browser::start().await;
@@ -94,7 +119,40 @@ async fn the_release_build_runs_from_a_sub_path_with_the_api_elsewhere() {
 
     browser.assert_console_has_no_errors();
     browser.fit_window_to_page().await;
+    browser.screenshot(screenshot).await;
+}
+
+/// The same page opened from an origin the server does not allow: the WebSocket is refused
+/// (403 before the upgrade, which a browser cannot read), and `connect-check` must still be
+/// readable from that origin so the page can say why instead of "cannot be reached".
+#[tokio::test]
+async fn a_page_from_an_origin_the_server_does_not_allow_says_so() {
+    let site = StaticSite::new(SUB_PATH, &json!({}));
+    let files = site.serve();
+    let server = Server::start(ServerOptions {
+        extra_args: vec!["--allowed-origins".into(), "https://app.example".into()],
+        ..ServerOptions::default()
+    });
+    site.write_config(&json!({
+        "gatewayUrl": format!("ws://{}/ws", server.addr()),
+        "apiUrl": format!("http://{}", server.addr()),
+    }));
+
+    let browser = Browser::start().await;
+    browser.goto(&files.app_url()).await;
     browser
-        .screenshot("the_release_build_runs_from_a_sub_path_with_the_api_elsewhere")
+        .wait_for_text("connection-state", "offline", LIVE_TIMEOUT)
+        .await;
+    let detail = browser
+        .text("connection-detail")
+        .await
+        .expect("the pill has a detail line");
+    assert!(
+        detail.contains("address") && detail.contains("allowed origins"),
+        "the page is offline but does not say its address is not allowed: {detail:?}"
+    );
+
+    browser
+        .screenshot("a_page_from_an_origin_the_server_does_not_allow_says_so")
         .await;
 }

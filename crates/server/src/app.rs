@@ -121,9 +121,18 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         ])
         .allow_headers(headers.clone())
         .expose_headers(headers);
+    // `connect-check` exists to tell a refused page why, a refused origin included, so every
+    // origin may read it; it answers with a verdict only and takes no credentials but the
+    // token it is asked about.
+    let diagnosis = Router::new()
+        .route("/api/connect-check", get(connect_check))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::any())
+                .allow_methods([Method::GET]),
+        );
     let api = Router::new()
         .route("/api/health", get(health))
-        .route("/api/connect-check", get(connect_check))
         .merge(uploads::routes())
         .merge(jobs_api::routes())
         .route(
@@ -135,7 +144,10 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
             state.clone(),
             uploads::discovery_before_cors,
         ));
-    let router = api.with_state(state.clone()).merge(state.gateway.router());
+    let router = api
+        .merge(diagnosis)
+        .with_state(state.clone())
+        .merge(state.gateway.router());
     match static_dir {
         Some(dir) => {
             let index = dir.join("index.html");

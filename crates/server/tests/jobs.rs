@@ -368,12 +368,17 @@ async fn connect_check_says_why_a_socket_would_be_refused() {
         (bad.verdict, bad.status),
         (ConnectVerdict::Unauthorized, 401)
     );
-    let foreign: ConnectCheck = check("?token=secret", "http://evil.example")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let foreign = check("?token=secret", "http://evil.example").await.unwrap();
+    // A page on a refused origin must be able to read why, so the answer is open to all.
+    assert_eq!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*"),
+        "a page on a refused origin cannot read the verdict"
+    );
+    let foreign: ConnectCheck = foreign.json().await.unwrap();
     assert_eq!(
         (foreign.verdict, foreign.status),
         (ConnectVerdict::OriginNotAllowed, 403)
