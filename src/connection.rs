@@ -91,28 +91,13 @@ pub fn diagnose(check: Option<&ConnectCheck>) -> Diagnosis {
         ConnectVerdict::OriginNotAllowed => "The server does not accept connections from this \
              page's address: add it to the server's allowed origins (--allowed-origins)."
             .into(),
-        _ if !check.message.is_empty() => sentence(&check.message),
+        _ if !check.message.is_empty() => crate::format::sentence(&check.message),
         ConnectVerdict::Throttled => {
             "Too many connection attempts; waiting before the next.".into()
         }
         ConnectVerdict::AtCapacity => "The server is at its connection limit.".into(),
     };
     Diagnosis { reason, retry }
-}
-
-/// The server's message as a sentence: capital first letter, final full stop.
-fn sentence(message: &str) -> String {
-    let message = message.trim();
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.push_str(chars.as_str());
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }
 
 #[cfg(test)]

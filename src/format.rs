@@ -20,6 +20,25 @@ pub fn clock_tenths(millis: u64) -> String {
     }
 }
 
+/// A message from the server as a sentence on screen: capital first letter, final full stop
+/// (`cancelled by request` → `Cancelled by request.`).
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    if message.is_empty() {
+        return String::new();
+    }
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// `512 B`, `1.5 MB`, `4.29 GB` (decimal units, as file managers show them).
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
@@ -65,6 +84,13 @@ mod tests {
         assert_eq!(clock(0), "0:00");
         assert_eq!(clock(12_400), "0:12");
         assert_eq!(clock(3_723_000), "1:02:03");
+    }
+
+    #[test]
+    fn server_reasons_become_sentences() {
+        assert_eq!(sentence("cancelled by request"), "Cancelled by request.");
+        assert_eq!(sentence(" Already fine. "), "Already fine.");
+        assert_eq!(sentence(""), "");
     }
 
     #[test]

@@ -247,12 +247,12 @@ impl Jobs {
                 tracing::info!(job = %id, "analysis interrupted by shutdown; it runs again after the restart");
                 return Ok(());
             }
-            Err(AnalysisFailure::Cancelled) => {
-                remove_quietly(&dir).await;
-                EventBody::Cancelled {
-                    reason: reason.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-                }
-            }
+            // The thumbnails stay: the `job.shot` events already pushed and stored point to
+            // them, and a page (or a later replay) still shows those shots. The source goes
+            // below, as for every other end.
+            Err(AnalysisFailure::Cancelled) => EventBody::Cancelled {
+                reason: reason.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            },
             Err(AnalysisFailure::Failed(reason)) => EventBody::Failed { reason },
         };
         publisher.publish(id, final_event).await?;

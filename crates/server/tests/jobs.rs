@@ -124,7 +124,7 @@ async fn resubscribing_with_after_seq_replays_only_what_was_missed() {
 }
 
 #[tokio::test]
-async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_files() {
+async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_source() {
     let analyzer = ScriptedAnalyzer::holding();
     let server = TestServer::start(&[], analyzer.clone()).await;
     let job = server.start_job(&fake_mp4(4096), None).await;
@@ -155,9 +155,11 @@ async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_files() {
     assert!(
         matches!(&events.last().unwrap().body, EventBody::Cancelled { reason } if reason == "cancelled by request")
     );
+    let dir = server.data.path().join("jobs").join(job.as_str());
+    assert!(!dir.join("source").exists(), "the source was not removed");
     assert!(
-        !server.data.path().join("jobs").join(job.as_str()).exists(),
-        "partial files removed"
+        dir.join("thumbnails").is_dir(),
+        "the thumbnails of the shots already pushed were removed"
     );
     server.stop().await;
 }

@@ -1,0 +1,180 @@
+//! A job's life beyond the happy path, seen from the page: a reload in the middle of a job, a
+//! person cancelling an analysis, and a file that only pretends to be a video.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Until the first shot is on the page: upload, queueing, probing, the first cut.
+const FIRST_SHOT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The rest of a job of a few hundred small frames.
+const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A refused upload is answered at once.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Thumbnails are small JPEGs from the same server.
+const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Shots in the long clip: enough frames (40 × 10) that the job is still running when the
+/// first shot is shown.
+const SHOTS: usize = 40;
+
+/// Renders the long clip into `dir`.
+fn long_clip(dir: &std::path::Path) -> support::Clip {
+    make_clip(
+        dir,
+        &ClipSpec {
+            shots: SHOTS,
+            shot_seconds: 0.4,
+            file_name: "forty-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    )
+}
+
+/// Picks `clip` and waits for its first shot.
+async fn start_job_and_wait_for_a_shot(browser: &Browser, clip: &support::Clip) {
+    browser.choose_file("file-input", &clip.path).await;
+    browser
+        .wait_for_script(
+            "the first shot to be shown",
+            "return document.querySelectorAll('[data-testid=shot]').length;",
+            FIRST_SHOT_TIMEOUT,
+            |count| count.as_u64().unwrap_or(0) >= 1,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = long_clip(clips.path());
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+    start_job_and_wait_for_a_shot(&browser, &clip).await;
+
+    browser
+        .client()
+        .refresh()
+        .await
+        .expect("the page can be reloaded");
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+    assert_eq!(
+        browser.count("job").await,
+        1,
+        "after a reload the page does not show the job it was following"
+    );
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+
+    let shots = browser.shots().await;
+    let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
+    let expected: Vec<Option<usize>> = (1..=SHOTS).map(Some).collect();
+    assert_eq!(
+        numbers, expected,
+        "after the reload the page shows shots {numbers:?}, not each of 1..={SHOTS} once"
+    );
+    browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+    let title = browser
+        .eval("return document.querySelector('[data-testid=job] .file-name').textContent;")
+        .await;
+    assert_eq!(
+        title.as_str(),
+        Some("forty-shots.mp4"),
+        "the reloaded card lost the file name"
+    );
+
+    browser.assert_console_has_no_errors();
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once")
+        .await;
+}
+
+#[tokio::test]
+async fn cancelling_a_running_analysis_stops_it_and_says_so() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = long_clip(clips.path());
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+    start_job_and_wait_for_a_shot(&browser, &clip).await;
+
+    browser.click("job-cancel").await;
+    browser.wait_for_job_state("cancelled", JOB_TIMEOUT).await;
+    let reason = browser.text("job-error").await.unwrap_or_default();
+    assert!(
+        reason.to_lowercase().contains("cancel"),
+        "the cancelled job does not say it was cancelled: {reason:?}"
+    );
+    assert_eq!(
+        browser.count("job-cancel").await,
+        0,
+        "a cancelled job still offers to cancel"
+    );
+    assert!(
+        browser.count("shot").await < SHOTS,
+        "the job ran to the end although it was cancelled"
+    );
+
+    browser.assert_console_has_no_errors();
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("cancelling_a_running_analysis_stops_it_and_says_so")
+        .await;
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_video_is_refused_with_a_reason() {
+    let files = tempfile::tempdir().expect("the system temp dir is writable");
+    let fake = files.path().join("holiday.mp4");
+    std::fs::write(
+        &fake,
+        "these are not the frames you are looking for\n".repeat(200),
+    )
+    .expect("the temp dir is writable");
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    browser.choose_file("file-input", &fake).await;
+    browser
+        .wait_for_script(
+            "the upload to be refused",
+            "const error = document.querySelector('[data-testid=upload-error]');
+             return error ? error.textContent : null;",
+            REFUSAL_TIMEOUT,
+            |error| error.is_string(),
+        )
+        .await;
+    let error = browser.text("upload-error").await.unwrap_or_default();
+    assert!(
+        error.to_lowercase().contains("video"),
+        "the refusal does not say the file is not a video: {error:?}"
+    );
+    assert_eq!(browser.count("job").await, 0, "a job was started anyway");
+
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("a_file_that_is_not_a_video_is_refused_with_a_reason")
+        .await;
+}
