@@ -16,7 +16,10 @@
 //!    `TcpStream` so that the client costs as little CPU as possible next to the server. The
 //!    time runs from the first byte of the PATCH to the server's answer, which comes after its
 //!    `fsync`, as `dd conv=fdatasync` includes its own. MB are 10^6 bytes, like dd's.
-//! 3. While the server works, its `/proc/<pid>/status` is sampled every 20 ms; the figure is the
+//! 3. The server's CPU time per GiB (`/proc/<pid>/stat`) is printed beside each rate: on a
+//!    shared machine the rate swings with other load, the CPU cost hardly does. So is the
+//!    1-minute load average.
+//! 4. While the server works, its `/proc/<pid>/status` is sampled every 20 ms; the figure is the
 //!    peak `VmRSS` (and `VmHWM`, the kernel's own peak) above the idle `VmRSS` before the first
 //!    upload.
 //!
@@ -126,6 +129,9 @@ struct Upload {
     rate: f64,
     /// Peak sampled VmRSS during the upload, in bytes.
     peak_rss: u64,
+    /// The server's CPU time (user + system) per GiB: unlike the rate, it hardly depends on
+    /// what else the machine is doing.
+    cpu_per_gib: f64,
 }
 
 /// Waits for the server to listen, then runs the rounds and prints the figures.
@@ -163,15 +169,19 @@ fn measure(server: &mut Child, data: &Path, size_mib: u64, rounds: usize) -> cra
         println!("round {round}: dd of the upload bytes conv=fdatasync {disk_same_bytes:.1} MB/s");
         let single = upload(&addr, pid, &pattern, size, size)?;
         println!(
-            "round {round}: one PATCH {:.1} MB/s, peak VmRSS {}",
+            "round {round}: one PATCH {:.1} MB/s, server CPU {:.2} s/GiB, peak VmRSS {}, load {}",
             single.rate,
-            mib(single.peak_rss)
+            single.cpu_per_gib,
+            mib(single.peak_rss),
+            load_average()
         );
         let chunked = upload(&addr, pid, &pattern, size, CHUNK_BYTES)?;
         println!(
-            "round {round}: 64 MiB PATCHes {:.1} MB/s, peak VmRSS {}",
+            "round {round}: 64 MiB PATCHes {:.1} MB/s, server CPU {:.2} s/GiB, peak VmRSS {}, load {}",
             chunked.rate,
-            mib(chunked.peak_rss)
+            chunked.cpu_per_gib,
+            mib(chunked.peak_rss),
+            load_average()
         );
         results.push(Round {
             disk_zeros,
@@ -202,27 +212,37 @@ fn report(results: &[Round], idle_rss: u64, peak_hwm: u64) {
     let growth = peak_rss.max(peak_hwm).saturating_sub(idle_rss);
     println!();
     println!(
-        "medians of {} round(s)        {:>10} {:>12} {:>14}",
+        "medians of {} round(s)        {:>10} {:>12} {:>17} {:>12}",
         results.len(),
         "MB/s",
         "of dd zeros",
-        "of dd same bytes"
+        "of dd same bytes",
+        "CPU s/GiB"
     );
     println!("{:<32} {:>10.1}", "dd if=/dev/zero conv=fdatasync", zeros);
     println!("{:<32} {:>10.1}", "dd upload bytes conv=fdatasync", same);
     let (mut met_zeros, mut met_same) = (true, true);
-    for (name, rate) in [
-        ("tus, one PATCH", median(|r| r.single.rate)),
-        ("tus, 64 MiB PATCHes", median(|r| r.chunked.rate)),
+    for (name, rate, cpu) in [
+        (
+            "tus, one PATCH",
+            median(|r| r.single.rate),
+            median(|r| r.single.cpu_per_gib),
+        ),
+        (
+            "tus, 64 MiB PATCHes",
+            median(|r| r.chunked.rate),
+            median(|r| r.chunked.cpu_per_gib),
+        ),
     ] {
         met_zeros &= rate >= zeros * TARGET_SHARE_OF_DISK;
         met_same &= rate >= same * TARGET_SHARE_OF_DISK;
         println!(
-            "{:<32} {:>10.1} {:>11.0}% {:>13.0}%",
+            "{:<32} {:>10.1} {:>11.0}% {:>16.0}% {:>12.2}",
             name,
             rate,
             100.0 * rate / zeros,
-            100.0 * rate / same
+            100.0 * rate / same,
+            cpu
         );
     }
     println!(
@@ -309,6 +329,7 @@ fn upload(addr: &str, pid: u32, pattern: &[u8], size: u64, chunk: u64) -> crate:
         .to_owned();
 
     let sampler = Sampler::start(pid);
+    let cpu_before = cpu_seconds(pid)?;
     let started = Instant::now();
     let mut offset = 0;
     while offset < size {
@@ -328,6 +349,7 @@ fn upload(addr: &str, pid: u32, pattern: &[u8], size: u64, chunk: u64) -> crate:
         offset = end;
     }
     let elapsed = started.elapsed();
+    let cpu = cpu_seconds(pid)? - cpu_before;
     let peak_rss = sampler.stop()?;
 
     let status = request(addr, "HEAD", &location, &[], None)?;
@@ -339,6 +361,7 @@ fn upload(addr: &str, pid: u32, pattern: &[u8], size: u64, chunk: u64) -> crate:
     Ok(Upload {
         rate: size as f64 / elapsed.as_secs_f64() / 1e6,
         peak_rss,
+        cpu_per_gib: cpu * (1u64 << 30) as f64 / size as f64,
     })
 }
 
@@ -478,6 +501,29 @@ impl Sampler {
     }
 }
 
+/// A process's CPU time so far (user + system, `/proc/<pid>/stat` fields 14 and 15), in seconds.
+fn cpu_seconds(pid: u32) -> crate::Result<f64> {
+    /// Clock ticks per second: 100 on every Linux this runs on (`getconf CLK_TCK`).
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let field =
+        |n: usize| -> Option<f64> { after_name.split_whitespace().nth(n - 3)?.parse().ok() };
+    match (field(14), field(15)) {
+        (Some(user), Some(system)) => Ok((user + system) / TICKS_PER_SECOND),
+        _ => Err(format!("/proc/{pid}/stat has no CPU times").into()),
+    }
+}
+
+/// The machine's 1-minute load average, to read the rates against.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
 /// A `/proc/<pid>/status` field given in kB, in bytes.
 fn memory(pid: u32, field: &str) -> crate::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -517,7 +563,7 @@ fn target_dir(root: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::{dd_rate, parse_answer};
+    use super::{cpu_seconds, dd_rate, memory, parse_answer};
 
     #[test]
     fn dd_rate_is_bytes_over_seconds() {
@@ -535,5 +581,13 @@ mod tests {
         assert_eq!(answer.status, 204);
         assert_eq!(answer.header("upload-offset"), Some("42"));
         assert_eq!(answer.body, "");
+    }
+
+    #[test]
+    fn own_cpu_time_and_memory_are_read_from_proc() {
+        let busy: u64 = (0..20_000_000u64).fold(0, |a, b| a.wrapping_add(b * b));
+        assert!(busy > 0);
+        assert!(cpu_seconds(std::process::id()).unwrap() >= 0.0);
+        assert!(memory(std::process::id(), "VmRSS:").unwrap() > 1024 * 1024);
     }
 }
