@@ -13,7 +13,7 @@
 
 use crate::boundary::{Boundary, BoundaryMerger};
 use crate::features::FrameFeatures;
-use crate::gradual::{self, BlendWindow, MAX_HALF};
+use crate::gradual::{self, BlendWindow, MAX_HALF, MAX_SETTLE};
 use std::collections::VecDeque;
 use vidpush_protocol::result::TransitionKind;
 
@@ -50,16 +50,25 @@ const FLASH_RETURN_SHARE: f32 = 0.4;
 /// to black are at most this bright.
 pub const DARK_LUMA: f32 = 0.08;
 
-/// Frames of look-ahead before frame `t` can be decided: the widest gradual window, the cut
-/// baseline and the flash check must all have seen their future frames.
-pub const LOOKAHEAD: u64 = if MAX_HALF > BASELINE_RADIUS {
-    MAX_HALF
+/// Frames beyond a gradual transition's blending frames that may still be dark for it to count as
+/// a fade: the last frames of a fade to black are too dark for the blend projection to measure,
+/// so the detected extent stops a frame or two short of the black.
+const FADE_SLACK: u64 = 2;
+
+/// Frames a gradual window and its settle test reach on either side of its centre.
+const GRADUAL_REACH: u64 = MAX_HALF + MAX_SETTLE;
+
+/// Frames of look-ahead before frame `t` can be decided: the widest gradual window with its
+/// settle test, the cut baseline and the flash check must all have seen their future frames.
+pub const LOOKAHEAD: u64 = if GRADUAL_REACH > BASELINE_RADIUS {
+    GRADUAL_REACH
 } else {
     BASELINE_RADIUS
 } + 1;
 
-/// Frames kept behind the one being decided, for the widest window and the cut spread.
-const HISTORY: u64 = MAX_HALF + CUT_SPREAD + 2;
+/// Frames kept behind the one being decided, for the widest window with its settle test and
+/// the cut spread.
+const HISTORY: u64 = GRADUAL_REACH + CUT_SPREAD + 2;
 
 /// Most frames kept for an open gradual run (12 s at 25 fps): a run that long is motion the
 /// blend test keeps accepting, and memory must stay bounded whatever the video does.
@@ -90,6 +99,9 @@ pub struct ShotDetector {
     /// still open, and a gradual boundary may lie before cuts decided after it.
     decided: Vec<Boundary>,
     merger: BoundaryMerger,
+    /// Last frame of the latest gradual transition: a second run whose window spans the same
+    /// transition (a long window reaching across it from steady frames) is the same boundary.
+    last_gradual: Option<u64>,
 }
 
 impl ShotDetector {
@@ -267,11 +279,20 @@ impl ShotDetector {
             .decided
             .iter()
             .any(|cut| cut.frame >= first && cut.frame <= last)
+            || self.last_gradual.is_some_and(|end| first <= end)
         {
             return;
         }
-        let ends_dark = |n: u64| self.frame(n).is_some_and(|f| f.mean_luma < DARK_LUMA);
-        let dark = ends_dark(first.saturating_sub(1)) || ends_dark(last + 1);
+        self.last_gradual = Some(last);
+        // A fade's extent reaches to the black, so that the merger sees it touch the darkness.
+        let is_dark = |n: u64| self.frame(n).is_some_and(|f| f.mean_luma < DARK_LUMA);
+        let dark_before = (1..=1 + FADE_SLACK)
+            .map_while(|k| first.checked_sub(k))
+            .find(|&n| is_dark(n));
+        let dark_after = (1..=1 + FADE_SLACK).map(|k| last + k).find(|&n| is_dark(n));
+        let dark = dark_before.is_some() || dark_after.is_some();
+        let first = dark_before.map_or(first, |n| n + 1);
+        let last = dark_after.map_or(last, |n| n - 1);
         let fit = (1.0 - run.best.error / gradual::MAX_BLEND_ERROR).clamp(0.0, 1.0);
         let change = (run.best.change / (2.0 * gradual::MIN_CHANGE)).clamp(0.0, 1.0);
         let boundary = Boundary {

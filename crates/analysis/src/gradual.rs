@@ -5,6 +5,11 @@
 //! Why this and not only accumulated differences (twin comparison): a pan or a zoom accumulates
 //! as much difference as a dissolve, but its middle frame is a shifted picture, not a blend of the
 //! window's ends, so the blend test separates the two where thresholds on sums cannot.
+//!
+//! A slow, smooth change inside one shot (a sliding gradient, a slow pan over soft light) is
+//! nearly linear over a second and passes the blend test too. What it lacks is an end: a dissolve
+//! runs from a settled shot A to a settled shot B, so widening the window past the transition
+//! adds almost no change, while a drift keeps changing at the same rate outside the window.
 
 use crate::features::FrameFeatures;
 
@@ -32,6 +37,19 @@ pub const MAX_BLEND_ERROR: f32 = 0.25;
 /// between two flat colours of equal brightness changes almost no luma, and a tiny divisor would
 /// turn codec noise into a large relative error.
 const BLEND_ERROR_FLOOR: f32 = 0.05;
+
+/// How far the settle test widens a window on each side, as a share of its half-length: half a
+/// half-length keeps the widened window (at most 72 frames) inside the shots around all but the
+/// shortest of them, while a drift still adds a clear amount of change.
+const SETTLE_DIVISOR: u64 = 2;
+
+/// Most frames the settle test looks beyond a window, on either side.
+pub const MAX_SETTLE: u64 = MAX_HALF / SETTLE_DIVISOR;
+
+/// Largest growth of a window's change when it is widened, as a share of the growth a steady
+/// drift at the window's own rate would show: the cores of dissolves and fades measure below
+/// 0.4 of it (motion inside the shots), sliding gradients 0.65 and more.
+const MAX_SETTLE_GROWTH: f32 = 0.5;
 
 /// A window `[center - half, center + half]` whose inner frames blend its two ends.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,7 +102,7 @@ pub fn best_window<'a>(
             error += inner.blend_error(first, last, alpha);
         }
         let error = error / 3.0 / distance.pixels.max(BLEND_ERROR_FLOOR);
-        if error <= MAX_BLEND_ERROR {
+        if error <= MAX_BLEND_ERROR && settles(start, end, change, &frame) {
             best = Some(BlendWindow {
                 center,
                 half,
@@ -94,6 +112,35 @@ pub fn best_window<'a>(
         }
     }
     best
+}
+
+/// True when the change of the window `start..=end` does not go on outside it: widening the
+/// window by [`SETTLE_DIVISOR`]th of its half-length on each side (where those frames exist) must
+/// add less than [`MAX_SETTLE_GROWTH`] of what a steady drift would add.
+fn settles<'a>(
+    start: u64,
+    end: u64,
+    change: f32,
+    frame: &impl Fn(u64) -> Option<&'a FrameFeatures>,
+) -> bool {
+    let reach = ((end - start) / 2 / SETTLE_DIVISOR).max(1);
+    let before = start
+        .checked_sub(reach)
+        .filter(|&n| frame(n).is_some())
+        .unwrap_or(start);
+    let after = Some(end + reach)
+        .filter(|&n| frame(n).is_some())
+        .unwrap_or(end);
+    let widened_by = (start - before) + (after - end);
+    let (Some(first), Some(last)) = (frame(before), frame(after)) else {
+        return true;
+    };
+    if widened_by == 0 {
+        return true;
+    }
+    let growth = first.distance(last).score() / change - 1.0;
+    let drift = widened_by as f32 / (end - start) as f32;
+    growth <= MAX_SETTLE_GROWTH * drift
 }
 
 /// Blend weight below which a frame still shows the outgoing picture, and above which (from 1)

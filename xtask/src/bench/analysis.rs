@@ -1,17 +1,30 @@
-//! `cargo xtask bench analysis`: accuracy and speed of our shot detector against PySceneDetect
-//! on the same synthetic clips, plus the decode-only limit.
+//! `cargo xtask bench analysis [--rounds N] [--details] [--ours-only]`: accuracy and speed of our shot
+//! detector against PySceneDetect on the same synthetic clips, plus the decode-only limit.
 //!
 //! 1. Renders a fixed, seeded set of 640x360 clips with known boundaries (cuts, dissolves, fades
 //!    through black, short shots, and hard negatives: pans, zooms, flashes) into
 //!    `target/bench-analysis/` (kept between runs).
-//! 2. Builds `vidpush-analyze` with the `native-release` profile and runs it on every clip.
-//! 3. Creates `target/scenedetect-venv` once (`pip install scenedetect opencv-python-headless`)
-//!    and runs ContentDetector and AdaptiveDetector at their defaults through a small script.
-//! 4. Times ffmpeg decoding the clips exactly as our analysis does, into `-f null`.
+//! 2. Builds `vidpush-analyze` with the `native-release` profile.
+//! 3. Creates `target/scenedetect-venv` once (`pip install scenedetect opencv-python-headless`);
+//!    ContentDetector and AdaptiveDetector run at their defaults through a small script, one
+//!    process per clip, like `scenedetect -i CLIP detect-content list-scenes -n` but without
+//!    the CLI's table printing.
+//! 4. Times ffmpeg decoding each clip exactly as our analysis does (same scale, pixel format
+//!    and filter), into `-f null`: the decode-only limit.
 //!
-//! Prints one table: F1, precision, recall and frames/s of each detector, and decode-only
-//! frames/s. A detection matches a cut within ±1 frame and a gradual transition anywhere in its
-//! span (±1 frame).
+//! Timing is the same for every tool: one warm-up round (page cache, Python's bytecode cache),
+//! then `--rounds` rounds (default 3) in which every tool runs once on every clip, interleaved
+//! so that load from other processes falls on all tools alike. Each clip counts with the median
+//! of its rounds. "End to end" is the wall-clock of the whole child process, from exec to exit
+//! (for us: probe, decode, detection, thumbnails and JSON; for PySceneDetect: interpreter start,
+//! imports, opening the video and detection). "In-process" is the work inside the process (for
+//! us `analyze`, probe included, as reported in the result's `processingMillis`; for
+//! PySceneDetect `open_video` plus `detect_scenes`).
+//!
+//! A detection matches a cut within ±1 frame and a gradual transition anywhere in its span
+//! (±1 frame). "False in negatives" counts detections that match no true boundary and lie inside
+//! hard-negative segments (pans, zooms, flashes); it must be zero. `--details` lists our misses and false boundaries per clip;
+//! `--ours-only` skips PySceneDetect and decode-only, for quick turns while tuning.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,32 +41,92 @@ use vidpush_analysis::synthetic::{
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 360;
 const FPS: u32 = 25;
-/// Clips rendered, and segments per clip: about 4000 frames in total.
+/// Clips rendered, and segments per clip: about 6700 frames in total.
 const CLIPS: u64 = 6;
 const SEGMENTS_PER_CLIP: usize = 18;
 /// Tolerance in frames when matching detections to true boundaries.
 const TOLERANCE: u64 = 1;
+/// Timed rounds after the warm-up round when `--rounds` is not given: the median of three
+/// ignores one round disturbed by other work on the machine.
+const DEFAULT_ROUNDS: usize = 3;
 
-/// The PySceneDetect runner, written into `target/bench-analysis/` at run time.
+/// The PySceneDetect runner, written into `target/bench-analysis/` at run time. One clip per
+/// process, so its wall-clock is PySceneDetect's end-to-end time for that clip.
 const SCENEDETECT_SCRIPT: &str = r#"
 import json, sys, time
+started = time.perf_counter()
 from scenedetect import open_video, SceneManager, ContentDetector, AdaptiveDetector
-kind, paths = sys.argv[1], sys.argv[2:]
-out = {}
-for path in paths:
-    video = open_video(path)
-    manager = SceneManager()
-    manager.add_detector(ContentDetector() if kind == "content" else AdaptiveDetector())
-    started = time.perf_counter()
-    manager.detect_scenes(video)
-    seconds = time.perf_counter() - started
-    scenes = manager.get_scene_list()
-    out[path] = {"boundaries": [s[0].get_frames() for s in scenes[1:]], "seconds": seconds}
-print(json.dumps(out))
+kind, path = sys.argv[1], sys.argv[2]
+video = open_video(path)
+manager = SceneManager()
+manager.add_detector(ContentDetector() if kind == "content" else AdaptiveDetector())
+manager.detect_scenes(video)
+seconds = time.perf_counter() - started
+scenes = manager.get_scene_list()
+print(json.dumps({"boundaries": [s[0].get_frames() for s in scenes[1:]], "seconds": seconds}))
 "#;
 
+/// What is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tool {
+    Ours,
+    SceneDetect(&'static str),
+    DecodeOnly,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Ours => "vidpush-analysis (ours)",
+            Tool::SceneDetect("content") => "PySceneDetect ContentDetector",
+            Tool::SceneDetect(_) => "PySceneDetect AdaptiveDetector",
+            Tool::DecodeOnly => "ffmpeg decode only (same scale, `-f null`)",
+        }
+    }
+}
+
+/// One run of one tool on one clip.
+struct Run {
+    /// Wall-clock of the child process.
+    wall: f64,
+    /// Time the tool reports for its own work, if it reports one.
+    in_process: Option<f64>,
+    /// First frames of the boundaries it found (none for decode-only).
+    boundaries: Vec<u64>,
+}
+
+/// Everything needed to run the tools.
+struct Programs {
+    analyze: PathBuf,
+    python: PathBuf,
+    script: PathBuf,
+    decode_size: (u32, u32),
+}
+
 /// Runs the benchmark.
-pub fn run(root: &Path, _args: &[&str]) -> crate::Result {
+pub fn run(root: &Path, args: &[&str]) -> crate::Result {
+    let mut rounds = DEFAULT_ROUNDS;
+    let mut details = false;
+    let mut ours_only = false;
+    let mut rest = args.iter();
+    while let Some(&arg) = rest.next() {
+        match arg {
+            "--details" => details = true,
+            "--ours-only" => ours_only = true,
+            "--rounds" => {
+                rounds = rest
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--rounds needs a number of rounds, 1 or more")?;
+            }
+            other => {
+                return Err(
+                    format!("unknown option {other:?}; try --rounds N or --details").into(),
+                );
+            }
+        }
+    }
     let target = target_dir(root);
     let work = target.join("bench-analysis");
     std::fs::create_dir_all(&work)?;
@@ -66,9 +139,10 @@ pub fn run(root: &Path, _args: &[&str]) -> crate::Result {
             eprintln!("rendering {}", path.display());
             spec.render(&path, Container::Mp4)?;
         }
-        clips.push((path, spec.ground_truth()));
+        let truth = spec.ground_truth();
+        clips.push((path, spec, truth));
     }
-    let total_frames: u64 = clips.iter().map(|(_, truth)| truth.frames).sum();
+    let total_frames: u64 = clips.iter().map(|(_, _, truth)| truth.frames).sum();
 
     check(
         Command::new("cargo").current_dir(root).args([
@@ -80,27 +154,48 @@ pub fn run(root: &Path, _args: &[&str]) -> crate::Result {
         ]),
         "building vidpush-analyze",
     )?;
-    let analyze = target.join("native-release").join("vidpush-analyze");
-
-    let mut rows = Vec::new();
-    rows.push(run_ours(&analyze, &clips, total_frames)?);
-    let python = scenedetect_python(&target)?;
     let script = work.join("scenedetect_bench.py");
     std::fs::write(&script, SCENEDETECT_SCRIPT)?;
-    for (kind, name) in [
-        ("content", "PySceneDetect ContentDetector"),
-        ("adaptive", "PySceneDetect AdaptiveDetector"),
-    ] {
-        rows.push(run_scenedetect(
-            &python,
-            &script,
-            kind,
-            name,
-            &clips,
-            total_frames,
-        )?);
+    let programs = Programs {
+        analyze: target.join("native-release").join("vidpush-analyze"),
+        python: scenedetect_python(&target)?,
+        script,
+        decode_size: scaled_size(
+            WIDTH,
+            HEIGHT,
+            DEFAULT_THUMBNAIL_WIDTH.max(DEFAULT_ANALYSIS_WIDTH),
+        ),
+    };
+
+    let tools: &[Tool] = if ours_only {
+        &[Tool::Ours]
+    } else {
+        &[
+            Tool::Ours,
+            Tool::SceneDetect("content"),
+            Tool::SceneDetect("adaptive"),
+            Tool::DecodeOnly,
+        ]
+    };
+    // runs[tool][clip]: the timed rounds; found[tool][clip]: boundaries of the last round.
+    let mut runs: Vec<Vec<Vec<Run>>> = tools
+        .iter()
+        .map(|_| clips.iter().map(|_| Vec::new()).collect())
+        .collect();
+    for round in 0..=rounds {
+        eprintln!(
+            "{} {round} of {rounds}",
+            if round == 0 { "warm-up" } else { "round" }
+        );
+        for (c, (path, _, _)) in clips.iter().enumerate() {
+            for (t, &tool) in tools.iter().enumerate() {
+                let run = run_tool(tool, &programs, path)?;
+                if round > 0 {
+                    runs[t][c].push(run);
+                }
+            }
+        }
     }
-    let decode_fps = decode_only(&clips, total_frames)?;
 
     println!(
         "analysis benchmark: {} clips, {total_frames} frames at {WIDTH}x{HEIGHT} {FPS} fps",
@@ -108,37 +203,237 @@ pub fn run(root: &Path, _args: &[&str]) -> crate::Result {
     );
     println!(
         "{} cuts, {} gradual transitions, {} hard-negative segments; match within ±{TOLERANCE} frame",
-        clips.iter().map(|(_, t)| t.cuts.len()).sum::<usize>(),
-        clips.iter().map(|(_, t)| t.graduals.len()).sum::<usize>(),
-        clips.iter().map(|(_, t)| t.negatives.len()).sum::<usize>(),
+        clips.iter().map(|(_, _, t)| t.cuts.len()).sum::<usize>(),
+        clips
+            .iter()
+            .map(|(_, _, t)| t.graduals.len())
+            .sum::<usize>(),
+        clips
+            .iter()
+            .map(|(_, _, t)| t.negatives.len())
+            .sum::<usize>(),
     );
-    println!();
-    println!("| detector | F1 | precision | recall | frames/s |");
-    println!("|---|---:|---:|---:|---:|");
-    for row in &rows {
-        println!(
-            "| {} | {:.3} | {:.3} | {:.3} | {:.0} |",
-            row.name,
-            row.score.f1(),
-            row.score.precision(),
-            row.score.recall(),
-            row.fps
-        );
-    }
-    println!("| ffmpeg decode only (same scale, `-f null`) | – | – | – | {decode_fps:.0} |");
+    println!(
+        "frames/s: total frames over the sum of each clip's median of {rounds} rounds after a warm-up; \
+         end to end = child process wall-clock, in-process = the tool's own timer (ours: analyze() incl. probe; \
+         PySceneDetect: open_video + detect_scenes)"
+    );
     println!();
     println!(
-        "ours: {:.0}% of decode-only frames/s",
-        rows[0].fps / decode_fps * 100.0
+        "| detector | F1 | precision | recall | false in negatives | frames/s end to end | frames/s in-process |"
     );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut end_to_end = Vec::new();
+    for (t, &tool) in tools.iter().enumerate() {
+        let wall: f64 = runs[t].iter().map(|r| median(r, |r| Some(r.wall))).sum();
+        let fps = total_frames as f64 / wall.max(1e-9);
+        end_to_end.push(fps);
+        let in_process: Option<f64> = runs[t]
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .all(|r| r.in_process.is_some())
+                    .then(|| median(r, |r| r.in_process))
+            })
+            .sum();
+        let in_process = in_process.map_or("–".to_owned(), |s| {
+            format!("{:.0}", total_frames as f64 / s.max(1e-9))
+        });
+        if tool == Tool::DecodeOnly {
+            println!(
+                "| {} | – | – | – | – | {fps:.0} | {in_process} |",
+                tool.name()
+            );
+            continue;
+        }
+        let mut score = Score::default();
+        let mut in_negatives = 0;
+        for (c, (_, _, truth)) in clips.iter().enumerate() {
+            let found = &runs[t][c].last().expect("at least one round").boundaries;
+            score.add(score_all(truth, found, TOLERANCE));
+            in_negatives += false_in_negatives(truth, found);
+        }
+        println!(
+            "| {} | {:.3} | {:.3} | {:.3} | {in_negatives} | {fps:.0} | {in_process} |",
+            tool.name(),
+            score.f1(),
+            score.precision(),
+            score.recall(),
+        );
+    }
+    if let Some(decode) = end_to_end.get(3) {
+        println!();
+        println!(
+            "ours: {:.0}% of decode-only frames/s (end to end)",
+            end_to_end[0] / decode * 100.0
+        );
+    }
+    if details {
+        for (c, (path, spec, truth)) in clips.iter().enumerate() {
+            let found = &runs[0][c].last().expect("at least one round").boundaries;
+            print_details(path, spec, truth, found);
+        }
+    }
     Ok(())
 }
 
-/// One line of the table.
-struct Row {
-    name: String,
-    score: Score,
-    fps: f64,
+/// The median of one value over a clip's rounds.
+fn median(runs: &[Run], value: impl Fn(&Run) -> Option<f64>) -> f64 {
+    let mut values: Vec<f64> = runs.iter().filter_map(value).collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn run_tool(
+    tool: Tool,
+    programs: &Programs,
+    clip: &Path,
+) -> Result<Run, Box<dyn std::error::Error>> {
+    let mut command = match tool {
+        Tool::Ours => {
+            let mut command = Command::new(&programs.analyze);
+            command.arg(clip);
+            command
+        }
+        Tool::SceneDetect(kind) => {
+            let mut command = Command::new(&programs.python);
+            command.arg(&programs.script).arg(kind).arg(clip);
+            command
+        }
+        Tool::DecodeOnly => {
+            let (width, height) = programs.decode_size;
+            let mut command = Command::new("ffmpeg");
+            command
+                .args(ffmpeg_args(clip, width, height))
+                .args(["-f", "null", "-"]);
+            command
+        }
+    };
+    let started = Instant::now();
+    let output = command.output()?;
+    let wall = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed on {}: {}",
+            tool.name(),
+            clip.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    match tool {
+        Tool::Ours => {
+            let result: AnalysisResult = serde_json::from_slice(&output.stdout)?;
+            Ok(Run {
+                wall,
+                in_process: Some(result.summary.processing_millis as f64 / 1000.0),
+                boundaries: result
+                    .shots
+                    .iter()
+                    .skip(1)
+                    .map(|s| s.span.start_frame_number)
+                    .collect(),
+            })
+        }
+        Tool::SceneDetect(_) => {
+            let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+            Ok(Run {
+                wall,
+                in_process: answer["seconds"].as_f64(),
+                boundaries: answer["boundaries"]
+                    .as_array()
+                    .ok_or("PySceneDetect's answer has no boundaries")?
+                    .iter()
+                    .filter_map(serde_json::Value::as_u64)
+                    .collect(),
+            })
+        }
+        Tool::DecodeOnly => Ok(Run {
+            wall,
+            in_process: None,
+            boundaries: Vec::new(),
+        }),
+    }
+}
+
+/// Which detections match a true boundary, one to one, as [`score_all`] matches them; the
+/// second list holds the true ranges no detection matched.
+fn matches(truth: &GroundTruth, found: &[u64]) -> (Vec<bool>, Vec<(u64, u64)>) {
+    let mut ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    ranges.extend(&truth.graduals);
+    ranges.sort_unstable();
+    let mut used = vec![false; found.len()];
+    let mut missed = Vec::new();
+    for &(first, last) in &ranges {
+        let hit = (0..found.len())
+            .find(|&i| !used[i] && found[i] + TOLERANCE >= first && found[i] <= last + TOLERANCE);
+        match hit {
+            Some(i) => used[i] = true,
+            None => missed.push((first, last)),
+        }
+    }
+    (used, missed)
+}
+
+/// Detections that match no true boundary and lie inside a hard-negative segment.
+fn false_in_negatives(truth: &GroundTruth, found: &[u64]) -> usize {
+    let (used, _) = matches(truth, found);
+    found
+        .iter()
+        .zip(&used)
+        .filter(|&(&f, &used)| !used && truth.negatives.iter().any(|&(a, b)| f >= a && f <= b))
+        .count()
+}
+
+/// Lists, for one clip, the detections no true boundary explains and the true boundaries no
+/// detection found, each with the segment it lies in.
+fn print_details(path: &Path, spec: &ClipSpec, truth: &GroundTruth, found: &[u64]) {
+    let starts = segment_starts(spec);
+    let segment = |f: u64| {
+        let i = starts.iter().rposition(|&s| s <= f).unwrap_or(0);
+        let s = &spec.segments[i];
+        format!(
+            "segment {i} ({:?}, {:?}, frames {}..{})",
+            s.content,
+            s.entry,
+            starts[i],
+            starts[i] + u64::from(s.frames)
+        )
+    };
+    println!("{}:", path.display());
+    let mut boundaries: Vec<String> = truth.cuts.iter().map(|c| format!("cut {c}")).collect();
+    boundaries.extend(
+        truth
+            .graduals
+            .iter()
+            .map(|(a, b)| format!("gradual {a}..={b}")),
+    );
+    println!("  truth: {}", boundaries.join(", "));
+    println!("  found: {found:?}");
+    let (used, missed) = matches(truth, found);
+    for (&f, &used) in found.iter().zip(&used) {
+        if !used {
+            println!("  false boundary at {f}: {}", segment(f));
+        }
+    }
+    for (first, last) in missed {
+        println!("  missed {first}..={last}: {}", segment(last));
+    }
+}
+
+/// First frame of each segment, as [`ClipSpec::ground_truth`] places them.
+fn segment_starts(spec: &ClipSpec) -> Vec<u64> {
+    let mut starts = Vec::new();
+    let mut position = 0u64;
+    for (i, segment) in spec.segments.iter().enumerate() {
+        let start = match segment.entry {
+            Entry::Dissolve(n) if i > 0 => position - u64::from(n),
+            _ => position,
+        };
+        starts.push(start);
+        position = start + u64::from(segment.frames);
+    }
+    starts
 }
 
 /// A seeded clip recipe: shots of varied content and length, joined by cuts, dissolves and
@@ -224,102 +519,6 @@ impl Lcg {
             .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % bound
     }
-}
-
-fn run_ours(
-    analyze: &Path,
-    clips: &[(PathBuf, GroundTruth)],
-    total_frames: u64,
-) -> Result<Row, Box<dyn std::error::Error>> {
-    let mut score = Score::default();
-    let started = Instant::now();
-    for (path, truth) in clips {
-        let output = Command::new(analyze).arg(path).output()?;
-        if !output.status.success() {
-            return Err(format!(
-                "vidpush-analyze failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into());
-        }
-        let result: AnalysisResult = serde_json::from_slice(&output.stdout)?;
-        let found: Vec<u64> = result
-            .shots
-            .iter()
-            .skip(1)
-            .map(|s| s.span.start_frame_number)
-            .collect();
-        score.add(score_all(truth, &found, TOLERANCE));
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    Ok(Row {
-        name: "vidpush-analysis (ours)".into(),
-        score,
-        fps: total_frames as f64 / seconds,
-    })
-}
-
-fn run_scenedetect(
-    python: &Path,
-    script: &Path,
-    kind: &str,
-    name: &str,
-    clips: &[(PathBuf, GroundTruth)],
-    total_frames: u64,
-) -> Result<Row, Box<dyn std::error::Error>> {
-    let output = Command::new(python)
-        .arg(script)
-        .arg(kind)
-        .args(clips.iter().map(|(p, _)| p))
-        .output()?;
-    if !output.status.success() {
-        return Err(format!(
-            "PySceneDetect failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let mut score = Score::default();
-    let mut seconds = 0.0;
-    for (path, truth) in clips {
-        let entry = &answer[path.to_string_lossy().as_ref()];
-        let found: Vec<u64> = entry["boundaries"]
-            .as_array()
-            .ok_or("PySceneDetect's answer has no boundaries")?
-            .iter()
-            .filter_map(serde_json::Value::as_u64)
-            .collect();
-        seconds += entry["seconds"].as_f64().unwrap_or(0.0);
-        score.add(score_all(truth, &found, TOLERANCE));
-    }
-    Ok(Row {
-        name: name.into(),
-        score,
-        fps: total_frames as f64 / seconds.max(1e-9),
-    })
-}
-
-/// ffmpeg decoding and scaling every clip exactly as the analysis does, output discarded.
-fn decode_only(
-    clips: &[(PathBuf, GroundTruth)],
-    total_frames: u64,
-) -> Result<f64, Box<dyn std::error::Error>> {
-    let (width, height) = scaled_size(
-        WIDTH,
-        HEIGHT,
-        DEFAULT_THUMBNAIL_WIDTH.max(DEFAULT_ANALYSIS_WIDTH),
-    );
-    let started = Instant::now();
-    for (path, _) in clips {
-        check(
-            Command::new("ffmpeg")
-                .args(ffmpeg_args(path, width, height))
-                .args(["-f", "null", "-"]),
-            "decoding a clip with ffmpeg",
-        )?;
-    }
-    Ok(total_frames as f64 / started.elapsed().as_secs_f64())
 }
 
 /// The virtualenv's python, creating the virtualenv and installing PySceneDetect if missing.
