@@ -39,6 +39,15 @@ pub fn sentence(message: &str) -> String {
     out
 }
 
+/// `1 shot`, `3 shots`: a count with its noun, singular or plural.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `512 B`, `1.5 MB`, `4.29 GB` (decimal units, as file managers show them).
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
@@ -84,6 +93,13 @@ mod tests {
         assert_eq!(clock(0), "0:00");
         assert_eq!(clock(12_400), "0:12");
         assert_eq!(clock(3_723_000), "1:02:03");
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "cut"), "1 cut");
+        assert_eq!(count(0, "cut"), "0 cuts");
+        assert_eq!(count(40, "shot"), "40 shots");
     }
 
     #[test]

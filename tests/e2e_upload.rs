@@ -123,3 +123,78 @@ async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
         .screenshot("a_dropped_clip_uploads_and_every_shot_appears_live")
         .await;
 }
+
+#[tokio::test]
+async fn two_clips_picked_together_each_get_their_own_live_job() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let two = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: 2,
+            file_name: "two-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    );
+    let five = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: 5,
+            shot_seconds: 0.6,
+            file_name: "five-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    );
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    browser
+        .choose_files("file-input", &[&two.path, &five.path])
+        .await;
+    let cards = browser
+        .wait_for_script(
+            "both jobs to complete",
+            "return [...document.querySelectorAll('[data-testid=job]')].map(card => ({
+                 name: card.querySelector('.file-name').textContent,
+                 state: card.getAttribute('data-state'),
+                 shots: card.querySelectorAll('[data-testid=shot]').length,
+             }));",
+            JOB_TIMEOUT,
+            |cards| {
+                cards.as_array().is_some_and(|cards| {
+                    cards.len() == 2 && cards.iter().all(|card| card["state"] == "completed")
+                })
+            },
+        )
+        .await;
+    let mut seen: Vec<(String, u64)> = cards
+        .as_array()
+        .expect("a list of cards")
+        .iter()
+        .map(|card| {
+            (
+                card["name"].as_str().unwrap_or_default().to_string(),
+                card["shots"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("five-shots.mp4".to_string(), five.shots as u64),
+            ("two-shots.mp4".to_string(), two.shots as u64),
+        ],
+        "each job card should show its own clip's shots"
+    );
+    browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+
+    browser.assert_console_has_no_errors();
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("two_clips_picked_together_each_get_their_own_live_job")
+        .await;
+}

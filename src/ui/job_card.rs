@@ -99,9 +99,9 @@ fn Summary(
     let text = move || {
         view.with(|v| match &v.summary {
             Some(s) => format!(
-                "{} shots · {} cuts · {} gradual · analysed in {:.1} s",
-                s.shot_count,
-                s.cut_count,
+                "{} · {} · {} gradual · analysed in {:.1} s",
+                format::count(s.shot_count as u64, "shot"),
+                format::count(s.cut_count as u64, "cut"),
                 s.gradual_count,
                 s.processing_millis as f64 / 1000.0
             ),

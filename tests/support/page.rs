@@ -46,6 +46,30 @@ impl ShotOnPage {
 }
 
 impl Browser {
+    /// Picks several files at once in the `<input type="file" multiple>` with this
+    /// `data-testid` (chromedriver takes them as one newline-separated string).
+    pub async fn choose_files(&self, testid: &str, paths: &[&std::path::Path]) {
+        let input = self
+            .client()
+            .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+            .await
+            .unwrap_or_else(|error| panic!("no file input [data-testid={testid}]: {error}"));
+        let joined = paths
+            .iter()
+            .map(|path| {
+                path.canonicalize()
+                    .unwrap_or_else(|error| panic!("cannot choose {} ({error})", path.display()))
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        input
+            .send_keys(&joined)
+            .await
+            .unwrap_or_else(|error| panic!("could not choose {joined:?}: {error}"));
+    }
+
     /// Runs `script` (a function body: it `return`s a value) in the page.
     pub async fn eval(&self, script: &str) -> Value {
         self.client()
