@@ -132,6 +132,12 @@ impl Browser {
         }
     }
 
+    /// chromedriver's port and the session id, for commands fantoccini has no method for
+    /// (Chrome DevTools commands through `/goog/cdp/execute`).
+    pub fn driver_session(&self) -> (u16, &str) {
+        (self.port, &self.session)
+    }
+
     /// The fantoccini client, for anything the helpers do not cover.
     pub fn client(&self) -> &Client {
         &self.client

@@ -70,6 +70,39 @@ impl Browser {
             .unwrap_or_else(|error| panic!("could not choose {joined:?}: {error}"));
     }
 
+    /// Runs a Chrome DevTools Protocol command in the page (through chromedriver). Panics
+    /// with chromedriver's answer when it fails.
+    pub fn devtools(&self, command: &str, params: serde_json::Value) -> Value {
+        let (port, session) = self.driver_session();
+        let body = serde_json::json!({ "cmd": command, "params": params });
+        let path = format!("/session/{session}/goog/cdp/execute");
+        match super::webdriver::request(port, "POST", &path, Some(&body)) {
+            Ok((200, answer)) => answer["value"].clone(),
+            Ok((status, answer)) => panic!("{command} failed with {status}: {answer}"),
+            Err(error) => panic!("could not send {command} to chromedriver: {error}"),
+        }
+    }
+
+    /// Makes the page see `prefers-color-scheme: dark`, as on a device in dark mode.
+    pub fn prefer_dark_colours(&self) {
+        self.devtools(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({
+                "features": [{ "name": "prefers-color-scheme", "value": "dark" }],
+            }),
+        );
+    }
+
+    /// Makes the viewport `width` × `height` CSS pixels, like a phone held upright.
+    pub fn emulate_screen(&self, width: u32, height: u32) {
+        self.devtools(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true,
+            }),
+        );
+    }
+
     /// Runs `script` (a function body: it `return`s a value) in the page.
     pub async fn eval(&self, script: &str) -> Value {
         self.client()

@@ -1,0 +1,96 @@
+//! The page on a phone in dark mode: dark colours from `prefers-color-scheme`, nothing wider
+//! than the screen, a finished job readable.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Upload plus analysis of a few seconds of small video.
+const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Thumbnails are small JPEGs from the same server.
+const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A phone held upright, in CSS pixels.
+const PHONE: (u32, u32) = (390, 844);
+
+/// Relative luminance (0 black … 1 white) of the CSS colour the script returns, from its
+/// `rgb(r, g, b)` form.
+fn luminance(css: &str) -> f64 {
+    let channels: Vec<f64> = css
+        .trim_start_matches("rgba(")
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .take(3)
+        .filter_map(|c| c.trim().parse::<f64>().ok())
+        .collect();
+    assert_eq!(channels.len(), 3, "not an rgb() colour: {css:?}");
+    (0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]) / 255.0
+}
+
+#[tokio::test]
+async fn a_finished_job_reads_well_on_a_phone_in_dark_mode() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(clips.path(), &ClipSpec::default());
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.prefer_dark_colours();
+    browser.emulate_screen(PHONE.0, PHONE.1);
+    browser.goto(&server.url()).await;
+    browser
+        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
+        .await;
+
+    browser.choose_file("file-input", &clip.path).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+
+    let page = browser
+        .eval(
+            "const root = document.documentElement;
+             const card = document.querySelector('[data-testid=job]');
+             return {
+                 background: getComputedStyle(document.body).backgroundColor,
+                 cardBackground: getComputedStyle(card).backgroundColor,
+                 text: getComputedStyle(card).color,
+                 scrollWidth: root.scrollWidth,
+                 clientWidth: root.clientWidth,
+                 height: root.scrollHeight,
+             };",
+        )
+        .await;
+    let background = luminance(page["background"].as_str().unwrap_or_default());
+    let card = luminance(page["cardBackground"].as_str().unwrap_or_default());
+    let text = luminance(page["text"].as_str().unwrap_or_default());
+    assert!(
+        background < 0.25 && card < 0.25,
+        "dark mode is not dark: page {}, card {}",
+        page["background"],
+        page["cardBackground"]
+    );
+    assert!(
+        text > 0.6,
+        "the card's text is not light on its dark background: {}",
+        page["text"]
+    );
+    assert!(
+        page["scrollWidth"].as_u64() <= page["clientWidth"].as_u64(),
+        "the page is wider than a {}-pixel screen: {page}",
+        PHONE.0
+    );
+
+    browser.assert_console_has_no_errors();
+    let height = page["height"].as_u64().unwrap_or(u64::from(PHONE.1)) as u32;
+    browser.emulate_screen(PHONE.0, height.max(PHONE.1));
+    browser.wait_for_transitions().await;
+    browser
+        .screenshot("a_finished_job_reads_well_on_a_phone_in_dark_mode")
+        .await;
+}
