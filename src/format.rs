@@ -39,6 +39,24 @@ pub fn sentence(message: &str) -> String {
     out
 }
 
+/// A container as people name it, from ffprobe's list of demuxer names (`mov,mp4,m4a,…` →
+/// `MP4 / MOV`: ffprobe reads both with one demuxer and cannot tell them apart).
+pub fn container(ffprobe_names: &str) -> String {
+    let names: Vec<&str> = ffprobe_names.split(',').map(str::trim).collect();
+    let has = |name: &str| names.contains(&name);
+    if has("mp4") && has("mov") {
+        "MP4 / MOV".into()
+    } else if has("webm") && has("matroska") {
+        "WebM / Matroska".into()
+    } else {
+        names
+            .first()
+            .copied()
+            .unwrap_or_default()
+            .to_ascii_uppercase()
+    }
+}
+
 /// `1 shot`, `3 shots`: a count with its noun, singular or plural.
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {
@@ -93,6 +111,13 @@ mod tests {
         assert_eq!(clock(0), "0:00");
         assert_eq!(clock(12_400), "0:12");
         assert_eq!(clock(3_723_000), "1:02:03");
+    }
+
+    #[test]
+    fn containers_are_named_as_people_know_them() {
+        assert_eq!(container("mov,mp4,m4a,3gp,3g2,mj2"), "MP4 / MOV");
+        assert_eq!(container("matroska,webm"), "WebM / Matroska");
+        assert_eq!(container("avi"), "AVI");
     }
 
     #[test]

@@ -128,10 +128,7 @@ fn metadata_rows(m: &VideoMetadata) -> Vec<(&'static str, String)> {
             format!("{:.3} fps", m.frame_rate).replace(".000", ""),
         ),
         ("Video codec", m.codec.clone()),
-        (
-            "Container",
-            m.format.split(',').next().unwrap_or_default().to_owned(),
-        ),
+        ("Container", format::container(&m.format)),
         ("Colour range", m.color_range.to_lowercase()),
     ];
     if let Some(frames) = m.frame_count {
