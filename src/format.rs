@@ -27,16 +27,38 @@ pub fn sentence(message: &str) -> String {
     if message.is_empty() {
         return String::new();
     }
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.push_str(chars.as_str());
+    let first = message.chars().next().map_or(0, char::len_utf8);
+    let mut out = upper_case(&message[..first]);
+    out.push_str(&message[first..]);
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }
     out
+}
+
+/// `text` in upper case, by Unicode's rules. In the browser, JavaScript's `toUpperCase` does
+/// it: its case tables are already in the browser, while Rust's would add about 10 KiB to the
+/// wasm file.
+#[cfg(target_arch = "wasm32")]
+fn upper_case(text: &str) -> String {
+    js_sys::JsString::from(text).to_upper_case().into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn upper_case(text: &str) -> String {
+    text.to_uppercase()
+}
+
+/// `text` in lower case, by Unicode's rules (JavaScript's `toLowerCase` in the browser, for the
+/// same reason as [`upper_case`]).
+#[cfg(target_arch = "wasm32")]
+pub fn lower_case(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn lower_case(text: &str) -> String {
+    text.to_lowercase()
 }
 
 /// A container as people name it, from ffprobe's list of demuxer names (`mov,mp4,m4a,…` →

@@ -40,6 +40,21 @@ pub enum UploadPhase {
     Failed(String),
 }
 
+impl UploadPhase {
+    /// The phase's name for `data-phase`: `starting`, `sending`, `paused`, `retrying`,
+    /// `startingjob` or `failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Sending => "sending",
+            Self::Paused => "paused",
+            Self::Retrying { .. } => "retrying",
+            Self::StartingJob => "startingjob",
+            Self::Failed(_) => "failed",
+        }
+    }
+}
+
 /// One upload as shown on its card.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UploadView {

@@ -1,7 +1,11 @@
 //! Small JSON requests: `config.json`, `connect-check`, creating a job, fetching a result.
+//!
+//! They go through the same [`xhr`] future as the tus client rather than a fetch wrapper, so the
+//! app carries one HTTP client, not two.
 
 use crate::config::Endpoints;
-use gloo_net::http::Request;
+use crate::net::xhr::{self, Answer, XhrError};
+use serde::de::DeserializeOwned;
 use vidpush_protocol::{
     AnalysisResult, ApiError, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse,
     JobId, UploadId,
@@ -14,23 +18,52 @@ pub fn page_url() -> String {
         .unwrap_or_default()
 }
 
+/// Sends `method url`, with the bearer token when one is configured and `json` as the body.
+async fn send(
+    method: &str,
+    url: &str,
+    endpoints: Option<&Endpoints>,
+    json: Option<String>,
+) -> Result<Answer, XhrError> {
+    let mut request = xhr::Request::new(method, url);
+    if let Some(bearer) = endpoints.and_then(Endpoints::bearer) {
+        request = request.header("Authorization", &bearer);
+    }
+    let body = match json {
+        Some(json) => {
+            request = request.header("Content-Type", "application/json");
+            let parts = js_sys::Array::of1(&json.into());
+            Some(web_sys::Blob::new_with_str_sequence(&parts).map_err(|_| XhrError::Network)?)
+        }
+        None => None,
+    };
+    request.send(body.as_ref(), None).await
+}
+
+/// The body of `answer` as `T`.
+fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, serde_json::Error> {
+    serde_json::from_str(&answer.text())
+}
+
 /// Loads `config.json` beside `index.html` (a relative URL, so sub-paths work) and resolves it.
 /// A missing or broken file means same-origin defaults, with a console warning.
 pub async fn load_endpoints() -> Endpoints {
-    let config = match Request::get("config.json").send().await {
-        Ok(r) if r.ok() => r.json::<ClientConfig>().await.unwrap_or_else(|e| {
+    let config = match send("GET", "config.json", None, None).await {
+        Ok(r) if ok(&r) => parse::<ClientConfig>(&r).unwrap_or_else(|e| {
             leptos::logging::warn!("config.json is not valid ({e}); using same-origin defaults");
             ClientConfig::default()
         }),
         Ok(r) => {
             leptos::logging::warn!(
                 "config.json answered HTTP {}; using same-origin defaults",
-                r.status()
+                r.status
             );
             ClientConfig::default()
         }
-        Err(e) => {
-            leptos::logging::warn!("config.json could not be loaded ({e}); using defaults");
+        Err(_) => {
+            leptos::logging::warn!(
+                "config.json could not be loaded (network error); using defaults"
+            );
             ClientConfig::default()
         }
     };
@@ -43,43 +76,41 @@ pub async fn connect_check(endpoints: &Endpoints) -> Option<ConnectCheck> {
     if let Some(token) = &endpoints.token {
         url = crate::config::with_query(&url, "token", token);
     }
-    let response = Request::get(&url).send().await.ok()?;
-    response.json::<ConnectCheck>().await.ok()
+    let response = send("GET", &url, None, None).await.ok()?;
+    parse::<ConnectCheck>(&response).ok()
 }
 
-fn with_auth(
-    builder: gloo_net::http::RequestBuilder,
-    endpoints: &Endpoints,
-) -> gloo_net::http::RequestBuilder {
-    match endpoints.bearer() {
-        Some(bearer) => builder.header("Authorization", &bearer),
-        None => builder,
-    }
+fn ok(answer: &Answer) -> bool {
+    (200..300).contains(&answer.status)
 }
 
-async fn error_of(response: gloo_net::http::Response, what: &str) -> String {
-    let status = response.status();
-    match response.json::<ApiError>().await {
-        Ok(e) => e.message,
-        Err(_) => format!("{what} failed (HTTP {status}). Try again in a moment."),
-    }
+/// The server's sentence from an [`ApiError`] body, or one naming `what` and the status.
+fn error_of(answer: &Answer, what: &str) -> String {
+    parse::<ApiError>(answer)
+        .map(|e| e.message)
+        .unwrap_or_else(|_| {
+            format!(
+                "{what} failed (HTTP {}). Try again in a moment.",
+                answer.status
+            )
+        })
 }
 
 /// `POST /api/jobs`: starts analysing a finished upload.
 pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<JobId, String> {
-    let request = with_auth(Request::post(&endpoints.api_url("/api/jobs")), endpoints)
-        .json(&CreateJobRequest { upload_id })
-        .map_err(|e| e.to_string())?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| "The server cannot be reached to start the analysis.".to_owned())?;
-    if !response.ok() {
-        return Err(error_of(response, "Starting the analysis").await);
+    let body = serde_json::to_string(&CreateJobRequest { upload_id }).map_err(|e| e.to_string())?;
+    let response = send(
+        "POST",
+        &endpoints.api_url("/api/jobs"),
+        Some(endpoints),
+        Some(body),
+    )
+    .await
+    .map_err(|_| "The server cannot be reached to start the analysis.".to_owned())?;
+    if !ok(&response) {
+        return Err(error_of(&response, "Starting the analysis"));
     }
-    response
-        .json::<CreateJobResponse>()
-        .await
+    parse::<CreateJobResponse>(&response)
         .map(|r| r.job_id)
         .map_err(|e| format!("The server's answer was not understood: {e}"))
 }
@@ -89,16 +120,11 @@ pub async fn fetch_result(
     endpoints: &Endpoints,
     result_url: &str,
 ) -> Result<AnalysisResult, String> {
-    let request = with_auth(Request::get(&endpoints.api_url(result_url)), endpoints);
-    let response = request
-        .send()
+    let response = send("GET", &endpoints.api_url(result_url), Some(endpoints), None)
         .await
         .map_err(|_| "The server cannot be reached to fetch the result.".to_owned())?;
-    if !response.ok() {
-        return Err(error_of(response, "Fetching the result").await);
+    if !ok(&response) {
+        return Err(error_of(&response, "Fetching the result"));
     }
-    response
-        .json::<AnalysisResult>()
-        .await
-        .map_err(|e| format!("The result could not be read: {e}"))
+    parse::<AnalysisResult>(&response).map_err(|e| format!("The result could not be read: {e}"))
 }

@@ -129,7 +129,7 @@ fn metadata_rows(m: &VideoMetadata) -> Vec<(&'static str, String)> {
         ),
         ("Video codec", m.codec.clone()),
         ("Container", format::container(&m.format)),
-        ("Colour range", m.color_range.to_lowercase()),
+        ("Colour range", format::lower_case(&m.color_range)),
     ];
     if let Some(frames) = m.frame_count {
         rows.push(("Frames", frames.to_string()));

@@ -59,7 +59,7 @@ pub fn UploadCard(
     let running = move || !failed() && phase.get() != UploadPhase::StartingJob;
     let remove = move || store.uploads.update(|u| u.retain(|e| e.key != key));
     view! {
-        <article class="card upload" data-testid="upload" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+        <article class="card upload" data-testid="upload" data-phase=move || phase.get().name()>
             <header class="card-head">
                 <h2 class="file-name" title=move || view.with(|v| v.file_name.clone())>
                     {move || view.with(|v| v.file_name.clone())}

@@ -215,8 +215,23 @@ pub enum ServerMessage {
 
 impl ServerMessage {
     /// Parses one text frame from the server.
+    ///
+    /// Picks the variant by its `type` tag (`job.…` is an event) instead of going through the
+    /// derived `untagged` impl: that one buffers the frame and instantiates every nested
+    /// deserializer a second time, which cost the browser app's wasm tens of kilobytes.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+        /// Only the tag; every other field is skipped.
+        #[derive(Deserialize)]
+        struct Tag {
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        let tag: Tag = serde_json::from_str(text)?;
+        if tag.kind.starts_with("job.") {
+            serde_json::from_str(text).map(Self::Event)
+        } else {
+            serde_json::from_str(text).map(Self::Reply)
+        }
     }
 }
 
