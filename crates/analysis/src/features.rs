@@ -2,7 +2,7 @@
 //! the distances between two frames. Owns everything the detector knows about pixels; the
 //! detector itself only compares features.
 
-use crate::decode::VideoFrame;
+use crate::decode::{VideoFrame, full_chroma, full_luma};
 
 /// Luma histogram bins: 16 keep exposure changes apart without splitting noise.
 const LUMA_BINS: usize = 16;
@@ -80,8 +80,18 @@ pub struct FeatureExtractor {
     height: usize,
     columns: Vec<(usize, usize)>,
     rows: Vec<(usize, usize)>,
+    /// `ceil(2^32 / area)` for each box area, when every area is below [`MAX_RECIPROCAL_AREA`].
+    reciprocals: Option<Vec<u64>>,
     source_width: usize,
 }
+
+/// Fixed-point shift of the reciprocals that replace one division per analysis pixel: with 32
+/// bits, `sum * ceil(2^32 / area) >> 32` is exactly `sum / area` for every area below
+/// [`MAX_RECIPROCAL_AREA`] (sums are at most `255 * area`).
+const RECIPROCAL_SHIFT: u32 = 32;
+
+/// Largest box area the reciprocals serve exactly; larger boxes (tiny analysis widths) divide.
+const MAX_RECIPROCAL_AREA: usize = 4096;
 
 impl FeatureExtractor {
     /// An extractor for frames of `source` size, downscaled to `analysis_width` (never up).
@@ -89,11 +99,21 @@ impl FeatureExtractor {
         let (sw, sh) = (source.0 as usize, source.1 as usize);
         let width = (analysis_width as usize).clamp(4, sw);
         let height = ((width * sh + sw / 2) / sw).clamp(2, sh);
+        let columns = box_ranges(sw, width);
+        let rows = box_ranges(sh, height);
+        let span = |ranges: &[(usize, usize)]| ranges.iter().map(|(a, b)| b - a).max();
+        let max_area = span(&columns).unwrap_or(1) * span(&rows).unwrap_or(1);
+        let reciprocals = (max_area < MAX_RECIPROCAL_AREA).then(|| {
+            (0..=max_area as u64)
+                .map(|area| (1u64 << RECIPROCAL_SHIFT).div_ceil(area.max(1)))
+                .collect()
+        });
         FeatureExtractor {
             width,
             height,
-            columns: box_ranges(sw, width),
-            rows: box_ranges(sh, height),
+            columns,
+            rows,
+            reciprocals,
             source_width: sw,
         }
     }
@@ -109,24 +129,33 @@ impl FeatureExtractor {
         let chroma_width = self.source_width / 2;
         let mut luma = Vec::with_capacity(self.width * self.height);
         let mut chroma = Vec::with_capacity(self.width * self.height);
+        let mut column_sums = vec![0u32; self.source_width];
         for &(y0, y1) in &self.rows {
-            for &(x0, x1) in &self.columns {
-                let mut sum = 0u32;
-                for row in y0..y1 {
-                    let start = row * self.source_width;
-                    sum += luma_plane[start + x0..start + x1]
-                        .iter()
-                        .map(|&p| u32::from(p))
-                        .sum::<u32>();
+            // Sum the box's source rows column by column first: a plain element-wise add over
+            // whole rows, which the compiler vectorises; then each box adds a few columns.
+            column_sums.fill(0);
+            for line in luma_plane[y0 * self.source_width..y1 * self.source_width]
+                .chunks_exact(self.source_width)
+            {
+                for (sum, &sample) in column_sums.iter_mut().zip(line) {
+                    *sum += u32::from(sample);
                 }
-                luma.push((sum / ((y1 - y0) * (x1 - x0)) as u32) as u8);
+            }
+            for &(x0, x1) in &self.columns {
+                let sum: u32 = column_sums[x0..x1].iter().sum();
+                let area = (y1 - y0) * (x1 - x0);
+                let mean = match &self.reciprocals {
+                    Some(reciprocals) => (u64::from(sum) * reciprocals[area]) >> RECIPROCAL_SHIFT,
+                    None => u64::from(sum) / area as u64,
+                };
+                luma.push(full_luma(mean as u8));
                 // One chroma sample at the block's centre: colour varies slowly, and exact
                 // averaging here would double the cost of this function for no visible gain.
                 let cy = ((y0 + y1) / 4).min(frame.height as usize / 2 - 1);
                 let cx = ((x0 + x1) / 4).min(chroma_width - 1);
                 chroma.push((
-                    u_plane[cy * chroma_width + cx],
-                    v_plane[cy * chroma_width + cx],
+                    full_chroma(u_plane[cy * chroma_width + cx]),
+                    full_chroma(v_plane[cy * chroma_width + cx]),
                 ));
             }
         }
@@ -144,11 +173,15 @@ impl FrameFeatures {
         // chroma), so a smooth change such as a dissolve between two flat colours moves the
         // histogram smoothly instead of in jumps that look like cuts.
         for (&y, &(u, v)) in luma.iter().zip(&chroma) {
-            let (y0, y1, wy) = soft_bin(y, LUMA_BINS);
+            let soft = |table: &[(u8, u8, u8); 256], value: u8| {
+                let (lower, upper, weight) = table[usize::from(value)];
+                (usize::from(lower), usize::from(upper), u32::from(weight))
+            };
+            let (y0, y1, wy) = soft(&LUMA_SOFT_BINS, y);
             histogram[y0] += SOFT_WEIGHT - wy;
             histogram[y1] += wy;
-            let (u0, u1, wu) = soft_bin(u, CHROMA_BINS);
-            let (v0, v1, wv) = soft_bin(v, CHROMA_BINS);
+            let (u0, u1, wu) = soft(&CHROMA_SOFT_BINS, u);
+            let (v0, v1, wv) = soft(&CHROMA_SOFT_BINS, v);
             for (bu, weight_u) in [(u0, SOFT_WEIGHT - wu), (u1, wu)] {
                 for (bv, weight_v) in [(v0, SOFT_WEIGHT - wv), (v1, wv)] {
                     histogram[LUMA_BINS + bu * CHROMA_BINS + bv] +=
@@ -160,11 +193,21 @@ impl FrameFeatures {
         }
         let pixels = luma.len().max(1) as f32;
         let mut gradient = 0u64;
-        for y in 0..height.saturating_sub(1) {
-            for x in 0..width.saturating_sub(1) {
-                let here = i32::from(luma[y * width + x]);
-                gradient += (here - i32::from(luma[y * width + x + 1])).unsigned_abs() as u64;
-                gradient += (here - i32::from(luma[(y + 1) * width + x])).unsigned_abs() as u64;
+        if width > 0 {
+            // Each pixel but the last column and row: its difference to the right and below.
+            for (row, below) in luma
+                .chunks_exact(width)
+                .zip(luma.chunks_exact(width).skip(1))
+            {
+                let row_sum: u32 = row
+                    .iter()
+                    .zip(&row[1..])
+                    .zip(below)
+                    .map(|((&here, &right), &under)| {
+                        u32::from(here.abs_diff(right)) + u32::from(here.abs_diff(under))
+                    })
+                    .sum();
+                gradient += u64::from(row_sum);
             }
         }
         FrameFeatures {
@@ -214,25 +257,57 @@ impl FrameFeatures {
 
 /// The two bins nearest to `value` (centres at `(i + 0.5) * 256 / bins`) and the weight, out of
 /// [`SOFT_WEIGHT`], of the upper one.
-fn soft_bin(value: u8, bins: usize) -> (usize, usize, u32) {
+const fn soft_bin(value: u8, bins: usize) -> (u8, u8, u8) {
     let width = 256 / bins as u32;
-    let position = (u32::from(value) * SOFT_WEIGHT / width).saturating_sub(SOFT_WEIGHT / 2);
+    let position = (value as u32 * SOFT_WEIGHT / width).saturating_sub(SOFT_WEIGHT / 2);
     let lower = (position / SOFT_WEIGHT) as usize;
-    let upper = (lower + 1).min(bins - 1);
+    let upper = if lower + 1 < bins {
+        lower + 1
+    } else {
+        bins - 1
+    };
     let weight = if upper == lower {
         0
     } else {
         position % SOFT_WEIGHT
     };
-    (lower.min(bins - 1), upper, weight)
+    let lower = if lower < bins { lower } else { bins - 1 };
+    (lower as u8, upper as u8, weight as u8)
 }
+
+/// [`soft_bin`] of every byte value: the histogram runs per analysis pixel, three times.
+const fn soft_bins(bins: usize) -> [(u8, u8, u8); 256] {
+    let mut table = [(0, 0, 0); 256];
+    let mut value = 0;
+    while value < 256 {
+        table[value] = soft_bin(value as u8, bins);
+        value += 1;
+    }
+    table
+}
+
+/// Soft luma bins of each luma value.
+static LUMA_SOFT_BINS: [(u8, u8, u8); 256] = soft_bins(LUMA_BINS);
+/// Soft chroma bins of each U or V value.
+static CHROMA_SOFT_BINS: [(u8, u8, u8); 256] = soft_bins(CHROMA_BINS);
+
+/// Samples summed in 32 bits before the total moves to 64: 2^24 differences of at most 255
+/// cannot overflow, and narrow sums let the compiler use wide vector lanes.
+const DIFFERENCE_CHUNK: usize = 1 << 24;
 
 /// Mean absolute difference of two equal-length planes, 0.0 to 1.0.
 pub fn mean_abs_difference(a: &[u8], b: &[u8]) -> f32 {
     let total: u64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .chunks(DIFFERENCE_CHUNK)
+        .zip(b.chunks(DIFFERENCE_CHUNK))
+        .map(|(a, b)| {
+            let chunk: u32 = a
+                .iter()
+                .zip(b)
+                .map(|(&x, &y)| u32::from(x.abs_diff(y)))
+                .sum();
+            u64::from(chunk)
+        })
         .sum();
     total as f32 / a.len().max(1) as f32 / 255.0
 }

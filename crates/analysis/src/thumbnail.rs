@@ -1,7 +1,7 @@
 //! JPEG thumbnails of decoded frames. Owns the conversion from our planar YUV frames to the
 //! interleaved YCbCr a JPEG encoder takes; it never chooses which frame to show.
 
-use crate::decode::VideoFrame;
+use crate::decode::{VideoFrame, full_chroma, full_luma};
 use jpeg_encoder::{ColorType, Encoder};
 
 /// Encodes `frame` as a baseline JPEG at `quality` (1 to 100).
@@ -9,13 +9,17 @@ pub fn encode_jpeg(frame: &VideoFrame, quality: u8) -> Vec<u8> {
     let (width, height) = (frame.width as usize, frame.height as usize);
     let luma = frame.luma();
     let (u_plane, v_plane) = frame.chroma();
-    // Our frames are full-range YCbCr already, which is what JFIF stores: only interleave,
+    // JFIF stores full-range YCbCr: expand our limited-range samples and interleave,
     // repeating each chroma sample over its 2x2 block.
     let mut ycbcr = Vec::with_capacity(width * height * 3);
     for y in 0..height {
         for x in 0..width {
             let chroma = (y / 2) * (width / 2) + x / 2;
-            ycbcr.extend_from_slice(&[luma[y * width + x], u_plane[chroma], v_plane[chroma]]);
+            ycbcr.extend_from_slice(&[
+                full_luma(luma[y * width + x]),
+                full_chroma(u_plane[chroma]),
+                full_chroma(v_plane[chroma]),
+            ]);
         }
     }
     let mut jpeg = Vec::new();
