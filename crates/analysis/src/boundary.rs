@@ -83,11 +83,13 @@ impl BoundaryMerger {
         let gap_is_dark = self
             .light_after_pending
             .is_none_or(|light| light + MERGE_SLACK >= next.first);
-        // Two cuts a frame apart with no darkness between are a very short shot, not a fade.
-        let touches_dark = pending.kind == TransitionKind::Fade
-            || next.kind == TransitionKind::Fade
-            || self.light_after_pending != Some(pending.last + 1);
-        if gap_is_dark && touches_dark {
+        // Two transitions that merely touch, with no dark frame between, are two boundaries
+        // around a very short shot: two cuts a frame apart, or a dissolve into a shot that
+        // fades out at once.
+        let lowest = (pending.last + 1).saturating_sub(MERGE_SLACK);
+        let highest = next.first.saturating_sub(1) + MERGE_SLACK;
+        let dark_between = (lowest..=highest.max(lowest)).any(|frame| self.was_dark(frame));
+        if gap_is_dark && dark_between {
             let merged = Boundary {
                 frame: (pending.first + next.last).div_ceil(2),
                 kind: if pending.kind == TransitionKind::Cut && next.kind == TransitionKind::Cut {
@@ -130,6 +132,16 @@ impl BoundaryMerger {
     /// The boundary that is still held, if any.
     pub fn pending(&self) -> Option<&Boundary> {
         self.pending.as_ref()
+    }
+
+    /// Whether `frame` was dark; frames no longer remembered (or not seen yet) count as dark,
+    /// so a merge is only refused on evidence.
+    fn was_dark(&self, frame: u64) -> bool {
+        let oldest = self.frames_seen - self.recent_dark.len() as u64;
+        frame
+            .checked_sub(oldest)
+            .and_then(|i| self.recent_dark.get(i as usize))
+            .is_none_or(|&dark| dark)
     }
 
     fn hold(&mut self, boundary: Boundary) {

@@ -400,6 +400,23 @@ mod tests {
     }
 
     #[test]
+    fn slow_steady_drift_is_no_dissolve() {
+        // A sine pattern sliding a 320th of its period a frame: over 48 frames its ends differ
+        // as much as a dissolve's, and its middle frame is nearly their blend, but the change
+        // goes on at the same rate before and after any window.
+        let frames = (0..240).map(|n| {
+            let luma = (0..W * H)
+                .map(|i| {
+                    let phase = (i % W) as f32 / W as f32 + n as f32 / 320.0;
+                    (128.0 + 100.0 * (std::f32::consts::TAU * phase).sin()).round() as u8
+                })
+                .collect();
+            FrameFeatures::from_planes(W, H, luma, vec![(90, 160); W * H])
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
     fn dissolve_is_one_gradual_boundary_in_its_middle() {
         let a = frame(0, 220, (60, 180));
         let b = frame(2, 60, (190, 70));

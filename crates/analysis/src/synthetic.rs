@@ -29,6 +29,12 @@ pub enum Content {
     Pan,
     /// Hard negative: a fast zoom into the test pattern.
     Zoom,
+    /// Hard negative: a slow, steady pan (a fortieth of the width per second) across the test
+    /// pattern: a drift that never settles, unlike a dissolve.
+    SlowPan,
+    /// Hard negative: handheld camera shake, the test pattern jittering a few pixels each way
+    /// every frame.
+    Shake,
 }
 
 /// How a segment begins.
@@ -74,7 +80,11 @@ impl Segment {
     }
 
     fn is_hard_negative(&self) -> bool {
-        self.flash_at.is_some() || matches!(self.content, Content::Pan | Content::Zoom)
+        self.flash_at.is_some()
+            || matches!(
+                self.content,
+                Content::Pan | Content::Zoom | Content::SlowPan | Content::Shake
+            )
     }
 }
 
@@ -225,6 +235,23 @@ impl ClipSpec {
                 2 * w,
                 h / 12,
                 2 * h
+            ),
+            Content::SlowPan => format!(
+                "testsrc2=s={}x{}:r={r},crop={w}:{h}:x='min(n*{},{})':y='min(n/2,{})'",
+                2 * w,
+                2 * h,
+                (w / 160).max(1),
+                w,
+                h
+            ),
+            Content::Shake => format!(
+                "testsrc2=s={}x{}:r={r},crop={w}:{h}:x='{}+{}*sin(n*1.7)*cos(n*0.31)':y='{}+{}*sin(n*2.3+1)'",
+                w + w / 10,
+                h + h / 10,
+                w / 20,
+                w / 40,
+                h / 20,
+                h / 40
             ),
             Content::Zoom => format!(
                 "testsrc2=s={}x{}:r={r},zoompan=z='1+0.03*on':d=1:s={w}x{h}:fps={r}:x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'",

@@ -53,6 +53,20 @@ fn hard_negative_segments() -> Vec<Segment> {
     ]
 }
 
+/// Long shots that change slowly and steadily, or jitter: every frame differs from the last,
+/// and over a second a gradient or a slow pan looks much like a blend of its ends.
+fn drift_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Gradient("red", "yellow"), 150),
+        cut(SlowPan, 120),
+        cut(Gradient("blue", "green"), 150),
+        cut(Shake, 80),
+        cut(Gradient("purple", "white"), 150),
+        cut(Boxes("navy", "orange"), 30),
+    ]
+}
+
 #[test]
 fn hard_cuts_are_found_within_one_frame() {
     let clips = Clips::new();
@@ -115,6 +129,23 @@ fn motion_zooms_and_flashes_are_not_cuts() {
     assert!(
         result.f1() >= MIN_CUT_F1,
         "truth {:?}, found {cuts:?}",
+        truth.cuts
+    );
+}
+
+#[test]
+fn sliding_gradients_slow_pans_and_shake_are_one_shot_each() {
+    let clips = Clips::new();
+    // At the benchmark's size: the gradients' slow slide is what a 640x360 upload shows.
+    let (path, truth) = clips.render_sized("drift", drift_segments(), Container::Mp4, (640, 360));
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    let ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    let result = score(&ranges, &all, 1);
+    assert_eq!(
+        (result.false_positives, result.false_negatives),
+        (0, 0),
+        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
         truth.cuts
     );
 }

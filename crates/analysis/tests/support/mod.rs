@@ -41,9 +41,20 @@ impl Clips {
         segments: Vec<Segment>,
         container: Container,
     ) -> (PathBuf, GroundTruth) {
+        self.render_sized(name, segments, container, (WIDTH, HEIGHT))
+    }
+
+    /// [`Clips::render`] at another frame size.
+    pub fn render_sized(
+        &self,
+        name: &str,
+        segments: Vec<Segment>,
+        container: Container,
+        (width, height): (u32, u32),
+    ) -> (PathBuf, GroundTruth) {
         let spec = ClipSpec {
-            width: WIDTH,
-            height: HEIGHT,
+            width,
+            height,
             fps: FPS,
             segments,
         };
