@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Smallest decoded frame side: the detector's 2x2 chroma blocks need at least this.
-const MIN_SIDE: u32 = 8;
+pub const MIN_SIDE: u32 = 8;
 
 /// Luma of black and white in limited ("video", "TV") range, the range of the decoded frames.
 const LIMITED_BLACK: i32 = 16;
@@ -119,19 +119,20 @@ pub fn frame_bytes(width: u32, height: u32) -> usize {
     (width as usize * height as usize) * 3 / 2
 }
 
-/// The even frame size that keeps the display aspect at `want_width` px wide, never upscaling.
-pub fn scaled_size(display_width: u32, display_height: u32, want_width: u32) -> (u32, u32) {
-    let even = |v: u64| ((v / 2 * 2) as u32).max(MIN_SIDE);
-    let width = u64::from(want_width.min(display_width).max(MIN_SIDE));
-    let height = (width * u64::from(display_height) + u64::from(display_width) / 2)
-        / u64::from(display_width.max(1));
-    (even(width), even(height))
-}
-
-/// The ffmpeg arguments that decode `path` to frames of `width`x`height`, up to but without the
-/// output: the analysis adds `-f rawvideo -`, the benchmark `-f null -` to time decoding alone.
-pub fn ffmpeg_args(path: &Path, width: u32, height: u32) -> Vec<std::ffi::OsString> {
-    let filter = format!("scale={width}:{height}:flags=area:out_range=limited,format=yuv420p");
+/// The ffmpeg arguments that decode `path` to frames at most `want_width` pixels wide, up to
+/// but without the output: the analysis adds `-f yuv4mpegpipe -`, the benchmark `-f null -` to
+/// time decoding alone.
+///
+/// ffmpeg picks the size itself, from the picture it decodes: the display aspect is kept
+/// (`dar` counts non-square pixels; ffmpeg has already turned rotated video upright), the
+/// picture is never enlarged, and both sides are even and at least [`MIN_SIDE`]. So decoding
+/// needs nothing from the probe and starts while ffprobe still runs; the frame size is read
+/// from the stream's header.
+pub fn ffmpeg_args(path: &Path, want_width: u32) -> Vec<std::ffi::OsString> {
+    let filter = format!(
+        "scale=w='max({MIN_SIDE},trunc(min({want_width},iw*sar)/2)*2)'\
+         :h='max({MIN_SIDE},trunc(ow/dar/2+0.5)*2)':flags=area:out_range=limited,format=yuv420p"
+    );
     let mut args: Vec<std::ffi::OsString> =
         ["-nostdin", "-hide_banner", "-loglevel", "error", "-i"]
             .iter()
@@ -155,6 +156,12 @@ pub fn ffmpeg_args(path: &Path, width: u32, height: u32) -> Vec<std::ffi::OsStri
     }
     args
 }
+
+/// Longest YUV4MPEG2 stream header accepted: ffmpeg writes about 60 bytes.
+const MAX_HEADER_BYTES: usize = 1024;
+
+/// The marker in front of every YUV4MPEG2 frame, as ffmpeg writes it (no frame parameters).
+const FRAME_MARKER: &[u8] = b"FRAME\n";
 
 /// Bytes asked for ffmpeg's stdout pipe: Linux's default 64 KiB holds less than one 320x180
 /// frame, so ffmpeg and the analysis would take turns at every frame; 1 MiB (the unprivileged
@@ -181,6 +188,13 @@ fn widen_pipe(pipe: &std::process::ChildStdout) {
 #[cfg(not(target_os = "linux"))]
 fn widen_pipe(_pipe: &std::process::ChildStdout) {}
 
+/// ffmpeg's output was not the stream we asked for: a bug or a broken ffmpeg, not the file.
+fn unexpected_stream(why: &str) -> AnalysisError {
+    AnalysisError::Unreadable(format!(
+        "ffmpeg's decoded stream was not understood ({why}); check the ffmpeg installation"
+    ))
+}
+
 /// A running ffmpeg that yields frames one by one.
 pub struct FrameDecoder {
     child: BoundedChild,
@@ -194,24 +208,25 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
-    /// Starts ffmpeg on `path`, decoding to `width`x`height` (both even).
+    /// Starts ffmpeg on `path`, decoding to frames at most `want_width` wide. The size is known
+    /// once [`FrameDecoder::read_header`] has read it.
     pub fn start(
         path: &Path,
-        (width, height): (u32, u32),
+        want_width: u32,
         options: &AnalysisOptions,
         deadline: Instant,
         cancel: &CancelFlag,
     ) -> Result<Self, AnalysisError> {
         let mut command = Command::new(&options.ffmpeg);
         command
-            .args(ffmpeg_args(path, width, height))
-            .args(["-f", "rawvideo", "-"]);
+            .args(ffmpeg_args(path, want_width))
+            .args(["-f", "yuv4mpegpipe", "-"]);
         let mut child = BoundedChild::spawn(command, deadline, options.time_limit, cancel)?;
         widen_pipe(child.stdout());
         Ok(FrameDecoder {
             child,
-            width,
-            height,
+            width: 0,
+            height: 0,
             bytes_read: 0,
             max_bytes: options.max_decoded_bytes,
             frames_read: 0,
@@ -220,7 +235,49 @@ impl FrameDecoder {
         })
     }
 
-    /// The decoded frame size.
+    /// Reads the stream header (waiting for ffmpeg to decode the first frame) and returns the
+    /// frame size; `Ok(None)` when ffmpeg ends without one (its complaint comes from
+    /// [`FrameDecoder::finish`]).
+    pub fn read_header(&mut self) -> Result<Option<(u32, u32)>, AnalysisError> {
+        let mut header = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            if !self.fill(&mut byte)? {
+                return Ok(None);
+            }
+            if byte[0] == b'\n' {
+                break;
+            }
+            header.push(byte[0]);
+            if header.len() > MAX_HEADER_BYTES {
+                return Err(unexpected_stream("its header is too long"));
+            }
+        }
+        let header = String::from_utf8_lossy(&header);
+        let mut fields = header.split(' ');
+        if fields.next() != Some("YUV4MPEG2") {
+            return Err(unexpected_stream("it is not YUV4MPEG2"));
+        }
+        let (mut width, mut height) = (0, 0);
+        for field in fields {
+            let (key, value) = field.split_at(field.len().min(1));
+            match key {
+                "W" => width = value.parse().unwrap_or(0),
+                "H" => height = value.parse().unwrap_or(0),
+                "C" if !value.starts_with("420") => {
+                    return Err(unexpected_stream("its frames are not 4:2:0"));
+                }
+                _ => {}
+            }
+        }
+        if width < MIN_SIDE || height < MIN_SIDE || width % 2 == 1 || height % 2 == 1 {
+            return Err(unexpected_stream("its frame size is not even"));
+        }
+        (self.width, self.height) = (width, height);
+        Ok(Some((width, height)))
+    }
+
+    /// The decoded frame size (zero before the header was read).
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)
     }
@@ -235,9 +292,28 @@ impl FrameDecoder {
         if self.bytes_read + want > self.max_bytes {
             return Err(AnalysisError::TooLarge(self.max_bytes));
         }
+        let mut marker = [0u8; FRAME_MARKER.len()];
+        if !self.fill(&mut marker)? {
+            return Ok(false);
+        }
+        if marker != FRAME_MARKER {
+            return Err(unexpected_stream("a frame lacks its marker"));
+        }
+        let complete = self.fill(&mut frame.data)?;
+        self.bytes_read += want;
+        if !complete {
+            // End of stream; a torn last frame (ffmpeg killed mid-write) is dropped.
+            return Ok(false);
+        }
+        self.frames_read += 1;
+        Ok(true)
+    }
+
+    /// Fills `buffer` from ffmpeg's output; `Ok(false)` when the stream ends first.
+    fn fill(&mut self, buffer: &mut [u8]) -> Result<bool, AnalysisError> {
         let mut filled = 0;
-        while filled < frame.data.len() {
-            match self.child.stdout().read(&mut frame.data[filled..]) {
+        while filled < buffer.len() {
+            match self.child.stdout().read(&mut buffer[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
@@ -247,13 +323,7 @@ impl FrameDecoder {
         if let Some(error) = self.child.stop_error() {
             return Err(error);
         }
-        self.bytes_read += filled as u64;
-        if filled < frame.data.len() {
-            // End of stream; a torn last frame (ffmpeg killed mid-write) is dropped.
-            return Ok(false);
-        }
-        self.frames_read += 1;
-        Ok(true)
+        Ok(filled == buffer.len())
     }
 
     /// Waits for ffmpeg to exit after the last frame. A decoder that failed before producing any

@@ -9,8 +9,8 @@
 //!    ContentDetector and AdaptiveDetector run at their defaults through a small script, one
 //!    process per clip, like `scenedetect -i CLIP detect-content list-scenes -n` but without
 //!    the CLI's table printing.
-//! 4. Times ffmpeg decoding each clip exactly as our analysis does (same scale, pixel format
-//!    and filter), into `-f null`: the decode-only limit.
+//! 4. Times ffmpeg decoding each clip exactly as our analysis does (same arguments: scale,
+//!    range, pixel format), into `-f null` instead of our pipe: the decode-only limit.
 //!
 //! Timing is the same for every tool: one warm-up round (page cache, Python's bytecode cache),
 //! then `--rounds` rounds (default 3) in which every tool runs once on every clip, interleaved
@@ -31,7 +31,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use vidpush_analysis::AnalysisResult;
-use vidpush_analysis::decode::{ffmpeg_args, scaled_size};
+use vidpush_analysis::decode::ffmpeg_args;
 use vidpush_analysis::options::{DEFAULT_ANALYSIS_WIDTH, DEFAULT_THUMBNAIL_WIDTH};
 use vidpush_analysis::synthetic::{
     ClipSpec, Container, Content, Entry, GroundTruth, Score, Segment, score_all,
@@ -100,7 +100,8 @@ struct Programs {
     analyze: PathBuf,
     python: PathBuf,
     script: PathBuf,
-    decode_size: (u32, u32),
+    /// The width our analysis asks ffmpeg for, so decode-only decodes and scales the same.
+    decode_width: u32,
 }
 
 /// Runs the benchmark.
@@ -160,11 +161,7 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
         analyze: target.join("native-release").join("vidpush-analyze"),
         python: scenedetect_python(&target)?,
         script,
-        decode_size: scaled_size(
-            WIDTH,
-            HEIGHT,
-            DEFAULT_THUMBNAIL_WIDTH.max(DEFAULT_ANALYSIS_WIDTH),
-        ),
+        decode_width: DEFAULT_THUMBNAIL_WIDTH.max(DEFAULT_ANALYSIS_WIDTH),
     };
 
     let tools: &[Tool] = if ours_only {
@@ -301,10 +298,9 @@ fn run_tool(
             command
         }
         Tool::DecodeOnly => {
-            let (width, height) = programs.decode_size;
             let mut command = Command::new("ffmpeg");
             command
-                .args(ffmpeg_args(clip, width, height))
+                .args(ffmpeg_args(clip, programs.decode_width))
                 .args(["-f", "null", "-"]);
             command
         }
