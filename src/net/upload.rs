@@ -252,7 +252,9 @@ async fn send_all(
                 offset = tus::parse_offset(answer.header("Upload-Offset").as_deref())
                     .ok_or("The server's answer had no Upload-Offset.")?;
             }
-            Ok(answer) if answer.status < 500 && answer.status != 409 => {
+            // 409 (offset moved on) and 423 (a dropped request is still writing) mean: ask with
+            // HEAD and go on from the server's offset, as tus clients do.
+            Ok(answer) if answer.status < 500 && !matches!(answer.status, 409 | 423) => {
                 return Err(answer.error_message("The server refused part of the upload"));
             }
             Err(XhrError::Aborted) => {}

@@ -64,9 +64,7 @@ impl AppState {
     pub fn claim_upload(&self, id: &UploadId) -> Result<UploadClaim, ApiFailure> {
         let mut claims = self.upload_claims.lock().unwrap_or_else(|p| p.into_inner());
         if !claims.insert(id.clone()) {
-            return Err(ApiFailure::Conflict(
-                "another request is writing to this upload right now; wait for it, then ask with HEAD".into(),
-            ));
+            return Err(ApiFailure::Locked);
         }
         Ok(UploadClaim {
             claims: self.upload_claims.clone(),

@@ -24,6 +24,11 @@ pub enum ApiFailure {
     /// The request conflicts with the resource's state (tus offset mismatch, unfinished upload).
     #[error("{0}")]
     Conflict(String),
+    /// Another request is writing to the same upload (tus clients retry after a HEAD).
+    #[error(
+        "another request is writing to this upload right now; wait a moment, ask with HEAD and continue"
+    )]
+    Locked,
     /// The declared or sent size is over the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -62,6 +67,7 @@ impl ApiFailure {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Locked => (StatusCode::LOCKED, "locked"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             Self::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_a_video"),
             Self::TusVersion => (StatusCode::PRECONDITION_FAILED, "tus_version"),

@@ -255,8 +255,18 @@ impl Jobs {
             },
             Err(AnalysisFailure::Failed(reason)) => EventBody::Failed { reason },
         };
+        let completed = matches!(final_event, EventBody::Completed { .. });
+        if !completed {
+            // Nothing more will be made from the source; it is gone before the page hears of
+            // the end, so "cancelled" or "failed" on screen means the space is free.
+            remove_quietly(&dir.join("source")).await;
+        }
         publisher.publish(id, final_event).await?;
-        remove_quietly(&dir.join("source")).await;
+        if completed {
+            // Only once `job.completed` is stored: a crash before that re-runs the job, which
+            // needs the source.
+            remove_quietly(&dir.join("source")).await;
+        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 //! size is checked before anything is stored; the first bytes must look like a video
 //! container. It never uses a client file name as a path.
 
-use crate::app::AppState;
+use crate::app::{AppState, UploadClaim};
 use crate::auth;
 use crate::error::ApiFailure;
 use crate::sniff::{SNIFF_BYTES, Sniffed, sniff};
@@ -213,7 +213,7 @@ async fn append(
         .ok_or_else(|| ApiFailure::BadRequest("Upload-Offset is missing".into()))?;
     let checksum = parse_checksum(headers.get("Upload-Checksum"))?;
     let upload = owned_upload(&app, &id, &headers, &uri).await?;
-    let _writing = app.claim_upload(&upload.id)?;
+    let claim = app.claim_upload(&upload.id)?;
     // Re-read under the claim: another PATCH may have finished in between.
     let upload = app.store.upload(&upload.id).await?.ok_or_else(not_found)?;
     if claimed != upload.offset {
@@ -243,17 +243,20 @@ async fn append(
 
     let remaining = upload.length - upload.offset;
     let (tx, rx) = mpsc::channel::<Bytes>(FRAMES_IN_FLIGHT);
-    let checkpoints = checksum.is_none().then(|| {
-        (
-            app.clone(),
-            upload.id.clone(),
-            tokio::runtime::Handle::current(),
-        )
-    });
-    let path = app.upload_path(&upload.id);
     let start = upload.offset;
-    let writer =
-        tokio::task::spawn_blocking(move || write_chunks(&path, start, remaining, rx, checkpoints));
+    let write = WriteJob {
+        app: app.clone(),
+        id: upload.id.clone(),
+        start,
+        limit: remaining,
+        expected_sha1: checksum,
+        runtime: tokio::runtime::Handle::current(),
+        _claim: claim,
+    };
+    // The writer owns the claim and records the offset itself: if the client goes away and
+    // this handler is dropped mid-body, the bytes that arrived are still flushed and
+    // recorded, and no resumed PATCH can write to the file until the writer is done.
+    let writer = tokio::task::spawn_blocking(move || write.run(rx));
 
     let mut overflow = false;
     let mut sent: u64 = 0;
@@ -273,15 +276,7 @@ async fn append(
         }
     }
     drop(tx);
-    let outcome = writer.await.map_err(ApiFailure::internal)??;
-
-    if let Some(expected) = &checksum
-        && outcome.sha1.as_deref() != Some(expected.as_slice())
-    {
-        return Err(ApiFailure::ChecksumMismatch);
-    }
-    let offset = start + outcome.written;
-    app.store.set_upload_offset(&upload.id, offset).await?;
+    let offset = writer.await.map_err(ApiFailure::internal)??;
     if overflow {
         return Err(ApiFailure::TooLarge(format!(
             "the upload declared {} bytes and more were sent; the first {} were kept",
@@ -301,54 +296,72 @@ async fn append(
     Ok(response)
 }
 
-/// What the disk writer did.
-struct WriteOutcome {
-    /// Bytes written and flushed.
-    written: u64,
-    /// SHA-1 of those bytes, when a checksum was asked for (then no checkpoints were taken).
-    sha1: Option<Vec<u8>>,
+/// One PATCH's disk writer: everything it needs to write, flush and record on its own.
+struct WriteJob {
+    app: AppState,
+    id: UploadId,
+    /// The offset the PATCH starts at.
+    start: u64,
+    /// Bytes the upload still lacks; more are not written.
+    limit: u64,
+    /// The `Upload-Checksum` digest, when the client sent one: then nothing is recorded
+    /// unless the whole body matches, and no checkpoints are taken.
+    expected_sha1: Option<Vec<u8>>,
+    /// To record offsets from this blocking thread.
+    runtime: tokio::runtime::Handle,
+    /// Held until the writer is done, so no other request writes to the same file meanwhile.
+    _claim: UploadClaim,
 }
 
-/// Writes received frames at `start`, flushing to disk before returning and at every
-/// checkpoint, so every offset recorded is backed by bytes on disk.
-fn write_chunks(
-    path: &std::path::Path,
-    start: u64,
-    limit: u64,
-    mut rx: mpsc::Receiver<Bytes>,
-    checkpoints: Option<(AppState, UploadId, tokio::runtime::Handle)>,
-) -> Result<WriteOutcome, ApiFailure> {
-    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-    file.seek(SeekFrom::Start(start))?;
-    let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-    let mut hasher = checkpoints.is_none().then(Sha1::new);
-    let mut written: u64 = 0;
-    let mut since_checkpoint: u64 = 0;
-    while let Some(chunk) = rx.blocking_recv() {
-        let take = chunk.len().min((limit - written) as usize);
-        out.write_all(&chunk[..take])?;
-        if let Some(hasher) = hasher.as_mut() {
-            hasher.update(&chunk[..take]);
-        }
-        written += take as u64;
-        since_checkpoint += take as u64;
-        if let Some((app, id, runtime)) = checkpoints.as_ref()
-            && since_checkpoint >= CHECKPOINT_BYTES
-        {
-            {
-                out.flush()?;
-                out.get_ref().sync_data()?;
-                runtime.block_on(app.store.set_upload_offset(id, start + written))?;
+impl WriteJob {
+    /// Writes received frames at `start`, flushing to disk before recording any offset (at
+    /// every checkpoint and at the end). Returns the offset recorded.
+    fn run(self, mut rx: mpsc::Receiver<Bytes>) -> Result<u64, ApiFailure> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.app.upload_path(&self.id))?;
+        file.seek(SeekFrom::Start(self.start))?;
+        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        let mut hasher = self.expected_sha1.is_some().then(Sha1::new);
+        let mut written: u64 = 0;
+        let mut since_checkpoint: u64 = 0;
+        while let Some(chunk) = rx.blocking_recv() {
+            let take = chunk.len().min((self.limit - written) as usize);
+            out.write_all(&chunk[..take])?;
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(&chunk[..take]);
+            }
+            written += take as u64;
+            since_checkpoint += take as u64;
+            if hasher.is_none() && since_checkpoint >= CHECKPOINT_BYTES {
+                self.record(&mut out, written)?;
                 since_checkpoint = 0;
             }
         }
+        if let (Some(hasher), Some(expected)) = (hasher, &self.expected_sha1)
+            && hasher.finalize().as_slice() != expected.as_slice()
+        {
+            return Err(ApiFailure::ChecksumMismatch);
+        }
+        self.record(&mut out, written)?;
+        Ok(self.start + written)
     }
-    out.flush()?;
-    out.get_ref().sync_data()?;
-    Ok(WriteOutcome {
-        written,
-        sha1: hasher.map(|h| h.finalize().to_vec()),
-    })
+
+    /// Flushes and syncs what was written, then records the new offset.
+    fn record(
+        &self,
+        out: &mut std::io::BufWriter<std::fs::File>,
+        written: u64,
+    ) -> Result<(), ApiFailure> {
+        out.flush()?;
+        out.get_ref().sync_data()?;
+        self.runtime.block_on(
+            self.app
+                .store
+                .set_upload_offset(&self.id, self.start + written),
+        )?;
+        Ok(())
+    }
 }
 
 /// Refuses an upload whose first bytes are not a known video container.

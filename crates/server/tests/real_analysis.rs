@@ -94,16 +94,14 @@ async fn a_real_clip_completes_with_its_shots_pushed_one_by_one() {
         .await
         .unwrap();
     assert_eq!(result.shots, shots.into_iter().cloned().collect::<Vec<_>>());
-    assert!(
-        !server
-            .data
-            .path()
-            .join("jobs")
-            .join(job.as_str())
-            .join("source")
-            .exists(),
-        "the source is removed once done"
-    );
+    // The source goes right after `job.completed` is stored (a crash before would re-run it).
+    let source = server
+        .data
+        .path()
+        .join("jobs")
+        .join(job.as_str())
+        .join("source");
+    wait_until("the source is removed once done", || !source.exists()).await;
     server.stop().await;
 }
 

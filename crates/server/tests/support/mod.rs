@@ -22,6 +22,18 @@ use vidpush_server::config::ServerConfig;
 /// Longest any test waits for something that should happen at once.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// Waits until `condition` holds, checking every few milliseconds, for at most [`PATIENCE`].
+pub async fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
