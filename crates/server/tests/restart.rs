@@ -5,64 +5,9 @@
 mod support;
 
 use futures_util::StreamExt;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use support::PATIENCE;
+use std::process::Command;
+use support::{PATIENCE, Process};
 use vidpush_protocol::*;
-
-/// The real server as a child process on a fixed data folder.
-struct Process {
-    child: Child,
-    url: String,
-}
-
-impl Process {
-    fn start(data: &std::path::Path, listen: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vidpush-server"))
-            .args([
-                "--listen",
-                listen,
-                "--static-dir",
-                "/nonexistent",
-                "--workers",
-                "1",
-            ])
-            .arg("--data-dir")
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let line = BufReader::new(stdout)
-            .lines()
-            .next()
-            .expect("a listening line")
-            .unwrap();
-        let url = line
-            .strip_prefix("vidpush listening on ")
-            .expect("the listening line")
-            .trim_end_matches('/')
-            .to_owned();
-        Self { child, url }
-    }
-
-    fn addr(&self) -> &str {
-        self.url.strip_prefix("http://").unwrap()
-    }
-
-    fn kill_9(mut self) {
-        self.child.kill().unwrap(); // SIGKILL: no shutdown code runs
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn make_clip(dir: &std::path::Path) -> Vec<u8> {
     let path = dir.join("clip.mp4");
@@ -141,7 +86,7 @@ async fn patch(
 async fn a_killed_server_keeps_confirmed_upload_bytes_and_resumes() {
     let data = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
-    let server = Process::start(data.path(), "127.0.0.1:0");
+    let server = Process::start(data.path(), "127.0.0.1:0", &["--workers", "1"]);
     let listen = server.addr().to_owned();
     let file = support::fake_mp4(24 << 20);
     let created = http
@@ -179,7 +124,7 @@ async fn a_killed_server_keeps_confirmed_upload_bytes_and_resumes() {
     drop(tx);
     let _ = stalled.await;
 
-    let server = Process::start(data.path(), &listen);
+    let server = Process::start(data.path(), &listen, &["--workers", "1"]);
     let url = url.replace(&listen, server.addr());
     let offset = head_offset(&http, &url).await;
     assert!((8 << 20..=12 << 20).contains(&offset), "offset {offset}");
@@ -204,7 +149,7 @@ async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stay
     let data = tempfile::tempdir().unwrap();
     let clip = make_clip(data.path());
     let http = reqwest::Client::new();
-    let server = Process::start(data.path(), "127.0.0.1:0");
+    let server = Process::start(data.path(), "127.0.0.1:0", &["--workers", "1"]);
     let listen = server.addr().to_owned();
     let created = http
         .post(format!("{}/api/uploads", server.url))
@@ -265,7 +210,7 @@ async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stay
     );
     server.kill_9();
 
-    let server = Process::start(data.path(), &listen);
+    let server = Process::start(data.path(), &listen, &["--workers", "1"]);
     // The page reconnects and resubscribes after the last seq it has.
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr()))
         .await

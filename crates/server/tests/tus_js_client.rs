@@ -6,61 +6,13 @@
 mod support;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use support::PATIENCE;
+use std::process::{Command, Stdio};
+use support::{PATIENCE, Process};
 use tokio::io::AsyncBufReadExt;
 
 /// Size of the clip uploaded: several 1 MiB tus-js-client chunks on either side of the cut.
 const CLIP_SECONDS: u32 = 22;
-
-/// The real server as a child process on a fixed data folder.
-struct Process {
-    child: Child,
-    url: String,
-}
-
-impl Process {
-    fn start(data: &Path, listen: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vidpush-server"))
-            .args(["--listen", listen, "--static-dir", "/nonexistent"])
-            .arg("--data-dir")
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let line = BufReader::new(stdout)
-            .lines()
-            .next()
-            .expect("a listening line")
-            .unwrap();
-        let url = line
-            .strip_prefix("vidpush listening on ")
-            .expect("the listening line")
-            .trim_end_matches('/')
-            .to_owned();
-        Self { child, url }
-    }
-
-    fn addr(&self) -> &str {
-        self.url.strip_prefix("http://").unwrap()
-    }
-
-    fn kill_9(mut self) {
-        self.child.kill().unwrap(); // SIGKILL: no shutdown code runs
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `tests/tus-client` in the workspace, with its npm packages installed.
 fn tus_client_dir() -> PathBuf {
@@ -167,7 +119,7 @@ async fn upload_with_tus_js_client(
                 if cut == Cut::ServerKilled {
                     let listen = server.addr().to_owned();
                     server.kill_9();
-                    server = Process::start(data, &listen);
+                    server = Process::start(data, &listen, &[]);
                 }
             }
             "patch" if cut_at.is_some() && resumed_from.is_none() => {
@@ -218,7 +170,7 @@ async fn cut_upload_resumes_and_completes(cut: Cut) -> Outcome {
     let clip_path = make_clip(dir.path());
     let clip = std::fs::read(&clip_path).unwrap();
     let size = clip.len() as u64;
-    let server = Process::start(&data, "127.0.0.1:0");
+    let server = Process::start(&data, "127.0.0.1:0", &[]);
 
     let (outcome, server) = upload_with_tus_js_client(cut, &data, server, &clip_path).await;
 

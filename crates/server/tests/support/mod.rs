@@ -3,6 +3,10 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
+mod process;
+#[allow(unused_imports)] // only the tests that kill the server use it
+pub use process::Process;
+
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
