@@ -1,5 +1,7 @@
-//! Decoding with ffmpeg into raw, downscaled frames on a pipe. Owns the ffmpeg command line, the
-//! frame geometry and the output-size limit; frames never touch the disk.
+//! Decoding with ffmpeg into downscaled YUV frames on a pipe (a YUV4MPEG2 stream: a header with
+//! the size ffmpeg chose, then one marker and one raw frame after another). Owns the ffmpeg
+//! command line, the frame geometry and range, and the output-size limit; frames never touch
+//! the disk.
 
 use crate::error::AnalysisError;
 use crate::options::{AnalysisOptions, CancelFlag};

@@ -9,7 +9,8 @@
 //! - [`process`]: ffmpeg/ffprobe children with a watchdog (time limit, cancel), bounded stderr,
 //!   and kill-and-reap on drop.
 //! - [`probe`]: ffprobe's JSON to the protocol's `VideoMetadata`.
-//! - [`decode`]: ffmpeg decoding to raw downscaled YUV frames on a pipe, with a size limit.
+//! - [`decode`]: ffmpeg decoding to downscaled YUV frames on a pipe (started alongside the
+//!   probe; ffmpeg picks the size), with a size limit.
 //! - [`features`]: per-frame features (small luma/chroma image, soft colour histogram) and
 //!   distances between frames.
 //! - [`detector`]: `ShotDetector` — hard cuts, flashes, and the orchestration of gradual ones.

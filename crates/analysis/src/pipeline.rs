@@ -84,6 +84,7 @@ pub fn analyze(
     let mut decoder = decoder?;
     on_event(AnalysisEvent::Metadata(probe.metadata.clone()));
     let Some(size) = decoder.read_header()? else {
+        // No frame at all: `finish` reports ffmpeg's complaint, or the lack of frames.
         decoder.finish()?;
         return Err(AnalysisError::Unreadable(
             "it contains no decodable frames".to_owned(),
