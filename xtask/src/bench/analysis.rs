@@ -1,5 +1,6 @@
-//! `cargo xtask bench analysis [--rounds N] [--details] [--ours-only]`: accuracy and speed of our shot
-//! detector against PySceneDetect on the same synthetic clips, plus the decode-only limit.
+//! `cargo xtask bench analysis [--rounds N] [--details] [--ours-only]`: accuracy and speed of
+//! our shot detector against PySceneDetect on the same synthetic clips, plus the decode-only
+//! limit.
 //!
 //! 1. Renders a fixed, seeded set of 640x360 clips with known boundaries (cuts, dissolves, fades
 //!    through black, short shots, and hard negatives: pans, zooms, flashes) into
@@ -13,18 +14,19 @@
 //!    range, pixel format), into `-f null` instead of our pipe: the decode-only limit.
 //!
 //! Timing is the same for every tool: one warm-up round (page cache, Python's bytecode cache),
-//! then `--rounds` rounds (default 3) in which every tool runs once on every clip, interleaved
-//! so that load from other processes falls on all tools alike. Each clip counts with the median
-//! of its rounds. "End to end" is the wall-clock of the whole child process, from exec to exit
-//! (for us: probe, decode, detection, thumbnails and JSON; for PySceneDetect: interpreter start,
-//! imports, opening the video and detection). "In-process" is the work inside the process (for
-//! us `analyze`, probe included, as reported in the result's `processingMillis`; for
-//! PySceneDetect `open_video` plus `detect_scenes`).
+//! then `--rounds` rounds (default 5) in which every tool runs once on every clip, interleaved
+//! and in a turning order so that load from other processes falls on all tools alike. Each clip
+//! counts with the median of its rounds. "End to end" is the wall-clock of the whole child
+//! process, from exec to exit (for us: probe, decode, detection, thumbnails and JSON; for
+//! PySceneDetect: interpreter start, imports, opening the video and detection). "In-process" is
+//! the work inside the process (for us `analyze`, probe included, as reported in the result's
+//! `processingMillis`; for PySceneDetect `open_video` plus `detect_scenes`).
 //!
 //! A detection matches a cut within ±1 frame and a gradual transition anywhere in its span
 //! (±1 frame). "False in negatives" counts detections that match no true boundary and lie inside
-//! hard-negative segments (pans, zooms, flashes); it must be zero. `--details` lists our misses and false boundaries per clip;
-//! `--ours-only` skips PySceneDetect and decode-only, for quick turns while tuning.
+//! hard-negative segments (pans, zooms, flashes); it must be zero. `--details` lists our misses
+//! and false boundaries per clip; `--ours-only` skips PySceneDetect and decode-only, for quick
+//! turns while tuning.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,9 +48,9 @@ const CLIPS: u64 = 6;
 const SEGMENTS_PER_CLIP: usize = 18;
 /// Tolerance in frames when matching detections to true boundaries.
 const TOLERANCE: u64 = 1;
-/// Timed rounds after the warm-up round when `--rounds` is not given: the median of three
-/// ignores one round disturbed by other work on the machine.
-const DEFAULT_ROUNDS: usize = 3;
+/// Timed rounds after the warm-up round when `--rounds` is not given: the median of five
+/// ignores two rounds disturbed by other work on the machine (a shared two-core box).
+const DEFAULT_ROUNDS: usize = 5;
 
 /// The PySceneDetect runner, written into `target/bench-analysis/` at run time. One clip per
 /// process, so its wall-clock is PySceneDetect's end-to-end time for that clip.
@@ -185,8 +187,11 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
             if round == 0 { "warm-up" } else { "round" }
         );
         for (c, (path, _, _)) in clips.iter().enumerate() {
-            for (t, &tool) in tools.iter().enumerate() {
-                let run = run_tool(tool, &programs, path)?;
+            // The order turns every clip and round, so no tool always runs right after the
+            // same other one (Python's exit, ffmpeg's cache, another user's build).
+            for k in 0..tools.len() {
+                let t = (k + c + round) % tools.len();
+                let run = run_tool(tools[t], &programs, path)?;
                 if round > 0 {
                     runs[t][c].push(run);
                 }
