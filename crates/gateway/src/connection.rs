@@ -6,15 +6,17 @@
 //! socket's own) because the gateway holds tens of thousands of these. Errors of one connection
 //! are logged here and go no further.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio::time::{Instant, sleep_until};
 
 use crate::gateway::Inner;
-use crate::registry::{Entry, Slot};
+use crate::registry::{Entry, SLOW_READER_CLOSE, Slot};
 use crate::route::CloseInfo;
 use crate::selection::{self, Selection};
 use crate::timestamp::now_millis;
@@ -96,19 +98,8 @@ async fn serve(gateway: &Inner, entry: &Entry, socket: &mut WebSocket) -> CloseI
             biased;
             () = entry.wake.notified() => {
                 let (messages, close_request) = entry.take();
-                for message in messages {
-                    // Text when it is UTF-8 (checked without copying; cloning `Bytes` only counts a
-                    // reference), as AWS sends posts.
-                    let frame = match axum::extract::ws::Utf8Bytes::try_from(message.clone()) {
-                        Ok(text) => Message::Text(text),
-                        Err(_) => Message::Binary(message),
-                    };
-                    if socket.feed(frame).await.is_err() {
-                        return dropped();
-                    }
-                }
-                if socket.flush().await.is_err() {
-                    return dropped();
+                if let Err(closed) = deliver(entry, socket, messages).await {
+                    return closed;
                 }
                 if let Some(request) = close_request {
                     return close(socket, request.code, &request.reason, false).await;
@@ -178,6 +169,64 @@ async fn route(gateway: &Inner, entry: &Entry, text: &str) {
     }
 }
 
+/// Writes `messages` to the socket. A client that does not read makes the write wait on a full
+/// socket buffer, so a close requested meanwhile is watched for: a slow-reader close (the
+/// client is not reading; a close frame could not reach it either) drops the socket at once,
+/// any other close gives the write [`CLOSE_HANDSHAKE_TIMEOUT`] to finish first.
+async fn deliver(
+    entry: &Entry,
+    socket: &mut WebSocket,
+    messages: VecDeque<Bytes>,
+) -> Result<(), CloseInfo> {
+    let write = async {
+        for message in messages {
+            // Text when it is UTF-8 (checked without copying; cloning `Bytes` only counts a
+            // reference), as AWS sends posts.
+            let frame = match axum::extract::ws::Utf8Bytes::try_from(message.clone()) {
+                Ok(text) => Message::Text(text),
+                Err(_) => Message::Binary(message),
+            };
+            socket.feed(frame).await?;
+        }
+        socket.flush().await
+    };
+    tokio::pin!(write);
+    let mut woken = false;
+    let mut give_up_at: Option<(Instant, CloseInfo)> = None;
+    loop {
+        let deadline = sleep_until(give_up_at.as_ref().map_or_else(far_future, |(at, _)| *at));
+        tokio::select! {
+            biased;
+            written = &mut write => {
+                if woken {
+                    // The wake-up taken here was for the main loop: give it back.
+                    entry.wake.notify_one();
+                }
+                return written.map_err(|_| dropped());
+            }
+            () = entry.wake.notified() => {
+                woken = true;
+                match entry.close_requested() {
+                    Some(close) if close.code == SLOW_READER_CLOSE => return Err(close),
+                    Some(close) if give_up_at.is_none() => {
+                        give_up_at = Some((Instant::now() + CLOSE_HANDSHAKE_TIMEOUT, close));
+                    }
+                    _ => {}
+                }
+            }
+            () = deadline => {
+                let (_, close) = give_up_at.take().expect("the deadline is armed only with a close");
+                return Err(close);
+            }
+        }
+    }
+}
+
+/// A deadline that never comes in practice, for a timer that is not armed.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(365 * 24 * 60 * 60)
+}
+
 /// Sends a close frame and waits (bounded) for the client's answer. `linger` is for closes after
 /// an oversized frame, when the read side can no longer be parsed.
 async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) -> CloseInfo {
@@ -185,7 +234,13 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) ->
         code,
         reason: reason.into(),
     };
-    if socket.send(Message::Close(Some(frame))).await.is_ok() {
+    // Bounded: a client that does not read leaves no room for the close frame either.
+    let sent = tokio::time::timeout(
+        CLOSE_HANDSHAKE_TIMEOUT,
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+    if matches!(sent, Ok(Ok(()))) {
         if linger {
             tokio::time::sleep(OVERSIZE_CLOSE_LINGER).await;
         } else {

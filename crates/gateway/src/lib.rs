@@ -55,6 +55,7 @@ pub use handshake::{Handshake, Principal, Refusal};
 pub use id::ConnectionId;
 pub use key::load_or_create_management_key;
 pub use management::{ConnectionInfo, Connections, Gone, PostError};
+pub use registry::MAX_QUEUED_BYTES;
 pub use route::{BoxFuture, CloseInfo, Identity, RouteHandler, RouteRequest, RouteResponse};
 pub use selection::{Selection, select_route};
 pub use store::{LAST_ACTIVE_FLUSH_INTERVAL, StoreError};

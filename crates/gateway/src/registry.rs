@@ -20,7 +20,7 @@ use crate::route::{CloseInfo, Identity};
 pub const MAX_QUEUED_BYTES: usize = 8 * 1024 * 1024;
 
 /// Close code for a client that does not read what it is sent (policy violation).
-const SLOW_READER_CLOSE: u16 = 1008;
+pub(crate) const SLOW_READER_CLOSE: u16 = 1008;
 
 /// Why a post or close found no open connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +130,11 @@ impl Entry {
 
     /// Everything queued, in order, and the close request if there is one. Messages queued
     /// before a close are still delivered before it.
+    /// The close asked for, if any, without taking anything.
+    pub(crate) fn close_requested(&self) -> Option<CloseInfo> {
+        self.outbox().close.clone()
+    }
+
     pub(crate) fn take(&self) -> (VecDeque<Bytes>, Option<CloseInfo>) {
         let mut outbox = self.outbox();
         outbox.queued_bytes = 0;

@@ -205,3 +205,41 @@ async fn disconnect_runs_with_1006_when_the_tcp_connection_drops() {
         .expect("close info");
     assert_eq!(info.code, 1006);
 }
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_closed_with_1008_and_its_posts_go_gone() {
+    let mut gw = start(|_| {}).await;
+    let (_client, id) = gw.connect_with_id().await;
+    let connections = gw.gateway.connections();
+    // The client never reads: once the kernel's socket buffers are full, posts pile up in the
+    // gateway until its per-connection bound refuses them. The loop is bounded well past that
+    // bound plus any plausible loopback buffering.
+    let message = "z".repeat(100 * 1024);
+    let bound = 4 * vidpush_gateway::MAX_QUEUED_BYTES / message.len();
+    let mut refused = None;
+    for sent in 0..bound {
+        if connections.post(&id, message.clone()).is_err() {
+            refused = Some(sent);
+            break;
+        }
+        if sent % 16 == 0 {
+            // Let the connection's task write what the socket still takes.
+            tokio::task::yield_now().await;
+        }
+    }
+    assert!(
+        refused.is_some(),
+        "a client that never reads was never cut off"
+    );
+    let close = gw
+        .event("$disconnect")
+        .await
+        .request
+        .disconnect
+        .expect("close info");
+    assert_eq!(close.code, 1008, "{close:?}");
+    assert_eq!(
+        connections.post(&id, "after"),
+        Err(vidpush_gateway::PostError::Gone)
+    );
+}
