@@ -255,6 +255,12 @@ async fn send_all(
             // 409 (offset moved on) and 423 (a dropped request is still writing) mean: ask with
             // HEAD and go on from the server's offset, as tus clients do.
             Ok(answer) if answer.status < 500 && !matches!(answer.status, 409 | 423) => {
+                // The progress events counted the refused chunk as sent; it was not kept.
+                upload.view.update(|v| {
+                    v.sent = offset;
+                    v.rate = None;
+                    v.seconds_left = None;
+                });
                 return Err(answer.error_message("The server refused part of the upload"));
             }
             Err(XhrError::Aborted) => {}

@@ -1,4 +1,5 @@
-//! One upload: a real byte progress bar with rate and time left, pause/resume and cancel.
+//! One upload: a real byte progress bar with rate and time left, pause/resume and cancel. A
+//! failed upload shows only why, as a sentence: no bar or byte count that could read as done.
 
 use crate::format;
 use crate::net::upload;
@@ -14,6 +15,11 @@ pub fn UploadCard(
     let store = expect_context::<Store>();
     let (key, view) = (entry.key, entry.view);
     let phase = Memo::new(move |_| view.with(|v| v.phase.clone()));
+    // Only this changes what the card's middle shows, so phase changes do not rebuild the bar.
+    let failure = Memo::new(move |_| match phase.get() {
+        UploadPhase::Failed(message) => Some(format::sentence(&message)),
+        _ => None,
+    });
     let fraction = move || {
         view.with(|v| {
             if v.size == 0 {
@@ -54,7 +60,7 @@ pub fn UploadCard(
         UploadPhase::StartingJob => "Starting the analysis…".to_owned(),
         UploadPhase::Failed(_) => "Upload failed".to_owned(),
     };
-    let failed = move || matches!(phase.get(), UploadPhase::Failed(_));
+    let failed = move || failure.with(Option::is_some);
     let paused = move || phase.get() == UploadPhase::Paused;
     let running = move || !failed() && phase.get() != UploadPhase::StartingJob;
     let remove = move || store.uploads.update(|u| u.retain(|e| e.key != key));
@@ -64,21 +70,26 @@ pub fn UploadCard(
                 <h2 class="file-name" title=move || view.with(|v| v.file_name.clone())>
                     {move || view.with(|v| v.file_name.clone())}
                 </h2>
-                <span class="badge">"upload"</span>
+                <span class="badge" data-state=move || failed().then_some("failed")>
+                    {move || if failed() { "failed" } else { "upload" }}
+                </span>
             </header>
             <p class="stage">{status}</p>
-            <progress
-                data-testid="upload-progress"
-                max="1"
-                prop:value=fraction
-                aria-label="Upload progress"
-            ></progress>
-            <p class="figures" data-testid="upload-figures">{figures}</p>
-            {move || match phase.get() {
-                UploadPhase::Failed(message) => Some(view! {
-                    <p class="error" role="alert" data-testid="upload-error">{message}</p>
-                }),
-                _ => None,
+            {move || match failure.get() {
+                Some(message) => view! {
+                    <p class="error notice" role="alert" data-testid="upload-error">{message}</p>
+                }
+                    .into_any(),
+                None => view! {
+                    <progress
+                        data-testid="upload-progress"
+                        max="1"
+                        prop:value=fraction
+                        aria-label="Upload progress"
+                    ></progress>
+                    <p class="figures" data-testid="upload-figures">{figures}</p>
+                }
+                    .into_any(),
             }}
             <div class="actions">
                 <Show when=running>
