@@ -227,7 +227,7 @@ async fn failed_job_shows_its_reason() {
         one(&root, "[data-testid=job-error]")
             .text_content()
             .unwrap(),
-        "not a video: no video stream found"
+        "Not a video: no video stream found."
     );
     assert!(
         all(&root, "[data-testid=job-cancel]").is_empty(),

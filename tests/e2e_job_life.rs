@@ -119,9 +119,9 @@ async fn cancelling_a_running_analysis_stops_it_and_says_so() {
     browser.click("job-cancel").await;
     browser.wait_for_job_state("cancelled", JOB_TIMEOUT).await;
     let reason = browser.text("job-error").await.unwrap_or_default();
-    assert!(
-        reason.to_lowercase().contains("cancel"),
-        "the cancelled job does not say it was cancelled: {reason:?}"
+    assert_eq!(
+        reason, "Cancelled by request.",
+        "the cancelled job does not say, as a sentence, that it was cancelled"
     );
     assert_eq!(
         browser.count("job-cancel").await,
@@ -168,8 +168,13 @@ async fn a_file_that_is_not_a_video_is_refused_with_a_reason() {
         .await;
     let error = browser.text("upload-error").await.unwrap_or_default();
     assert!(
-        error.to_lowercase().contains("video"),
-        "the refusal does not say the file is not a video: {error:?}"
+        error.starts_with("This file is not a video") && error.ends_with('.'),
+        "the refusal does not say, as a sentence, that the file is not a video: {error:?}"
+    );
+    let card = browser.text("upload").await.unwrap_or_default();
+    assert!(
+        !card.contains("100%") && browser.count("upload-progress").await == 0,
+        "the refused upload still looks complete: {card:?}"
     );
     assert_eq!(browser.count("job").await, 0, "a job was started anyway");
 

@@ -53,7 +53,7 @@ pub fn JobCard(
                 prop:value=move || view.with(|v| v.fraction)
                 aria-label="Analysis progress"
             ></progress>
-            {move || view.with(|v| v.error.clone()).map(|reason| view! {
+            {move || view.with(|v| v.error.as_deref().map(format::sentence)).map(|reason| view! {
                 <p class="error" role="alert" data-testid="job-error">{reason}</p>
             })}
             <ShotTimeline view endpoints=store.endpoints on_seek=seek />
