@@ -32,13 +32,7 @@ async fn a_subscriber_gets_every_event_once_in_seq_order_without_gaps() {
     let server = TestServer::start(&[], ScriptedAnalyzer::new(4)).await;
     let job = server.start_job(&fake_mp4(4096), None).await;
     let mut client = server.connect(None).await;
-    client
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 0,
-        })
-        .await;
-    let (reply, before) = client.next_reply().await;
+    let (reply, before) = client.subscribe(&job, 0).await;
     assert!(before.is_empty(), "the subscribed reply comes first");
     assert!(matches!(reply, Reply::Subscribed { ref job_id, .. } if *job_id == job));
     let events = client.events_until_final().await;
@@ -99,22 +93,10 @@ async fn resubscribing_with_after_seq_replays_only_what_was_missed() {
     let job = server.start_job(&fake_mp4(4096), None).await;
     server.wait_for_state(&job, JobState::Completed).await;
     let mut client = server.connect(None).await;
-    client
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 0,
-        })
-        .await;
-    client.next_reply().await;
+    client.subscribe(&job, 0).await;
     let all = client.events_until_final().await;
     let mut again = server.connect(None).await;
-    again
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 3,
-        })
-        .await;
-    let (reply, _) = again.next_reply().await;
+    let (reply, _) = again.subscribe(&job, 3).await;
     assert!(
         matches!(reply, Reply::Subscribed { state: JobState::Completed, last_seq, .. } if last_seq == all.len() as u64)
     );
@@ -129,13 +111,7 @@ async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_source() 
     let server = TestServer::start(&[], analyzer.clone()).await;
     let job = server.start_job(&fake_mp4(4096), None).await;
     let mut client = server.connect(None).await;
-    client
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 0,
-        })
-        .await;
-    client.next_reply().await;
+    client.subscribe(&job, 0).await;
     // Wait until the first shot is pushed: the analysis is then holding, mid-job.
     loop {
         if let ServerMessage::Event(JobEvent {
@@ -169,23 +145,11 @@ async fn a_job_nobody_watches_any_more_is_cancelled_after_the_grace_period() {
     let server = TestServer::start(&["--orphan-grace", "1"], ScriptedAnalyzer::holding()).await;
     let job = server.start_job(&fake_mp4(4096), None).await;
     let mut client = server.connect(None).await;
-    client
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 0,
-        })
-        .await;
-    client.next_reply().await;
+    client.subscribe(&job, 0).await;
     drop(client);
     server.wait_for_state(&job, JobState::Cancelled).await;
     let mut watcher = server.connect(None).await;
-    watcher
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 0,
-        })
-        .await;
-    watcher.next_reply().await;
+    watcher.subscribe(&job, 0).await;
     let events = watcher.events_until_final().await;
     assert!(
         matches!(&events.last().unwrap().body, EventBody::Cancelled { reason } if reason.contains("nobody was watching"))
@@ -198,12 +162,7 @@ async fn subscribing_to_someone_elses_job_is_forbidden() {
     let server = TestServer::start(&["--tokens", "alice,bob"], ScriptedAnalyzer::new(1)).await;
     let job = server.start_job(&fake_mp4(4096), Some("alice")).await;
     let mut bob = server.connect(Some("bob")).await;
-    bob.send(&ClientAction::Subscribe {
-        job_id: job.clone(),
-        after_seq: 0,
-    })
-    .await;
-    let (reply, events) = bob.next_reply().await;
+    let (reply, events) = bob.subscribe(&job, 0).await;
     assert!(events.is_empty());
     assert!(
         matches!(

@@ -58,13 +58,7 @@ async fn a_real_clip_completes_with_its_shots_pushed_one_by_one() {
     let clip = three_shot_clip(server.data.path());
     let job = server.start_job(&clip, None).await;
     let mut client = server.connect(None).await;
-    client
-        .send(&ClientAction::Subscribe {
-            job_id: job.clone(),
-            after_seq: 0,
-        })
-        .await;
-    client.next_reply().await;
+    client.subscribe(&job, 0).await;
     let events = client.events_until_final().await;
     let shots: Vec<&Shot> = events
         .iter()
@@ -113,13 +107,7 @@ async fn a_truncated_mp4_fails_with_a_readable_reason() {
     let truncated = clip[..clip.len() / 3].to_vec();
     let job = server.start_job(&truncated, None).await;
     let mut client = server.connect(None).await;
-    client
-        .send(&ClientAction::Subscribe {
-            job_id: job,
-            after_seq: 0,
-        })
-        .await;
-    client.next_reply().await;
+    client.subscribe(&job, 0).await;
     let events = client.events_until_final().await;
     let EventBody::Failed { reason } = &events.last().unwrap().body else {
         panic!("expected job.failed, got {:?}", events.last());

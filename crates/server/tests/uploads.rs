@@ -47,13 +47,7 @@ async fn an_upload_streams_to_disk_and_reports_its_offset() {
     assert_eq!(first.status(), 204);
     assert_eq!(first.headers()["upload-offset"], "100000");
 
-    let head = server
-        .http
-        .head(server.url(&location))
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let head = server.head(&location).await;
     assert_eq!(head.headers()["upload-offset"], "100000");
     assert_eq!(head.headers()["upload-length"], "300000");
 
@@ -96,12 +90,7 @@ async fn a_declared_size_over_the_limit_is_refused_before_storing() {
     let (status, error) = error_of(server.create_upload(10_000_000_000_000, None).await).await;
     assert_eq!(status, 413);
     assert!(error.message.contains("10.0 TB"), "{}", error.message);
-    assert_eq!(
-        std::fs::read_dir(server.data.path().join("uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(server.stored_uploads(), 0);
     server.stop().await;
 }
 
@@ -127,13 +116,7 @@ async fn a_text_file_renamed_mp4_is_refused_as_not_a_video() {
         "{}",
         error.message
     );
-    let head = server
-        .http
-        .head(server.url(&location))
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let head = server.head(&location).await;
     assert_eq!(head.headers()["upload-offset"], "0", "nothing was stored");
     server.stop().await;
 }
@@ -162,13 +145,7 @@ async fn a_wrong_checksum_is_460_and_stores_nothing() {
             .status(),
         460
     );
-    let head = server
-        .http
-        .head(server.url(&location))
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let head = server.head(&location).await;
     assert_eq!(head.headers()["upload-offset"], "0");
     use base64::Engine;
     use sha1::Digest;
@@ -193,20 +170,9 @@ async fn terminating_an_upload_removes_it() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    let head = server
-        .http
-        .head(server.url(&location))
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let head = server.head(&location).await;
     assert_eq!(head.status(), 404);
-    assert_eq!(
-        std::fs::read_dir(server.data.path().join("uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(server.stored_uploads(), 0);
     server.stop().await;
 }
 
@@ -251,13 +217,7 @@ async fn abandoned_uploads_expire() {
     // wait for the next by asking the server's state through HEAD until it is gone.
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
-        let head = server
-            .http
-            .head(server.url(&location))
-            .header("Tus-Resumable", "1.0.0")
-            .send()
-            .await
-            .unwrap();
+        let head = server.head(&location).await;
         if head.status() == 404 {
             break;
         }

@@ -158,6 +158,23 @@ impl TestServer {
         response.json::<CreateJobResponse>().await.unwrap().job_id
     }
 
+    /// `HEAD` of an upload, as a tus client asks for its offset.
+    pub async fn head(&self, location: &str) -> reqwest::Response {
+        self.http
+            .head(self.url(location))
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// How many upload files are on disk.
+    pub fn stored_uploads(&self) -> usize {
+        std::fs::read_dir(self.data.path().join("uploads"))
+            .unwrap()
+            .count()
+    }
+
     /// Opens a WebSocket (no Origin header: a non-browser client).
     pub async fn connect(&self, token: Option<&str>) -> Client {
         let url = match token {
@@ -223,6 +240,17 @@ impl Client {
                 other => panic!("unexpected frame {other:?}"),
             }
         }
+    }
+
+    /// Subscribes to `job` after `after_seq` and returns the reply, with any events that came
+    /// before it.
+    pub async fn subscribe(&mut self, job: &JobId, after_seq: u64) -> (Reply, Vec<JobEvent>) {
+        self.send(&ClientAction::Subscribe {
+            job_id: job.clone(),
+            after_seq,
+        })
+        .await;
+        self.next_reply().await
     }
 
     /// The next reply (events before it are returned too, in order).
