@@ -4,18 +4,10 @@
 
 mod support;
 
-use std::time::Duration;
-
-use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
-
-/// How long the app may take to load, start its wasm and open the socket on a busy machine.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Upload plus analysis of a few seconds of small video.
-const JOB_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Thumbnails are small JPEGs from the same server.
-const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+use support::{
+    Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT,
+    make_clip,
+};
 
 /// A phone held upright, in CSS pixels.
 const PHONE: (u32, u32) = (390, 844);

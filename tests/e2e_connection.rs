@@ -3,12 +3,7 @@
 
 mod support;
 
-use std::time::Duration;
-
-use support::{Browser, Server, ServerOptions};
-
-/// How long the app may take to load, start its wasm and open the socket on a busy machine.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+use support::{Browser, LIVE_TIMEOUT, Server, ServerOptions};
 
 #[tokio::test]
 async fn page_loads_and_websocket_goes_live() {

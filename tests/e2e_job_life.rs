@@ -6,39 +6,13 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
-
-/// How long the app may take to load, start its wasm and open the socket on a busy machine.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Until the first shot is on the page: upload, queueing, probing, the first cut.
-const FIRST_SHOT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The rest of a job of a few hundred small frames.
-const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+use support::{
+    Browser, FIRST_SHOT_TIMEOUT, JOB_TIMEOUT, LIVE_TIMEOUT, LONG_CLIP_SHOTS, Server, ServerOptions,
+    THUMBNAIL_TIMEOUT, long_clip,
+};
 
 /// A refused upload is answered at once.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Thumbnails are small JPEGs from the same server.
-const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Shots in the long clip: enough frames (40 × 10) that the job is still running when the
-/// first shot is shown.
-const SHOTS: usize = 40;
-
-/// Renders the long clip into `dir`.
-fn long_clip(dir: &std::path::Path) -> support::Clip {
-    make_clip(
-        dir,
-        &ClipSpec {
-            shots: SHOTS,
-            shot_seconds: 0.4,
-            file_name: "forty-shots.mp4".into(),
-            ..ClipSpec::default()
-        },
-    )
-}
 
 /// Picks `clip` and waits for its first shot.
 async fn start_job_and_wait_for_a_shot(browser: &Browser, clip: &support::Clip) {
@@ -82,10 +56,10 @@ async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
 
     let shots = browser.shots().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
-    let expected: Vec<Option<usize>> = (1..=SHOTS).map(Some).collect();
+    let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(
         numbers, expected,
-        "after the reload the page shows shots {numbers:?}, not each of 1..={SHOTS} once"
+        "after the reload the page shows shots {numbers:?}, not each of 1..={LONG_CLIP_SHOTS} once"
     );
     browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
     let title = browser
@@ -97,10 +71,8 @@ async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
         "the reloaded card lost the file name"
     );
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
     browser
-        .screenshot("a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once")
+        .finish("a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once")
         .await;
 }
 
@@ -129,14 +101,12 @@ async fn cancelling_a_running_analysis_stops_it_and_says_so() {
         "a cancelled job still offers to cancel"
     );
     assert!(
-        browser.count("shot").await < SHOTS,
+        browser.count("shot").await < LONG_CLIP_SHOTS,
         "the job ran to the end although it was cancelled"
     );
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
     browser
-        .screenshot("cancelling_a_running_analysis_stops_it_and_says_so")
+        .finish("cancelling_a_running_analysis_stops_it_and_says_so")
         .await;
 }
 

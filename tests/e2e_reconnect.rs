@@ -9,39 +9,18 @@ mod support;
 use std::time::Duration;
 
 use support::connections::{delete_connection, wait_for_single_connection};
-use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
-
-/// How long the app may take to load, start its wasm and open the socket on a busy machine.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+use support::{
+    Browser, FIRST_SHOT_TIMEOUT, JOB_TIMEOUT, LIVE_TIMEOUT, LONG_CLIP_SHOTS, Server, ServerOptions,
+    THUMBNAIL_TIMEOUT, long_clip,
+};
 
 /// The gateway records a new connection a moment after the handshake.
 const CONNECTION_RECORDED_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Until the first shot is on the page: upload, queueing, probing, the first cut.
-const FIRST_SHOT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The rest of the job, reconnect included (the first retry waits at most 0.5 s).
-const JOB_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Thumbnails of a finished job, from the same server.
-const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Shots in the clip: enough frames (40 × 10) that the analysis is still running when the
-/// first shot has been shown and the socket is closed.
-const SHOTS: usize = 40;
-
 #[tokio::test]
 async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_shot_once() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
-    let clip = make_clip(
-        clips.path(),
-        &ClipSpec {
-            shots: SHOTS,
-            shot_seconds: 0.4,
-            file_name: "forty-shots.mp4".into(),
-            ..ClipSpec::default()
-        },
-    );
+    let clip = long_clip(clips.path());
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
     browser.goto(&server.url()).await;
@@ -70,7 +49,7 @@ async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_sho
     let state_at_kill = browser.attribute("job", "data-state").await;
     let shots_at_kill = browser.count("shot").await;
     assert!(
-        state_at_kill.as_deref() != Some("completed") && shots_at_kill < SHOTS,
+        state_at_kill.as_deref() != Some("completed") && shots_at_kill < LONG_CLIP_SHOTS,
         "the job finished ({state_at_kill:?}, {shots_at_kill} shots) before the socket was \
          closed, so this test did not close it mid-job; make the clip longer"
     );
@@ -97,39 +76,29 @@ async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_sho
 
     let shots = browser.shots().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
-    let expected: Vec<Option<usize>> = (1..=SHOTS).map(Some).collect();
+    let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(
         numbers, expected,
-        "after the reconnect the page shows shots {numbers:?}, not each of 1..={SHOTS} once"
+        "after the reconnect the page shows shots {numbers:?}, not each of 1..={LONG_CLIP_SHOTS} once"
     );
     let positions: Vec<Option<String>> = shots.iter().map(|s| s.position.clone()).collect();
-    let expected: Vec<Option<String>> = (0..SHOTS).map(|i| Some(i.to_string())).collect();
+    let expected: Vec<Option<String>> = (0..LONG_CLIP_SHOTS).map(|i| Some(i.to_string())).collect();
     assert_eq!(positions, expected, "the shot strip is out of order");
     let summary = browser.text("job-summary").await.unwrap_or_default();
     assert!(
-        summary.starts_with(&format!("{SHOTS} shots")),
-        "the summary does not count {SHOTS} shots: {summary:?}"
+        summary.starts_with(&format!("{LONG_CLIP_SHOTS} shots")),
+        "the summary does not count {LONG_CLIP_SHOTS} shots: {summary:?}"
     );
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
     browser
-        .screenshot("a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_shot_once")
+        .finish("a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_shot_once")
         .await;
 }
 
 #[tokio::test]
 async fn a_server_killed_mid_job_runs_it_again_and_the_page_shows_every_shot_once() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
-    let clip = make_clip(
-        clips.path(),
-        &ClipSpec {
-            shots: SHOTS,
-            shot_seconds: 0.4,
-            file_name: "forty-shots.mp4".into(),
-            ..ClipSpec::default()
-        },
-    );
+    let clip = long_clip(clips.path());
     let mut server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
     browser.goto(&server.url()).await;
@@ -168,15 +137,15 @@ async fn a_server_killed_mid_job_runs_it_again_and_the_page_shows_every_shot_onc
 
     let shots = browser.shots().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
-    let expected: Vec<Option<usize>> = (1..=SHOTS).map(Some).collect();
+    let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(
         numbers, expected,
-        "after the restart the page shows shots {numbers:?}, not each of 1..={SHOTS} once"
+        "after the restart the page shows shots {numbers:?}, not each of 1..={LONG_CLIP_SHOTS} once"
     );
     let summary = browser.text("job-summary").await.unwrap_or_default();
     assert!(
-        summary.starts_with(&format!("{SHOTS} shots")),
-        "the summary does not count {SHOTS} shots: {summary:?}"
+        summary.starts_with(&format!("{LONG_CLIP_SHOTS} shots")),
+        "the summary does not count {LONG_CLIP_SHOTS} shots: {summary:?}"
     );
     browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
 

@@ -9,16 +9,10 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Browser, ClipSpec, Server, ServerOptions, StaticSite, make_clip};
-
-/// How long the app may take to load, start its wasm and open the socket on a busy machine.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Upload plus analysis of a few seconds of small video.
-const JOB_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Thumbnails are small JPEGs from the API's origin.
-const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+use support::{
+    Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, StaticSite,
+    THUMBNAIL_TIMEOUT, make_clip,
+};
 
 /// Fetching the full result for an export.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -117,9 +111,7 @@ async fn upload_from_a_sub_path(token: Option<&str>, screenshot: &str) {
         fetched["error"]
     );
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
-    browser.screenshot(screenshot).await;
+    browser.finish(screenshot).await;
 }
 
 /// The same page opened from an origin the server does not allow: the WebSocket is refused

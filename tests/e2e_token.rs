@@ -8,17 +8,13 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Browser, ClipSpec, Server, ServerOptions, StaticSite, make_clip};
+use support::{
+    Browser, ClipSpec, JOB_TIMEOUT, Server, ServerOptions, StaticSite, THUMBNAIL_TIMEOUT, make_clip,
+};
 
 /// How long the app may take to load, start its wasm, try the socket and ask the server why
 /// it was refused, on a busy machine.
 const STATE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Upload plus analysis of a few seconds of small video.
-const JOB_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Thumbnails are small JPEGs from the same server.
-const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The one token the server accepts.
 const TOKEN: &str = "secret";
@@ -77,9 +73,7 @@ async fn the_right_token_goes_live_and_loads_thumbnails() {
         clip.shots
     );
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
     browser
-        .screenshot("the_right_token_goes_live_and_loads_thumbnails")
+        .finish("the_right_token_goes_live_and_loads_thumbnails")
         .await;
 }

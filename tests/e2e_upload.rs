@@ -4,18 +4,10 @@
 
 mod support;
 
-use std::time::Duration;
-
-use support::{Browser, ClipSpec, Server, ServerOptions, make_clip};
-
-/// How long the app may take to load, start its wasm and open the socket on a busy machine.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Upload plus analysis of a few seconds of small video, on a machine busy compiling.
-const JOB_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Thumbnails are small JPEGs from the same server.
-const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
+use support::{
+    Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT,
+    make_clip,
+};
 
 #[tokio::test]
 async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
@@ -117,10 +109,8 @@ async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
         );
     }
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
     browser
-        .screenshot("a_dropped_clip_uploads_and_every_shot_appears_live")
+        .finish("a_dropped_clip_uploads_and_every_shot_appears_live")
         .await;
 }
 
@@ -192,9 +182,7 @@ async fn two_clips_picked_together_each_get_their_own_live_job() {
     );
     browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
 
-    browser.assert_console_has_no_errors();
-    browser.fit_window_to_page().await;
     browser
-        .screenshot("two_clips_picked_together_each_get_their_own_live_job")
+        .finish("two_clips_picked_together_each_get_their_own_live_job")
         .await;
 }

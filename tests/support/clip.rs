@@ -106,3 +106,20 @@ pub fn make_clip(dir: &Path, spec: &ClipSpec) -> Clip {
         frames: frames_per_shot * spec.shots as u64,
     }
 }
+
+/// Shots in [`long_clip`]: enough frames (40 × 10) that a job is still running when its first
+/// shot is on the page, for tests that act mid-job.
+pub const LONG_CLIP_SHOTS: usize = 40;
+
+/// Renders the 40-shot clip of the mid-job tests into `dir`.
+pub fn long_clip(dir: &Path) -> Clip {
+    make_clip(
+        dir,
+        &ClipSpec {
+            shots: LONG_CLIP_SHOTS,
+            shot_seconds: 0.4,
+            file_name: "forty-shots.mp4".into(),
+            ..ClipSpec::default()
+        },
+    )
+}

@@ -31,9 +31,22 @@ mod static_site;
 mod webdriver;
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long the app may take to load, start its wasm and open the socket on a busy machine.
+pub const LIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Until the first shot is on the page: upload, queueing, probing, the first cut.
+pub const FIRST_SHOT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The rest of a job of a few hundred small frames, a reconnect included.
+pub const JOB_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Thumbnails are small JPEGs from the same server.
+pub const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub use browser::Browser;
-pub use clip::{Clip, ClipSpec, make_clip};
+pub use clip::{Clip, ClipSpec, LONG_CLIP_SHOTS, long_clip, make_clip};
 pub use page::ShotOnPage;
 pub use server::{Server, ServerOptions};
 pub use static_site::{FileServer, StaticSite};

@@ -242,9 +242,17 @@ impl Browser {
         serde_json::from_value(value).expect("the recorder holds strings")
     }
 
+    /// The end of a passing test: the console holds no error, and a screenshot of the whole
+    /// page is saved as `name`.
+    pub async fn finish(&self, name: &str) {
+        self.assert_console_has_no_errors();
+        self.fit_window_to_page().await;
+        self.screenshot(name).await;
+    }
+
     /// Panics when the browser console holds an error logged since the last read (a failed
-    /// request, a CORS refusal, a panic in the app). The favicon, which the app does not ship,
-    /// is the one request allowed to fail.
+    /// request, a CORS refusal, a panic in the app). `/favicon.ico` is the one request allowed
+    /// to fail: the app ships an inline icon, but a browser may still ask for the file.
     pub fn assert_console_has_no_errors(&self) {
         let errors: Vec<String> = self
             .console_log()
