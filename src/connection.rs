@@ -1,5 +1,6 @@
 //! The state of the page's one WebSocket, as the header pill shows it.
 
+use crate::format;
 use vidpush_protocol::{ConnectCheck, ConnectVerdict};
 
 /// Where the connection stands. The pill shows [`ConnectionState::label`] verbatim.
@@ -49,7 +50,7 @@ impl ConnectionState {
             } => {
                 let secs = ((retry_at_ms - now_ms) / 1000.0).ceil().max(0.0);
                 if secs > 0.0 {
-                    format!("{reason} Retrying in {secs:.0} s.")
+                    format!("{reason} Retrying in {} s.", format::fixed(secs, 0))
                 } else {
                     format!("{reason} Retrying now…")
                 }

@@ -1,5 +1,6 @@
 //! CSV of shots (RFC 4180: comma separated, CRLF line ends, quoted when needed).
 
+use crate::format::fixed;
 use vidpush_protocol::{AnalysisResult, TransitionKind};
 
 const HEADER: &str = "index,start_ms,end_ms,duration_ms,start_timecode,end_timecode,\
@@ -33,7 +34,7 @@ pub fn csv(result: &AnalysisResult) -> String {
             .facts
             .dominant_colors
             .iter()
-            .map(|c| format!("{} {:.0}%", c.hex, c.share * 100.0))
+            .map(|c| format!("{} {}%", c.hex, fixed(f64::from(c.share * 100.0), 0)))
             .collect();
         let row = [
             shot.index.to_string(),
@@ -46,9 +47,9 @@ pub fn csv(result: &AnalysisResult) -> String {
             s.end_frame_number.to_string(),
             s.duration_frames.to_string(),
             transition(shot.transition_in.kind).to_owned(),
-            format!("{:.1}", shot.confidence),
-            format!("{:.3}", shot.facts.mean_brightness),
-            format!("{:.3}", shot.facts.motion),
+            fixed(f64::from(shot.confidence), 1),
+            fixed(f64::from(shot.facts.mean_brightness), 3),
+            fixed(f64::from(shot.facts.motion), 3),
             field(&colors.join(", ")),
         ];
         out.push_str(&row.join(","));

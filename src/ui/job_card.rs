@@ -99,11 +99,11 @@ fn Summary(
     let text = move || {
         view.with(|v| match &v.summary {
             Some(s) => format!(
-                "{} · {} · {} gradual · analysed in {:.1} s",
+                "{} · {} · {} gradual · analysed in {}",
                 format::count(s.shot_count as u64, "shot"),
                 format::count(s.cut_count as u64, "cut"),
                 s.gradual_count,
-                s.processing_millis as f64 / 1000.0
+                format::seconds(s.processing_millis)
             ),
             None if v.shots.is_empty() => String::new(),
             None => format!(
@@ -123,10 +123,7 @@ fn metadata_rows(m: &VideoMetadata) -> Vec<(&'static str, String)> {
             "Resolution",
             format!("{} × {}", m.frame_width, m.frame_height),
         ),
-        (
-            "Frame rate",
-            format!("{:.3} fps", m.frame_rate).replace(".000", ""),
-        ),
+        ("Frame rate", format::frame_rate(m.frame_rate)),
         ("Video codec", m.codec.clone()),
         ("Container", format::container(&m.format)),
         ("Colour range", format::lower_case(&m.color_range)),

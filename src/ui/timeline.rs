@@ -43,8 +43,8 @@ pub fn ShotTimeline(
                         view! {
                             <span
                                 class="segment"
-                                style:left=move || format!("{:.3}%", start as f64 * 100.0 / total.get() as f64)
-                                style:width=move || format!("{:.3}%", len as f64 * 100.0 / total.get() as f64)
+                                style:left=move || format::css_percent(start, total.get())
+                                style:width=move || format::css_percent(len, total.get())
                             ></span>
                         }
                     }
@@ -59,7 +59,7 @@ pub fn ShotTimeline(
                         let start = shot.shot.span.start_timestamp_millis;
                         let number = shot.shot.index + 1;
                         let at = format::clock_tenths(start);
-                        let label = format!("Shot {number} at {at}, {:.1} s", shot.shot.span.duration_millis as f64 / 1000.0);
+                        let label = format!("Shot {number} at {at}, {}", format::seconds(shot.shot.span.duration_millis));
                         let src = endpoints.with_untracked(|e| e.media_url(&shot.thumbnail_url));
                         view! {
                             <li>
