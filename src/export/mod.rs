@@ -1,5 +1,5 @@
 //! Exports of a finished [`AnalysisResult`] into files people use elsewhere: JSON (the result
-//! as is), CSV (a spreadsheet of shots), WebVTT chapters (for a `<track>` or a player) and a
+//! as the server serves it), CSV (a spreadsheet of shots), WebVTT chapters (for a `<track>` or a player) and a
 //! CMX 3600 EDL (for a video editor). Pure text generation; the download glue is in `ui`.
 
 pub mod edl;
@@ -9,10 +9,19 @@ pub mod vtt;
 
 use vidpush_protocol::AnalysisResult;
 
+/// A fetched result: decoded for the exporters, and as text for the JSON export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultFile {
+    /// The result.
+    pub result: AnalysisResult,
+    /// Its JSON as the server served it, indented.
+    pub json: String,
+}
+
 /// One export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// The full result as pretty JSON.
+    /// The full result as pretty JSON, exactly as served.
     Json,
     /// One row per shot.
     Csv,
@@ -72,14 +81,12 @@ impl Format {
     }
 
     /// The file's text.
-    pub fn render(self, result: &AnalysisResult, video_name: &str) -> String {
+    pub fn render(self, file: &ResultFile, video_name: &str) -> String {
         match self {
-            Format::Json => {
-                serde_json::to_string_pretty(result).expect("an AnalysisResult always serialises")
-            }
-            Format::Csv => table::csv(result),
-            Format::WebVtt => vtt::chapters(result),
-            Format::Edl => edl::cmx3600(result, video_name),
+            Format::Json => file.json.clone(),
+            Format::Csv => table::csv(&file.result),
+            Format::WebVtt => vtt::chapters(&file.result),
+            Format::Edl => edl::cmx3600(&file.result, video_name),
         }
     }
 }

@@ -4,12 +4,14 @@
 //! app carries one HTTP client, not two.
 
 use crate::config::Endpoints;
+use crate::export::ResultFile;
 use crate::net::xhr::{self, Answer, XhrError};
-use serde::de::DeserializeOwned;
+use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
     AnalysisResult, ApiError, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse,
     JobId, UploadId,
 };
+use wasm_bindgen::JsValue;
 
 /// The page's own URL.
 pub fn page_url() -> String {
@@ -41,8 +43,8 @@ async fn send(
 }
 
 /// The body of `answer` as `T`.
-fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, serde_json::Error> {
-    serde_json::from_str(&answer.text())
+fn parse<T: FromJs>(answer: &Answer) -> Result<T, DecodeError> {
+    web::decode(&answer.text())
 }
 
 /// Loads `config.json` beside `index.html` (a relative URL, so sub-paths work) and resolves it.
@@ -98,7 +100,7 @@ fn error_of(answer: &Answer, what: &str) -> String {
 
 /// `POST /api/jobs`: starts analysing a finished upload.
 pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<JobId, String> {
-    let body = serde_json::to_string(&CreateJobRequest { upload_id }).map_err(|e| e.to_string())?;
+    let body = web::encode(&CreateJobRequest { upload_id });
     let response = send(
         "POST",
         &endpoints.api_url("/api/jobs"),
@@ -116,15 +118,20 @@ pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<Jo
 }
 
 /// Fetches the full result of a completed job from the `resultUrl` it was pushed with.
-pub async fn fetch_result(
-    endpoints: &Endpoints,
-    result_url: &str,
-) -> Result<AnalysisResult, String> {
+pub async fn fetch_result(endpoints: &Endpoints, result_url: &str) -> Result<ResultFile, String> {
     let response = send("GET", &endpoints.api_url(result_url), Some(endpoints), None)
         .await
         .map_err(|_| "The server cannot be reached to fetch the result.".to_owned())?;
     if !ok(&response) {
         return Err(error_of(&response, "Fetching the result"));
     }
-    parse::<AnalysisResult>(&response).map_err(|e| format!("The result could not be read: {e}"))
+    let unreadable = |e: DecodeError| format!("The result could not be read: {e}.");
+    let value = web::parse(&response.text()).map_err(unreadable)?;
+    let result = AnalysisResult::from_js(&value).map_err(unreadable)?;
+    // The JSON export is the server's result as it is, only indented for people.
+    let json = js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &2.into())
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_else(|| response.text());
+    Ok(ResultFile { result, json })
 }

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use std::pin::Pin;
 use std::time::Duration;
 use vidpush_protocol::limits::{KEEPALIVE_INTERVAL, RENEW_CONNECTION_AFTER};
+use vidpush_protocol::web;
 use vidpush_protocol::{ClientAction, ServerMessage};
 
 /// How long to wait before checking again when the browser says it is offline or the server
@@ -88,7 +89,7 @@ async fn session(store: Store, ws: WebSocket, outbox: &mut Outbox) -> String {
     store.connection.set(ConnectionState::Live);
     let (mut tx, mut rx) = ws.split();
     for action in store.resubscriptions() {
-        let _ = tx.send(Message::Text(action.to_json())).await;
+        let _ = tx.send(Message::Text(web::encode(&action))).await;
     }
     let mut renew = Box::pin(sleep(RENEW_CONNECTION_AFTER)).fuse();
     // Reset after every message sent: the gateway's idle timer only counts client messages.
@@ -109,16 +110,18 @@ async fn session(store: Store, ws: WebSocket, outbox: &mut Outbox) -> String {
             }
         };
         let outgoing = match input {
-            Input::Frame(Some(Ok(Message::Text(text)))) => match ServerMessage::from_json(&text) {
-                Ok(message) => store.receive(message),
-                Err(_) => {
-                    let head: String = text.chars().take(120).collect();
-                    leptos::logging::warn!(
-                        "ignoring a frame that is not a vidpush message: {head}"
-                    );
-                    None
+            Input::Frame(Some(Ok(Message::Text(text)))) => {
+                match web::decode::<ServerMessage>(&text) {
+                    Ok(message) => store.receive(message),
+                    Err(error) => {
+                        let head: String = text.chars().take(120).collect();
+                        leptos::logging::warn!(
+                            "ignoring a frame that is not a vidpush message ({error}): {head}"
+                        );
+                        None
+                    }
                 }
-            },
+            }
             Input::Frame(Some(Ok(Message::Bytes(_)))) => None,
             Input::Frame(Some(Err(WebSocketError::ConnectionClose(close)))) => {
                 return format!("The connection closed (code {}).", close.code);
@@ -139,7 +142,7 @@ async fn session(store: Store, ws: WebSocket, outbox: &mut Outbox) -> String {
                         rx = fresh_rx;
                         drop(old);
                         for action in store.resubscriptions() {
-                            let _ = tx.send(Message::Text(action.to_json())).await;
+                            let _ = tx.send(Message::Text(web::encode(&action))).await;
                         }
                         renew = Box::pin(sleep(RENEW_CONNECTION_AFTER)).fuse();
                     }
@@ -149,7 +152,7 @@ async fn session(store: Store, ws: WebSocket, outbox: &mut Outbox) -> String {
             }
         };
         if let Some(action) = outgoing {
-            if tx.send(Message::Text(action.to_json())).await.is_err() {
+            if tx.send(Message::Text(web::encode(&action))).await.is_err() {
                 return "The connection was lost while sending.".into();
             }
             ping = Box::pin(sleep(KEEPALIVE_INTERVAL)).fuse();

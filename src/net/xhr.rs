@@ -38,7 +38,7 @@ impl Answer {
 
     /// The `message` of an [`vidpush_protocol::ApiError`] body, or `fallback`.
     pub fn error_message(&self, fallback: &str) -> String {
-        serde_json::from_str::<vidpush_protocol::ApiError>(&self.text())
+        vidpush_protocol::web::decode::<vidpush_protocol::ApiError>(&self.text())
             .map(|e| e.message)
             .unwrap_or_else(|_| format!("{fallback} (HTTP {}).", self.status))
     }

@@ -1,12 +1,11 @@
 //! Downloads of a finished result. The full result is fetched once from its `resultUrl`, then
 //! each format is rendered by `crate::export` and saved through a Blob URL.
 
-use crate::export::Format;
+use crate::export::{Format, ResultFile};
 use crate::net::http;
 use crate::store::Store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vidpush_protocol::AnalysisResult;
 use wasm_bindgen::JsCast;
 
 /// Saves `text` as a file named `name` via a temporary `<a download>`.
@@ -47,7 +46,7 @@ pub fn ExportBar(
     file_name: String,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
-    let cached: StoredValue<Option<AnalysisResult>> = StoredValue::new(None);
+    let cached: StoredValue<Option<ResultFile>> = StoredValue::new(None);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let export = move |format: Format| {

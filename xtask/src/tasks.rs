@@ -15,7 +15,7 @@ const TEST_USAGE: &str = "usage: cargo xtask test [lint|native|e2e|wasm]... [--s
   lint        cargo fmt --check and clippy for the host and for wasm
   native      trunk build, the server binary, cargo test --workspace
   e2e         trunk build, the server binary, only the browser end-to-end tests (tests/e2e_*.rs)
-  wasm        the app's wasm-bindgen tests in headless Chromium";
+  wasm        the app's and the protocol's wasm-bindgen tests in headless Chromium";
 
 const DEV_USAGE: &str = "usage: cargo xtask dev [--debug] [--skip-install] [-- <vidpush-server args, e.g. --listen 127.0.0.1:9000>]";
 
@@ -137,6 +137,8 @@ impl Step {
                 "clippy",
                 "-p",
                 "vidpush",
+                "-p",
+                "vidpush-protocol",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--all-targets",
@@ -164,10 +166,15 @@ impl Step {
                 test
             }
             Step::WasmTests => {
+                // The app's component tests and the protocol's browser codec against serde.
                 let mut test = cargo(&[
                     "test",
                     "-p",
                     "vidpush",
+                    "-p",
+                    "vidpush-protocol",
+                    "--features",
+                    "vidpush-protocol/web",
                     "--target",
                     "wasm32-unknown-unknown",
                 ]);

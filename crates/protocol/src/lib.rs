@@ -2,7 +2,7 @@
 //!
 //! Every JSON shape that crosses the network is defined here, once, so that a change of wire
 //! format is a change to this crate (and to the pinned JSON in `tests/wire_format.rs`). The
-//! crate is serde only: it does no I/O and depends on no other crate of ours.
+//! crate does no I/O and depends on no other crate of ours; serde is its reference codec.
 //!
 //! Modules:
 //! - [`ids`]: the opaque identifiers (`JobId`, `UploadId`) as distinct types.
@@ -11,6 +11,8 @@
 //! - [`result`]: the analysis result schema (Rekognition-style metadata, shots, technical cues).
 //! - [`http`]: request and response bodies of the HTTP API (`/api/...`) and `config.json`.
 //! - [`limits`]: the numeric limits both sides obey, each with the reason for its value.
+//! - `web` (feature `web`, for the browser app): the same messages decoded from the browser's
+//!   `JSON.parse` and encoded with `JSON.stringify`, so the app's wasm carries no serde_json.
 
 pub mod action;
 pub mod event;
@@ -18,6 +20,8 @@ pub mod http;
 pub mod ids;
 pub mod limits;
 pub mod result;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use action::ClientAction;
 pub use event::{ErrorCode, EventBody, JobEvent, JobState, Reply, ServerMessage, Stage};
