@@ -1,9 +1,12 @@
 //! The shots of a job as a strip of thumbnails over a proportional ruler. Each shot is a
 //! button, so a click, Enter or Space seeks the preview to the shot's start.
+//!
+//! The ruler is one element painted with a gradient, not an element per shot: a keyed list
+//! of segments cost about 10 KB of the app's wasm for a purely decorative bar.
 
 use crate::config::Endpoints;
 use crate::format;
-use crate::job::JobView;
+use crate::job::{JobView, ShotView};
 use leptos::prelude::*;
 
 /// The shot strip of one job.
@@ -31,25 +34,14 @@ pub fn ShotTimeline(
     });
     view! {
         <div class="timeline" data-testid="timeline">
-            <div class="ruler" aria-hidden="true">
-                <For
-                    each=move || 0..count.get()
-                    key=|i| *i
-                    children=move |i| {
-                        let (start, len) = view.with_untracked(|v| {
-                            let s = &v.shots[i].shot.span;
-                            (s.start_timestamp_millis, s.duration_millis)
-                        });
-                        view! {
-                            <span
-                                class="segment"
-                                style:left=move || format::css_percent(start, total.get())
-                                style:width=move || format::css_percent(len, total.get())
-                            ></span>
-                        }
-                    }
-                />
-            </div>
+            <div
+                class="ruler"
+                aria-hidden="true"
+                style:background-image=move || {
+                    let (count, total) = (count.get(), total.get());
+                    view.with_untracked(|v| ruler_gradient(&v.shots[..count], total))
+                }
+            ></div>
             <ol class="shots" aria-label="Shots">
                 <For
                     each=move || 0..count.get()
@@ -84,5 +76,56 @@ pub fn ShotTimeline(
                 />
             </ol>
         </div>
+    }
+}
+
+/// The ruler's paint: each shot a band from its start to its end, proportional to `total`
+/// milliseconds, alternating two tones with a 2 px gap before the next shot; the part not yet
+/// analysed stays in the ruler's own colour.
+pub fn ruler_gradient(shots: &[ShotView], total: u64) -> String {
+    let mut paint = String::from("linear-gradient(to right");
+    for (i, shot) in shots.iter().enumerate() {
+        let end = format::css_percent(shot.shot.span.end_timestamp_millis.min(total), total);
+        let tone = if i % 2 == 0 { "--ruler-a" } else { "--ruler-b" };
+        // A stop at 0 sits right after the previous one, so bands never overlap.
+        paint.push_str(&format!(
+            ", var({tone}) 0 calc({end} - 2px), var(--surface) 0 {end}"
+        ));
+    }
+    paint.push_str(", transparent 0)");
+    paint
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::shot;
+
+    fn view(shot: vidpush_protocol::Shot) -> ShotView {
+        ShotView {
+            shot,
+            thumbnail_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn each_shot_is_a_band_ending_at_its_share_of_the_video() {
+        // fixtures::shot takes frames at 25 fps: 0–75 is 0–3000 ms, 75–250 is 3000–10000 ms.
+        let shots = [view(shot(0, 0, 75)), view(shot(1, 75, 250))];
+        assert_eq!(
+            ruler_gradient(&shots, 20_000),
+            "linear-gradient(to right, var(--ruler-a) 0 calc(15.000% - 2px), var(--surface) 0 15.000%, \
+             var(--ruler-b) 0 calc(50.000% - 2px), var(--surface) 0 50.000%, transparent 0)"
+        );
+    }
+
+    #[test]
+    fn no_shots_paint_nothing_and_ends_past_the_total_are_clamped() {
+        assert_eq!(
+            ruler_gradient(&[], 1),
+            "linear-gradient(to right, transparent 0)"
+        );
+        let long = [view(shot(0, 0, 250))];
+        assert!(ruler_gradient(&long, 5_000).contains("var(--surface) 0 100.000%"));
     }
 }
