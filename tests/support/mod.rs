@@ -12,8 +12,8 @@
 //! - `static_site`: [`StaticSite`] copies the built app with its own `config.json`, to be served
 //!   by the server or by a plain file server on another port and sub-path.
 //! - `connections`: the gateway's connection ids and the `@connections` management API.
-//! - `webdriver`: a blocking HTTP client for chromedriver, for the places where async cannot go
-//!   (readiness checks, `Drop`).
+//! - `webdriver`: blocking calls to chromedriver (over ureq), for the places where async cannot
+//!   go (readiness checks, Chrome DevTools commands, `Drop`).
 //!
 //! The binary comes from `VIDPUSH_SERVER_BIN` (set by `cargo xtask test`) or, failing that, from
 //! the target directory this test was built in; the app from `VIDPUSH_DIST` or `<root>/dist`.

@@ -76,7 +76,7 @@ impl Browser {
         let (port, session) = self.driver_session();
         let body = serde_json::json!({ "cmd": command, "params": params });
         let path = format!("/session/{session}/goog/cdp/execute");
-        match super::webdriver::request(port, "POST", &path, Some(&body)) {
+        match super::webdriver::post(port, &path, &body) {
             Ok((200, answer)) => answer["value"].clone(),
             Ok((status, answer)) => panic!("{command} failed with {status}: {answer}"),
             Err(error) => panic!("could not send {command} to chromedriver: {error}"),

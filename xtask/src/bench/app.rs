@@ -8,7 +8,6 @@
 //! browser; `--events N` pushes N events (default 200). Targets: at most 100 KiB gzip in total,
 //! first render at most 300 ms, push-to-DOM p99 at most 20 ms.
 
-mod http;
 mod timing;
 mod webdriver;
 

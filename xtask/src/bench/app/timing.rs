@@ -14,15 +14,15 @@
 //! which does not matter: the page applies any event of a followed job that arrives in order.
 //! The benchmark then plays the backend: it reads the page's connection id from the gateway's
 //! datastore and pushes `N` `job.shot` events through the `@connections` management API, as the
-//! job worker does, with random gaps. For each event it notes the wall-clock time just before
-//! the request is written (the TCP connection is already open). A `MutationObserver` in the
-//! page notes `performance.timeOrigin + performance.now()` when each shot's button enters the
-//! DOM; observer callbacks run as a microtask right after the insertion, in the same task, so
-//! this is the DOM time, not a later paint. The two clocks are the same system clock read by
-//! two processes; the offset between them is measured NTP-style (the page's clock read inside
-//! a WebDriver round trip, the tightest of several taken) and subtracted. The latency therefore
-//! covers the management API request, the gateway's push, the WebSocket frame, JSON decoding,
-//! the app's state update and Leptos' DOM update.
+//! job worker does, with random gaps, over one kept-alive connection opened by a warm-up request.
+//! For each event it notes the wall-clock time just before the request is written. A
+//! `MutationObserver` in the page notes `performance.timeOrigin + performance.now()` when each
+//! shot's button enters the DOM; observer callbacks run as a microtask right after the
+//! insertion, in the same task, so this is the DOM time, not a later paint. The two clocks are
+//! the same system clock read by two processes; the offset between them is measured NTP-style
+//! (the page's clock read inside a WebDriver round trip, the tightest of several taken) and
+//! subtracted. The latency therefore covers the management API request, the gateway's push, the
+//! WebSocket frame, JSON decoding, the app's state update and Leptos' DOM update.
 //!
 //! **Polling, for comparison.** A page polling every second with an arbitrary phase sees an
 //! event at the first poll after it exists. From the same push timestamps, each event's wait is
@@ -31,7 +31,6 @@
 //! show for the very same events: by construction about 500 ms on average and close to
 //! 1 s at p99.
 
-use super::http;
 use super::webdriver::Browser;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
@@ -58,6 +57,9 @@ pub const DEFAULT_EVENTS: usize = 200;
 const PUSH_GAP_MS: (u64, u64) = (20, 80);
 /// The job the page follows. Well-formed, never created on the server.
 const JOB_ID: &str = "bench-push-latency";
+/// How long one `@connections` request may take. The server answers in milliseconds; this only
+/// keeps a hung server from hanging the benchmark.
+const PUSH_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The `vidpush-server` under test, killed when dropped with its temporary data dir.
 struct Server {
@@ -360,7 +362,24 @@ fn push_to_dom(browser: &Browser, server: &Server, url: &str, events: usize) -> 
     browser.run(OBSERVE_SHOTS, json!([]))?;
     let (offset, uncertainty) = clock_offset(browser)?;
     let job_id = JobId::from(JOB_ID);
-    let path = format!("/@connections/{connection}");
+    let url = format!("http://{}/@connections/{connection}", server.addr);
+    // One agent for every push, so they share one kept-alive connection. A non-2xx answer comes
+    // back as an answer, so its body can be shown; a proxy from the environment could not reach
+    // this machine's loopback.
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(PUSH_TIMEOUT))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .into();
+    // Warm-up: `GET @connections/{id}` (which changes nothing) opens the connection the pushes
+    // then reuse, so no push timestamp below includes a TCP handshake. Reading the body to its end
+    // is what returns the connection to the agent's pool.
+    let mut answer = http.get(&url).header("Authorization", &key).call()?;
+    let (status, reply) = (answer.status(), answer.body_mut().read_to_string()?);
+    if status != 200 {
+        return Err(format!("@connections answered {status} to the warm-up: {reply}").into());
+    }
     let mut gaps = Gaps(0x9E37_79B9_7F4A_7C15);
     let mut pushed_at = Vec::with_capacity(events);
     let poll_phase = wall_ms();
@@ -376,17 +395,16 @@ fn push_to_dom(browser: &Browser, server: &Server, url: &str, events: usize) -> 
                 thumbnail_url: format!("/api/jobs/{JOB_ID}/thumbnails/{index}.jpg"),
             },
         };
-        let request = http::PendingRequest::new(
-            server.addr,
-            "POST",
-            &path,
-            &[("Authorization", &key)],
-            event.to_json().as_bytes(),
-        )?;
+        // The request and its body are ready before the timestamp, and the connection is the
+        // warm pooled one, so what is timed starts with writing the request, as for a worker
+        // holding a connection to the gateway: no handshake, no serialization.
+        let request = http.post(&url).header("Authorization", &key);
+        let body = event.to_json();
         let sent = wall_ms();
-        let (status, body) = request.send()?;
+        let mut answer = request.send(body.as_bytes())?;
+        let (status, reply) = (answer.status(), answer.body_mut().read_to_string()?);
         if status != 200 {
-            return Err(format!("@connections answered {status} to push {seq}: {body}").into());
+            return Err(format!("@connections answered {status} to push {seq}: {reply}").into());
         }
         pushed_at.push(sent);
     }
