@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 use ureq::Body;
 use ureq::http::Response;
@@ -55,7 +57,7 @@ pub fn is_ready(port: u16) -> bool {
 /// A PNG screenshot of the session's current page.
 pub fn screenshot(port: u16, session: &str) -> Option<Vec<u8>> {
     match get(port, &format!("/session/{session}/screenshot")) {
-        Ok((200, body)) => decode_base64(body["value"].as_str()?),
+        Ok((200, body)) => STANDARD.decode(body["value"].as_str()?).ok(),
         _ => None,
     }
 }
@@ -89,32 +91,4 @@ pub fn delete_session(port: u16, session: &str) {
     let _ = agent()
         .delete(url(port, &format!("/session/{session}")))
         .call();
-}
-
-/// Standard base64 (with padding), as chromedriver encodes screenshots.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    fn value(byte: u8) -> Option<u32> {
-        Some(match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let clean: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
-        .collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for chunk in clean.chunks(4) {
-        let mut bits = 0u32;
-        for (i, &byte) in chunk.iter().enumerate() {
-            bits |= value(byte)? << (18 - 6 * i);
-        }
-        let bytes = bits.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
 }
