@@ -24,10 +24,11 @@ use crate::timestamp::now_millis;
 /// How long to wait for the client's answer to our close frame before dropping the socket.
 const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// After an oversized frame, unread bytes remain in the kernel buffer and closing the socket
-/// would answer with a TCP reset that can overtake our close frame. Waiting this long first gives
-/// the client time to read the 1009.
-const OVERSIZE_CLOSE_LINGER: Duration = Duration::from_millis(500);
+/// After a read error (oversized frame, bad UTF-8, protocol violation) tungstenite reads nothing
+/// more, so unread bytes may remain in the kernel buffer, and closing the socket would answer
+/// with a TCP reset that can overtake our close frame. Waiting this long first gives the client
+/// time to read the 1009, 1007 or 1002.
+const READ_ERROR_CLOSE_LINGER: Duration = Duration::from_millis(500);
 
 /// Normal closure: `@connections` DELETE.
 pub(crate) const CLOSE_NORMAL: u16 = 1000;
@@ -228,7 +229,7 @@ fn far_future() -> Instant {
 }
 
 /// Sends a close frame and waits (bounded) for the client's answer. `linger` is for closes after
-/// an oversized frame, when the read side can no longer be parsed.
+/// a read error, when the read side can no longer be parsed and no answer can be seen.
 async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) -> CloseInfo {
     let frame = CloseFrame {
         code,
@@ -242,7 +243,7 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) ->
     .await;
     if matches!(sent, Ok(Ok(()))) {
         if linger {
-            tokio::time::sleep(OVERSIZE_CLOSE_LINGER).await;
+            tokio::time::sleep(READ_ERROR_CLOSE_LINGER).await;
         } else {
             // The client answers with its own close frame; after it the stream ends.
             let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
@@ -283,7 +284,7 @@ async fn read_failed(socket: &mut WebSocket, error: axum::Error) -> CloseInfo {
     match error {
         WsError::Capacity(_) => close(socket, CLOSE_TOO_BIG, "message too big", true).await,
         WsError::Utf8(_) => {
-            close(socket, CLOSE_INVALID_DATA, "text is not valid UTF-8", false).await
+            close(socket, CLOSE_INVALID_DATA, "text is not valid UTF-8", true).await
         }
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => dropped(),
         WsError::Protocol(_) => close(socket, CLOSE_PROTOCOL_ERROR, "protocol error", true).await,
