@@ -221,60 +221,48 @@ impl FromJs for JobState {
     }
 }
 
-impl FromJs for Stage {
-    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
-        let names = [
-            ("probing", Stage::Probing),
-            ("detecting", Stage::Detecting),
-            ("finishing", Stage::Finishing),
-        ];
-        one_of(value, &names, "a stage")
-    }
+/// `FromJs` for an enum written as one of a fixed set of strings.
+macro_rules! from_js_by_name {
+    ($type:ty, $expected:literal, { $($name:literal => $variant:expr),+ $(,)? }) => {
+        impl FromJs for $type {
+            fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+                one_of(value, &[$(($name, $variant)),+], $expected)
+            }
+        }
+    };
 }
 
-impl FromJs for ErrorCode {
-    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
-        let names = [
-            ("badRequest", ErrorCode::BadRequest),
-            ("notFound", ErrorCode::NotFound),
-            ("forbidden", ErrorCode::Forbidden),
-            ("internal", ErrorCode::Internal),
-        ];
-        one_of(value, &names, "an error code")
-    }
-}
+from_js_by_name!(Stage, "a stage", {
+    "probing" => Stage::Probing,
+    "detecting" => Stage::Detecting,
+    "finishing" => Stage::Finishing,
+});
 
-impl FromJs for ConnectVerdict {
-    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
-        let names = [
-            ("ok", ConnectVerdict::Ok),
-            ("unauthorized", ConnectVerdict::Unauthorized),
-            ("originNotAllowed", ConnectVerdict::OriginNotAllowed),
-            ("throttled", ConnectVerdict::Throttled),
-            ("atCapacity", ConnectVerdict::AtCapacity),
-        ];
-        one_of(value, &names, "a connect verdict")
-    }
-}
+from_js_by_name!(ErrorCode, "an error code", {
+    "badRequest" => ErrorCode::BadRequest,
+    "notFound" => ErrorCode::NotFound,
+    "forbidden" => ErrorCode::Forbidden,
+    "internal" => ErrorCode::Internal,
+});
 
-impl FromJs for TransitionKind {
-    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
-        let names = [
-            ("start", TransitionKind::Start),
-            ("cut", TransitionKind::Cut),
-            ("dissolve", TransitionKind::Dissolve),
-            ("fade", TransitionKind::Fade),
-        ];
-        one_of(value, &names, "a transition type")
-    }
-}
+from_js_by_name!(ConnectVerdict, "a connect verdict", {
+    "ok" => ConnectVerdict::Ok,
+    "unauthorized" => ConnectVerdict::Unauthorized,
+    "originNotAllowed" => ConnectVerdict::OriginNotAllowed,
+    "throttled" => ConnectVerdict::Throttled,
+    "atCapacity" => ConnectVerdict::AtCapacity,
+});
 
-impl FromJs for TechnicalCueType {
-    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
-        let names = [("BlackFrames", TechnicalCueType::BlackFrames)];
-        one_of(value, &names, "a technical cue type")
-    }
-}
+from_js_by_name!(TransitionKind, "a transition type", {
+    "start" => TransitionKind::Start,
+    "cut" => TransitionKind::Cut,
+    "dissolve" => TransitionKind::Dissolve,
+    "fade" => TransitionKind::Fade,
+});
+
+from_js_by_name!(TechnicalCueType, "a technical cue type", {
+    "BlackFrames" => TechnicalCueType::BlackFrames,
+});
 
 impl FromJs for VideoMetadata {
     fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
