@@ -1,6 +1,7 @@
 //! Exports of a finished [`AnalysisResult`] into files people use elsewhere: JSON (the result
-//! as the server serves it), CSV (a spreadsheet of shots), WebVTT chapters (for a `<track>` or a player) and a
-//! CMX 3600 EDL (for a video editor). Pure text generation; the download glue is in `ui`.
+//! as the server serves it), CSV (a spreadsheet of shots), WebVTT chapters (for a `<track>` or
+//! a player) and a CMX 3600 EDL (for a video editor). Pure text generation; the download glue
+//! is in `ui`.
 
 pub mod edl;
 pub mod table;
@@ -21,7 +22,7 @@ pub struct ResultFile {
 /// One export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// The full result as pretty JSON, exactly as served.
+    /// The full result as the server served it, indented.
     Json,
     /// One row per shot.
     Csv,
