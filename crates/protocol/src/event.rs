@@ -217,8 +217,9 @@ impl ServerMessage {
     /// Parses one text frame from the server.
     ///
     /// Picks the variant by its `type` tag (`job.…` is an event) instead of going through the
-    /// derived `untagged` impl: that one buffers the frame and instantiates every nested
-    /// deserializer a second time, which cost the browser app's wasm tens of kilobytes.
+    /// derived `untagged` impl: that one tries each variant in turn and, when none fits, can only
+    /// say "data did not match any variant", where this names the field that is wrong. (The
+    /// browser app decodes with `web::decode`, which dispatches the same way.)
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         /// Only the tag; every other field is skipped.
         #[derive(Deserialize)]
