@@ -67,6 +67,18 @@ fn drift_segments() -> Vec<Segment> {
     ]
 }
 
+/// A sliding gradient between two dissolves (from seed 12 of the benchmark): a window inside the
+/// gradient passes the blend test, and when it is widened, both of its new ends fall into the
+/// dissolves around the shot.
+fn drift_between_dissolves_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Boxes("navy", "orange"), 48),
+        Segment::new(Gradient("purple", "white"), 113, Entry::Dissolve(26)),
+        Segment::new(TestPattern, 79, Entry::Dissolve(27)),
+    ]
+}
+
 #[test]
 fn hard_cuts_are_found_within_one_frame() {
     let clips = Clips::new();
@@ -147,5 +159,25 @@ fn sliding_gradients_slow_pans_and_shake_are_one_shot_each() {
         (0, 0),
         "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
         truth.cuts
+    );
+}
+
+#[test]
+fn sliding_gradient_entered_by_a_dissolve_has_no_boundary_inside() {
+    let clips = Clips::new();
+    let (path, truth) = clips.render_sized(
+        "drift-between-dissolves",
+        drift_between_dissolves_segments(),
+        Container::Mp4,
+        (640, 360),
+    );
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    let result = score(&truth.graduals, &all, 1);
+    assert_eq!(
+        (result.false_positives, result.false_negatives),
+        (0, 0),
+        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
+        truth.graduals
     );
 }
