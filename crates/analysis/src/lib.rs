@@ -15,6 +15,7 @@
 //!   distances between frames.
 //! - [`detector`]: `ShotDetector` — hard cuts, flashes, and the orchestration of gradual ones.
 //! - [`gradual`]: the blend-window test that finds dissolves and fades.
+//! - [`motion`]: global motion between frames, and the blend test with moved window ends.
 //! - [`boundary`]: `Boundary` and merging fades through black.
 //! - [`black`]: `BlackFrameDetector`, the black-frame technical cues.
 //! - [`timecode`]: `Timecode` (SMPTE, drop-frame) and spans.
@@ -34,6 +35,7 @@ pub mod detector;
 pub mod error;
 pub mod features;
 pub mod gradual;
+pub mod motion;
 pub mod options;
 pub mod pipeline;
 pub mod probe;

@@ -79,6 +79,17 @@ fn drift_between_dissolves_segments() -> Vec<Segment> {
     ]
 }
 
+/// A short dissolve into a fast pan (from seed 102 of the benchmark): the pan moves a twelfth of
+/// the width every frame under the blend, so no inner frame is a blend of the window's two ends.
+fn dissolve_into_fast_pan_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Mandelbrot, 115),
+        Segment::new(Pan, 111, Entry::Dissolve(8)),
+        cut(Boxes("navy", "orange"), 40),
+    ]
+}
+
 #[test]
 fn hard_cuts_are_found_within_one_frame() {
     let clips = Clips::new();
@@ -179,5 +190,27 @@ fn sliding_gradient_entered_by_a_dissolve_has_no_boundary_inside() {
         (0, 0),
         "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
         truth.graduals
+    );
+}
+
+#[test]
+fn short_dissolve_into_a_fast_pan_is_found() {
+    let clips = Clips::new();
+    let (path, truth) = clips.render(
+        "dissolve-into-pan",
+        dissolve_into_fast_pan_segments(),
+        Container::Mp4,
+    );
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let mut ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    ranges.extend(&truth.graduals);
+    ranges.sort_unstable();
+    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    all.sort_unstable();
+    let result = score(&ranges, &all, 1);
+    assert_eq!(
+        (result.false_positives, result.false_negatives),
+        (0, 0),
+        "truth {ranges:?}, cuts {cuts:?}, gradual {graduals:?}"
     );
 }
