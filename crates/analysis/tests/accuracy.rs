@@ -90,6 +90,18 @@ fn dissolve_into_fast_pan_segments() -> Vec<Segment> {
     ]
 }
 
+/// A hard cut from a slow gradient into a 13-frame fast pan (from seed 304 of the benchmark):
+/// the pan's own steps fill half the cut's baseline, which raised the bar above the cut.
+fn cut_into_short_fast_pan_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Mandelbrot, 40),
+        cut(Gradient("red", "yellow"), 86),
+        cut(Pan, 13),
+        cut(Bars, 39),
+    ]
+}
+
 #[test]
 fn hard_cuts_are_found_within_one_frame() {
     let clips = Clips::new();
@@ -212,5 +224,28 @@ fn short_dissolve_into_a_fast_pan_is_found() {
         (result.false_positives, result.false_negatives),
         (0, 0),
         "truth {ranges:?}, cuts {cuts:?}, gradual {graduals:?}"
+    );
+}
+
+#[test]
+fn hard_cut_from_a_slow_shot_into_a_fast_pan_is_found() {
+    let clips = Clips::new();
+    // At the benchmark's size, where the pan moves as it did in seed 304.
+    let (path, truth) = clips.render_sized(
+        "cut-into-pan",
+        cut_into_short_fast_pan_segments(),
+        Container::Mp4,
+        (640, 360),
+    );
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    all.sort_unstable();
+    let result = score(&ranges, &all, 1);
+    assert_eq!(
+        (result.false_positives, result.false_negatives),
+        (0, 0),
+        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
+        truth.cuts
     );
 }
