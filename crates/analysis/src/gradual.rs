@@ -13,6 +13,10 @@
 //! side of the window is widened on its own: a drift between two dissolves would otherwise look
 //! settled whenever the two blends beyond its ends happen to resemble each other.
 //!
+//! Two dissolves a few frames apart can pass as one: a window spanning both has ends so unlike
+//! each other that the short shot between them still measures as a blend of them. Such a window
+//! pauses in its middle, which one transition never does: it is rejected.
+//!
 //! A short dissolve into (or out of) fast motion is no blend of its window's ends: a pan keeps
 //! moving under the blend, so inside the window the incoming picture sits where the pan was a few
 //! frames before the window's last frame. Short windows that fail the plain test are tried again
@@ -115,7 +119,10 @@ pub fn best_window<'a>(
         }
         let error = error / 3.0 / distance.pixels.max(BLEND_ERROR_FLOOR);
         let blends = error <= MAX_BLEND_ERROR;
-        if (!blends && half > MAX_MOVED_HALF) || !settles(start, end, change, &frame) {
+        if (!blends && half > MAX_MOVED_HALF)
+            || holds_pause(start, end, largest_step, &step)
+            || !settles(start, end, change, &frame)
+        {
             continue;
         }
         let error = if blends {
@@ -134,6 +141,40 @@ pub fn best_window<'a>(
         });
     }
     best
+}
+
+/// Least number of consecutive quiet steps that make a pause between two transitions: a shot
+/// of five frames or more, while a lone small step inside a dissolve (codec noise) is no pause.
+const PAUSE_STEPS: usize = 4;
+
+/// Largest share of a window's largest step that a step may carry and still be quiet: the steps
+/// of a dissolve mostly stay above half of its largest (0.45 the least in the regression test's
+/// clip), while the shot between two dissolves moves at 0.2 of them (a zooming Mandelbrot,
+/// benchmark seed 301).
+const PAUSE_STEP_SHARE: f32 = 0.3;
+
+/// True when the window `start..=end` holds a pause between two transitions: at least
+/// [`PAUSE_STEPS`] consecutive quiet steps with change on both sides of them inside the window.
+///
+/// One transition changes steadily from its first blended frame to its last, so a longer window
+/// is quiet only at its ends. A quiet stretch in the middle is a shot of its own, entered by one
+/// transition and left by another; when the window's two ends differ enough, that shot still
+/// passes for a blend of them, and the two transitions would be reported as one between them.
+/// Rejecting the window leaves the shorter windows that each cover one transition.
+fn holds_pause(start: u64, end: u64, largest_step: f32, step: &impl Fn(u64) -> f32) -> bool {
+    let quiet_below = PAUSE_STEP_SHARE * largest_step;
+    let (mut changed, mut quiet) = (false, 0);
+    for n in start + 1..=end {
+        if step(n) < quiet_below {
+            quiet += 1;
+        } else if changed && quiet >= PAUSE_STEPS {
+            return true;
+        } else {
+            changed = true;
+            quiet = 0;
+        }
+    }
+    false
 }
 
 /// Longest window half-length tried with moved ends: a window of up to 8 frames predicts a

@@ -249,3 +249,36 @@ fn hard_cut_from_a_slow_shot_into_a_fast_pan_is_found() {
         truth.cuts
     );
 }
+
+/// Two dissolves ten frames apart (from seed 301 of the benchmark): the longest windows span
+/// both, and their ends differ so much that the still shot between them passes for a blend.
+fn two_dissolves_close_together_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Gradient("blue", "green"), 70),
+        Segment::new(Mandelbrot, 42, Entry::Dissolve(18)),
+        Segment::new(Boxes("white", "black"), 50, Entry::Dissolve(14)),
+    ]
+}
+
+#[test]
+fn two_dissolves_ten_frames_apart_are_two_boundaries() {
+    let clips = Clips::new();
+    // At the benchmark's size, where the gradient slides as it did in seed 301.
+    let (path, truth) = clips.render_sized(
+        "two-dissolves",
+        two_dissolves_close_together_segments(),
+        Container::Mp4,
+        (640, 360),
+    );
+    let (cuts, graduals) = boundaries(&analyse(&path));
+    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    all.sort_unstable();
+    let result = score(&truth.graduals, &all, 1);
+    assert_eq!(
+        (result.false_positives, result.false_negatives),
+        (0, 0),
+        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
+        truth.graduals
+    );
+}
