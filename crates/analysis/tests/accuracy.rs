@@ -2,8 +2,9 @@
 
 mod support;
 
+use std::path::Path;
 use support::{Clips, analyse, boundaries, cut, score};
-use vidpush_analysis::synthetic::{Container, Content, Entry, Segment};
+use vidpush_analysis::synthetic::{Container, Content, Entry, GroundTruth, Segment};
 
 /// Hard-cut F1 the detector must reach (±1 frame).
 const MIN_CUT_F1: f64 = 0.97;
@@ -102,6 +103,23 @@ fn cut_into_short_fast_pan_segments() -> Vec<Segment> {
     ]
 }
 
+/// Analyses `path` and requires exactly its true boundaries, within one frame: every cut and
+/// every gradual transition found, and nothing else reported.
+fn assert_only_true_boundaries(path: &Path, truth: &GroundTruth) {
+    let (cuts, graduals) = boundaries(&analyse(path));
+    let mut ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
+    ranges.extend(&truth.graduals);
+    ranges.sort_unstable();
+    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
+    all.sort_unstable();
+    let result = score(&ranges, &all, 1);
+    assert_eq!(
+        (result.false_positives, result.false_negatives),
+        (0, 0),
+        "truth {ranges:?}, cuts {cuts:?}, gradual {graduals:?}"
+    );
+}
+
 #[test]
 fn hard_cuts_are_found_within_one_frame() {
     let clips = Clips::new();
@@ -173,16 +191,7 @@ fn sliding_gradients_slow_pans_and_shake_are_one_shot_each() {
     let clips = Clips::new();
     // At the benchmark's size: the gradients' slow slide is what a 640x360 upload shows.
     let (path, truth) = clips.render_sized("drift", drift_segments(), Container::Mp4, (640, 360));
-    let (cuts, graduals) = boundaries(&analyse(&path));
-    let all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
-    let ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
-    let result = score(&ranges, &all, 1);
-    assert_eq!(
-        (result.false_positives, result.false_negatives),
-        (0, 0),
-        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
-        truth.cuts
-    );
+    assert_only_true_boundaries(&path, &truth);
 }
 
 #[test]
@@ -194,15 +203,7 @@ fn sliding_gradient_entered_by_a_dissolve_has_no_boundary_inside() {
         Container::Mp4,
         (640, 360),
     );
-    let (cuts, graduals) = boundaries(&analyse(&path));
-    let all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
-    let result = score(&truth.graduals, &all, 1);
-    assert_eq!(
-        (result.false_positives, result.false_negatives),
-        (0, 0),
-        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
-        truth.graduals
-    );
+    assert_only_true_boundaries(&path, &truth);
 }
 
 #[test]
@@ -213,18 +214,7 @@ fn short_dissolve_into_a_fast_pan_is_found() {
         dissolve_into_fast_pan_segments(),
         Container::Mp4,
     );
-    let (cuts, graduals) = boundaries(&analyse(&path));
-    let mut ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
-    ranges.extend(&truth.graduals);
-    ranges.sort_unstable();
-    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
-    all.sort_unstable();
-    let result = score(&ranges, &all, 1);
-    assert_eq!(
-        (result.false_positives, result.false_negatives),
-        (0, 0),
-        "truth {ranges:?}, cuts {cuts:?}, gradual {graduals:?}"
-    );
+    assert_only_true_boundaries(&path, &truth);
 }
 
 #[test]
@@ -237,17 +227,7 @@ fn hard_cut_from_a_slow_shot_into_a_fast_pan_is_found() {
         Container::Mp4,
         (640, 360),
     );
-    let (cuts, graduals) = boundaries(&analyse(&path));
-    let ranges: Vec<(u64, u64)> = truth.cuts.iter().map(|&c| (c, c)).collect();
-    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
-    all.sort_unstable();
-    let result = score(&ranges, &all, 1);
-    assert_eq!(
-        (result.false_positives, result.false_negatives),
-        (0, 0),
-        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
-        truth.cuts
-    );
+    assert_only_true_boundaries(&path, &truth);
 }
 
 /// Two dissolves ten frames apart (from seed 301 of the benchmark): the longest windows span
@@ -271,14 +251,5 @@ fn two_dissolves_ten_frames_apart_are_two_boundaries() {
         Container::Mp4,
         (640, 360),
     );
-    let (cuts, graduals) = boundaries(&analyse(&path));
-    let mut all: Vec<u64> = cuts.iter().chain(&graduals).copied().collect();
-    all.sort_unstable();
-    let result = score(&truth.graduals, &all, 1);
-    assert_eq!(
-        (result.false_positives, result.false_negatives),
-        (0, 0),
-        "truth {:?}, cuts {cuts:?}, gradual {graduals:?}",
-        truth.graduals
-    );
+    assert_only_true_boundaries(&path, &truth);
 }
