@@ -61,25 +61,9 @@ async fn a_subscriber_gets_every_event_once_in_seq_order_without_gaps() {
         thumb.bytes().await.unwrap().as_ref(),
         &[0xFF, 0xD8, 0, 0xFF, 0xD9]
     );
-    let result: AnalysisResult = server
-        .http
-        .get(server.url(&format!("/api/jobs/{job}/result")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let result: AnalysisResult = server.get_json(&format!("/api/jobs/{job}/result")).await;
     assert_eq!(result.shots.len(), 4);
-    let status: JobStatus = server
-        .http
-        .get(server.url(&format!("/api/jobs/{job}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: JobStatus = server.get_json(&format!("/api/jobs/{job}")).await;
     assert_eq!(
         (status.state, status.last_seq, status.file_name.as_str()),
         (JobState::Completed, events.len() as u64, "clip.mp4")
@@ -350,15 +334,7 @@ async fn connect_check_says_why_a_socket_would_be_refused() {
 #[tokio::test]
 async fn health_answers_ok() {
     let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
-    let health: Health = server
-        .http
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Health = server.get_json("/api/health").await;
     assert_eq!(health.status, "ok");
     server.stop().await;
 }

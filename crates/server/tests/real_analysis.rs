@@ -78,15 +78,7 @@ async fn a_real_clip_completes_with_its_shots_pushed_one_by_one() {
     assert!(
         matches!(events.last().unwrap().body, EventBody::Completed { ref summary, .. } if summary.shot_count == 3)
     );
-    let result: AnalysisResult = server
-        .http
-        .get(server.url(&format!("/api/jobs/{job}/result")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let result: AnalysisResult = server.get_json(&format!("/api/jobs/{job}/result")).await;
     assert_eq!(result.shots, shots.into_iter().cloned().collect::<Vec<_>>());
     // The source goes right after `job.completed` is stored (a crash before would re-run it).
     let source = server

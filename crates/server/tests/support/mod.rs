@@ -82,6 +82,18 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// `GET path`, its JSON body as `T`; any failure fails the test.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Shuts down gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -189,15 +201,7 @@ impl TestServer {
     pub async fn wait_for_state(&self, job: &JobId, state: JobState) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let status: JobStatus = self
-                .http
-                .get(self.url(&format!("/api/jobs/{job}")))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let status: JobStatus = self.get_json(&format!("/api/jobs/{job}")).await;
             if status.state == state {
                 return;
             }
