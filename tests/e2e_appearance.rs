@@ -5,8 +5,7 @@
 mod support;
 
 use support::{
-    Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT,
-    make_clip,
+    Browser, ClipSpec, JOB_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT, make_clip,
 };
 
 /// A phone held upright, in CSS pixels.
@@ -35,10 +34,7 @@ async fn a_finished_job_reads_well_on_a_phone_in_dark_mode() {
     let browser = Browser::start().await;
     browser.prefer_dark_colours();
     browser.emulate_screen(PHONE.0, PHONE.1);
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
 
     browser.choose_file("file-input", &clip.path).await;
     browser.wait_for_job_state("completed", JOB_TIMEOUT).await;

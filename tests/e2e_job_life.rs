@@ -33,10 +33,7 @@ async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
     let clip = long_clip(clips.path());
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
     start_job_and_wait_for_a_shot(&browser, &clip).await;
 
     browser
@@ -82,10 +79,7 @@ async fn cancelling_a_running_analysis_stops_it_and_says_so() {
     let clip = long_clip(clips.path());
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
     start_job_and_wait_for_a_shot(&browser, &clip).await;
 
     browser.click("job-cancel").await;
@@ -121,10 +115,7 @@ async fn a_file_that_is_not_a_video_is_refused_with_a_reason() {
     .expect("the temp dir is writable");
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
 
     browser.choose_file("file-input", &fake).await;
     browser

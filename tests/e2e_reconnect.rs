@@ -23,10 +23,7 @@ async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_sho
     let clip = long_clip(clips.path());
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
     let first_connection =
         wait_for_single_connection(&server.data_dir(), CONNECTION_RECORDED_TIMEOUT);
 
@@ -101,10 +98,7 @@ async fn a_server_killed_mid_job_runs_it_again_and_the_page_shows_every_shot_onc
     let clip = long_clip(clips.path());
     let mut server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
 
     browser.choose_file("file-input", &clip.path).await;
     browser

@@ -64,10 +64,7 @@ async fn upload_from_a_sub_path(token: Option<&str>, screenshot: &str) {
     }));
 
     let browser = Browser::start().await;
-    browser.goto(&files.app_url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&files.app_url()).await;
 
     browser.choose_file("file-input", &clip.path).await;
     browser.wait_for_job_state("completed", JOB_TIMEOUT).await;

@@ -5,8 +5,7 @@
 mod support;
 
 use support::{
-    Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT,
-    make_clip,
+    Browser, ClipSpec, JOB_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT, make_clip,
 };
 
 #[tokio::test]
@@ -22,10 +21,7 @@ async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
     );
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
 
     // A small local upload can finish between two polls, so its card is recorded as it changes.
     browser.record_texts("upload-figures").await;
@@ -136,10 +132,7 @@ async fn two_clips_picked_together_each_get_their_own_live_job() {
     );
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
-    browser.goto(&server.url()).await;
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.open_live(&server.url()).await;
 
     browser
         .choose_files("file-input", &[&two.path, &five.path])

@@ -151,6 +151,13 @@ impl Browser {
             .unwrap_or_else(|error| panic!("could not open {url}: {error}"));
     }
 
+    /// Opens `url` and waits until the page's WebSocket is live.
+    pub async fn open_live(&self, url: &str) {
+        self.goto(url).await;
+        self.wait_for_text("connection-state", "live", super::LIVE_TIMEOUT)
+            .await;
+    }
+
     /// The page title.
     pub async fn title(&self) -> String {
         self.client.title().await.expect("the page has a title")
