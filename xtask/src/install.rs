@@ -34,7 +34,27 @@ pub fn ensure(root: &Path) -> crate::Result {
     ensure_trunk()?;
     ensure_wasm_bindgen(root)?;
     ensure_tus_client(root)?;
+    ensure_size_toolchain();
     Ok(())
+}
+
+/// `rust-src` for the nightly toolchain, which the size-tuned app build needs (see `app_build`).
+/// Optional: when rustup cannot add it, the app builds with stable and says so.
+fn ensure_size_toolchain() {
+    use crate::app_build::Toolchain;
+    if let Toolchain::Stable { reason } = Toolchain::detect()
+        && reason.contains("rust-src")
+    {
+        println!("installing rust-src for nightly (the size-tuned app build rebuilds std)");
+        let added = run(
+            tool("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]),
+            "rustup component add rust-src",
+        );
+        if let Err(error) = added {
+            println!("could not add rust-src ({error}); the app will build with stable");
+        }
+    }
+    println!("{}", Toolchain::detect().describe());
 }
 
 /// The wasm target and the rustfmt and clippy components.

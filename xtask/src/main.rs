@@ -1,13 +1,16 @@
 //! `cargo xtask`: the project's two commands and its benchmarks.
 //!
 //! - `cargo xtask install`: install whatever `dev` and `test` need that is missing.
+//! - `cargo xtask build`: install what is missing, build the release app into `dist/`.
 //! - `cargo xtask dev`: install what is missing, build the app, run the server.
 //! - `cargo xtask test`: install what is missing, then every check CI runs.
 //! - `cargo xtask bench <gateway|analysis|upload|app>`: print measured figures.
 //!
-//! Modules: `install` (finding and installing the toolchain and system tools), `process`
+//! Modules: `install` (finding and installing the toolchain and system tools), `app_build`
+//! (the size-tuned release build of the app), `process`
 //! (running child processes), `tasks` (dev and test), `bench` (one file per benchmark).
 
+mod app_build;
 mod bench;
 mod install;
 mod process;
@@ -19,7 +22,7 @@ use std::process::ExitCode;
 /// Every xtask step returns this: errors are printed as sentences and end the run.
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <install|dev|test|bench <gateway|analysis|upload|app>> (add --help for options)";
+const USAGE: &str = "usage: cargo xtask <install|build|dev|test|bench <gateway|analysis|upload|app>> (add --help for options)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         .as_slice()
     {
         ["install"] => install::ensure(&root),
+        ["build", rest @ ..] => tasks::build(&root, rest),
         ["dev", rest @ ..] => tasks::dev(&root, rest),
         ["test", rest @ ..] => tasks::test(&root, rest),
         ["bench", which, rest @ ..] => bench::run(&root, which, rest),

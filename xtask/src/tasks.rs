@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::install;
 use crate::process::{check, describe_status, run, tool};
+use crate::{app_build, install};
 
 const TEST_USAGE: &str = "usage: cargo xtask test [lint|native|e2e|wasm]... [--skip-install] [-- <args for the native test binaries>]
   (no group)  every check CI runs
@@ -21,6 +21,19 @@ const DEV_USAGE: &str = "usage: cargo xtask dev [--debug] [--skip-install] [-- <
 
 /// The chromedriver Debian's `chromium-driver` package installs.
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// `cargo xtask build`: install, then build the release app into `dist/`, ready for any static
+/// host.
+pub fn build(root: &Path, args: &[&str]) -> crate::Result {
+    match args {
+        [] => install::ensure(root)?,
+        ["--skip-install"] => {}
+        _ => return Err("usage: cargo xtask build [--skip-install]".into()),
+    }
+    run(&mut app_build::release(root), "trunk build --release")?;
+    println!("dist/ is ready: upload it with a config.json that names your endpoints");
+    Ok(())
+}
 
 /// `cargo xtask dev`: install, build the app with trunk, then run the server that serves it.
 pub fn dev(root: &Path, args: &[&str]) -> crate::Result {
@@ -43,11 +56,13 @@ pub fn dev(root: &Path, args: &[&str]) -> crate::Result {
     if !skip_install {
         install::ensure(root)?;
     }
-    let mut trunk = tool("trunk");
-    trunk.arg("build").current_dir(root);
-    if !debug {
-        trunk.arg("--release");
-    }
+    let mut trunk = if debug {
+        let mut trunk = tool("trunk");
+        trunk.arg("build").current_dir(root);
+        trunk
+    } else {
+        app_build::release(root)
+    };
     run(&mut trunk, "trunk build")?;
 
     let mut server = tool("cargo");
@@ -146,11 +161,7 @@ impl Step {
                 "-D",
                 "warnings",
             ]),
-            Step::Trunk => {
-                let mut trunk = tool("trunk");
-                trunk.args(["build", "--release"]);
-                trunk
-            }
+            Step::Trunk => app_build::release(&paths.root),
             Step::Server => cargo(&["build", "-p", "vidpush-server"]),
             Step::Tests | Step::E2e => {
                 let mut test = if self == Step::Tests {

@@ -99,9 +99,7 @@ fn target_dir(root: &Path) -> PathBuf {
 /// Builds `dist/` unless told not to, and prints what a visitor downloads.
 fn sizes(root: &Path, build: bool) -> crate::Result {
     if build {
-        let status = Command::new("trunk")
-            .args(["build", "--release"])
-            .current_dir(root)
+        let status = crate::app_build::release(root)
             .status()
             .map_err(|e| format!("could not run trunk ({e}); run `cargo xtask install` first"))?;
         if !status.success() {
