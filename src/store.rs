@@ -12,8 +12,10 @@ use vidpush_protocol::{ClientAction, JobEvent, JobId, Reply, ServerMessage};
 /// A followed job.
 #[derive(Clone, Debug)]
 pub struct JobEntry {
-    /// The job, also the `<For>` key.
+    /// The job.
     pub id: JobId,
+    /// Unique per page, the list key.
+    pub key: u64,
     /// What is known about it.
     pub view: RwSignal<JobView>,
     /// Object URL of the local file for the `<video>` preview; `None` after a reload.
@@ -75,7 +77,7 @@ pub struct UploadView {
 /// An upload card's entry.
 #[derive(Clone, Debug)]
 pub struct UploadEntry {
-    /// Unique per page, the `<For>` key.
+    /// Unique per page, the list key.
     pub key: u64,
     /// Its state.
     pub view: RwSignal<UploadView>,
@@ -84,7 +86,7 @@ pub struct UploadEntry {
 /// A file the page refused before uploading.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Refusal {
-    /// Unique per page, the `<For>` key.
+    /// Unique per page, the list key.
     pub key: u64,
     /// Why, as a sentence.
     pub message: String,
@@ -153,11 +155,13 @@ impl Store {
             return;
         }
         let view = RwSignal::new(JobView::new(id.clone(), file_name));
+        let key = self.key();
         self.jobs.update(|jobs| {
             jobs.insert(
                 0,
                 JobEntry {
                     id: id.clone(),
+                    key,
                     view,
                     preview,
                 },

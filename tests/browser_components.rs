@@ -101,6 +101,7 @@ fn mount_job(root: &HtmlElement, preview: Option<String>) -> Store {
     let store = store();
     let entry = JobEntry {
         id: JobId::from("j1"),
+        key: 1,
         view: RwSignal::new(JobView::new("j1".into(), "beach.mp4")),
         preview,
     };

@@ -1,6 +1,7 @@
 //! Where files come in: a drop area with a file picker, checks before any upload, and the
 //! refusals with their reasons.
 
+use super::rows::{Row, keyed_rows};
 use crate::file_check::{self, FileFacts};
 use crate::net::{storage, upload};
 use crate::store::{Refusal, Store, UploadEntry, UploadPhase, UploadView};
@@ -52,6 +53,26 @@ fn list(files: Option<FileList>) -> Vec<File> {
         return Vec::new();
     };
     (0..files.length()).filter_map(|i| files.get(i)).collect()
+}
+
+/// One refused file: why, and a button to dismiss it.
+fn refusal_row(store: Store, refusal: Refusal) -> impl FnOnce() -> AnyView + Send {
+    move || {
+        let key = refusal.key;
+        view! {
+            <li class="refusal" data-testid="refusal" role="alert">
+                <span>{refusal.message}</span>
+                <button
+                    class="button ghost"
+                    aria-label="Dismiss"
+                    on:click=move |_| store.refusals.update(|v| v.retain(|x| x.key != key))
+                >
+                    "✕"
+                </button>
+            </li>
+        }
+        .into_any()
+    }
 }
 
 /// The drop area and file picker.
@@ -112,25 +133,11 @@ pub fn DropZone() -> impl IntoView {
                 })}
         </section>
         <ul class="refusals" aria-live="polite">
-            <For
-                each=move || store.refusals.get()
-                key=|r| r.key
-                children=move |r| {
-                    let key = r.key;
-                    view! {
-                        <li class="refusal" data-testid="refusal" role="alert">
-                            <span>{r.message}</span>
-                            <button
-                                class="button ghost"
-                                aria-label="Dismiss"
-                                on:click=move |_| store.refusals.update(|v| v.retain(|x| x.key != key))
-                            >
-                                "✕"
-                            </button>
-                        </li>
-                    }
-                }
-            />
+            {keyed_rows(move || {
+                store.refusals.with(|refusals| {
+                    refusals.iter().map(|r| Row::new(r.key, refusal_row(store, r.clone()))).collect()
+                })
+            })}
         </ul>
     }
 }

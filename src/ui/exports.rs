@@ -1,6 +1,7 @@
 //! Downloads of a finished result. The full result is fetched once from its `resultUrl`, then
 //! each format is rendered by `crate::export` and saved through a Blob URL.
 
+use super::conditional::optional;
 use crate::export::{Format, ResultFile};
 use crate::net::http;
 use crate::store::Store;
@@ -95,7 +96,9 @@ pub fn ExportBar(
                     }
                 })
                 .collect_view()}
-            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {optional(move || {
+                error.get().map(|m| view! { <p class="error" role="alert">{m}</p> }.into_any())
+            })}
         </div>
     }
 }

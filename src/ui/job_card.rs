@@ -1,6 +1,7 @@
 //! One job, live: state, stage and progress, the local preview, shots as they are pushed, the
 //! metadata panel, the failure reason, cancel, and exports once completed.
 
+use super::conditional::optional;
 use super::exports::ExportBar;
 use super::timeline::ShotTimeline;
 use crate::format;
@@ -16,7 +17,9 @@ pub fn JobCard(
     entry: JobEntry,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
-    let JobEntry { id, view, preview } = entry;
+    let JobEntry {
+        id, view, preview, ..
+    } = entry;
     let state = Memo::new(move |_| view.with(|v| v.state));
     let is_final = move || state.get().is_final();
     let video = NodeRef::<leptos::html::Video>::new();
@@ -53,17 +56,31 @@ pub fn JobCard(
                 prop:value=move || view.with(|v| v.fraction)
                 aria-label="Analysis progress"
             ></progress>
-            {move || view.with(|v| v.error.as_deref().map(format::sentence)).map(|reason| view! {
-                <p class="error" role="alert" data-testid="job-error">{reason}</p>
+            {optional(move || {
+                view.with(|v| v.error.as_deref().map(format::sentence)).map(|reason| {
+                    view! { <p class="error" role="alert" data-testid="job-error">{reason}</p> }
+                        .into_any()
+                })
             })}
             <ShotTimeline view endpoints=store.endpoints on_seek=seek />
             <Summary view />
             <MetadataPanel view />
-            {move || completed.get().map(|(result_url, file_name)| view! { <ExportBar result_url file_name /> })}
+            {optional(move || {
+                completed
+                    .get()
+                    .map(|(result_url, file_name)| view! { <ExportBar result_url file_name /> }.into_any())
+            })}
             <div class="actions">
-                <Show
-                    when=is_final
-                    fallback=move || {
+                {optional(move || {
+                    Some(if is_final() {
+                        let id = dismiss_id.clone();
+                        view! {
+                            <button class="button ghost" on:click=move |_| store.dismiss(&id)>
+                                "Remove"
+                            </button>
+                        }
+                        .into_any()
+                    } else {
                         let id = cancel_id.clone();
                         view! {
                             <button
@@ -74,17 +91,9 @@ pub fn JobCard(
                                 "Cancel analysis"
                             </button>
                         }
-                    }
-                >
-                    {
-                        let id = dismiss_id.clone();
-                        view! {
-                            <button class="button ghost" on:click=move |_| store.dismiss(&id)>
-                                "Remove"
-                            </button>
-                        }
-                    }
-                </Show>
+                        .into_any()
+                    })
+                })}
             </div>
         </article>
     }
@@ -144,7 +153,7 @@ fn MetadataPanel(
     view: RwSignal<JobView>,
 ) -> impl IntoView {
     let metadata = Memo::new(move |_| view.with(|v| v.metadata.clone()));
-    move || {
+    optional(move || {
         metadata.get().map(|m| {
             view! {
                 <details class="metadata" data-testid="metadata" open>
@@ -157,6 +166,7 @@ fn MetadataPanel(
                     </dl>
                 </details>
             }
+            .into_any()
         })
-    }
+    })
 }

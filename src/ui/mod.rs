@@ -8,19 +8,25 @@
 //! - [`job_card::JobCard`]: one job live: progress, preview, shots, metadata, exports.
 //! - [`timeline::ShotTimeline`]: the shots of a job as a clickable strip.
 //! - [`exports::ExportBar`]: downloads of a finished result.
+//! - [`rows::keyed_rows`]: the one keyed list every list above renders through.
+//! - [`conditional`]: the one reactive closure every part that comes and goes renders through.
 
+pub mod conditional;
 pub mod drop_zone;
 pub mod exports;
 pub mod header;
 pub mod job_card;
+pub mod rows;
 pub mod timeline;
 pub mod upload_card;
 
 use crate::config::Endpoints;
 use crate::net::{http, socket, storage};
 use crate::store::Store;
+use conditional::shown_when;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rows::{Row, keyed_rows};
 use vidpush_protocol::ClientConfig;
 
 /// The whole page.
@@ -53,20 +59,34 @@ pub fn Board() -> impl IntoView {
     let empty = move || store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty);
     view! {
         <section class="board" aria-label="Uploads and analyses">
-            <For
-                each=move || store.uploads.get()
-                key=|entry| entry.key
-                children=move |entry| view! { <upload_card::UploadCard entry /> }
-            />
-            <For
-                each=move || store.jobs.get()
-                key=|entry| entry.id.clone()
-                children=move |entry| view! { <job_card::JobCard entry /> }
-            />
+            {keyed_rows(move || {
+                store.uploads.with(|uploads| {
+                    uploads
+                        .iter()
+                        .map(|entry| {
+                            let entry = entry.clone();
+                            Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> })
+                        })
+                        .collect()
+                })
+            })}
+            {keyed_rows(move || {
+                store.jobs.with(|jobs| {
+                    jobs.iter()
+                        .map(|entry| {
+                            let entry = entry.clone();
+                            Row::new(entry.key, move || view! { <job_card::JobCard entry /> })
+                        })
+                        .collect()
+                })
+            })}
         </section>
-        <Show when=empty>
-            <p class="empty">"Analyses appear here, live, as soon as the server finds each shot."</p>
-        </Show>
+        {shown_when(empty, || {
+            view! {
+                <p class="empty">"Analyses appear here, live, as soon as the server finds each shot."</p>
+            }
+            .into_any()
+        })}
     }
 }
 

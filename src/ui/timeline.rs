@@ -4,6 +4,7 @@
 //! The ruler is one element painted with a gradient, not an element per shot: a keyed list
 //! of segments cost about 10 KB of the app's wasm for a purely decorative bar.
 
+use super::rows::{Row, keyed_rows};
 use crate::config::Endpoints;
 use crate::format;
 use crate::job::{JobView, ShotView};
@@ -43,39 +44,50 @@ pub fn ShotTimeline(
                 }
             ></div>
             <ol class="shots" aria-label="Shots">
-                <For
-                    each=move || 0..count.get()
-                    key=|i| *i
-                    children=move |i| {
-                        let shot = view.with_untracked(|v| v.shots[i].clone());
-                        let start = shot.shot.span.start_timestamp_millis;
-                        let number = shot.shot.index + 1;
-                        let at = format::clock_tenths(start);
-                        let label = format!("Shot {number} at {at}, {}", format::seconds(shot.shot.span.duration_millis));
-                        let src = endpoints.with_untracked(|e| e.media_url(&shot.thumbnail_url));
-                        view! {
-                            <li>
-                                <button
-                                    class="shot"
-                                    data-testid="shot"
-                                    data-index=i
-                                    title=label.clone()
-                                    aria-label=label
-                                    on:click=move |_| on_seek.run(start)
-                                >
-                                    <img src=src alt="" loading="lazy" width="160" height="90" />
-                                    <span class="shot-label">
-                                        <b>{number}</b>
-                                        " "
-                                        {at}
-                                    </span>
-                                </button>
-                            </li>
-                        }
-                    }
-                />
+                {keyed_rows(move || {
+                    (0..count.get())
+                        .map(|i| Row::new(i as u64, move || shot_button(view, endpoints, on_seek, i)))
+                        .collect()
+                })}
             </ol>
         </div>
+    }
+}
+
+/// Shot `i` of `view`: a button with its thumbnail, number and start that seeks to it.
+fn shot_button(
+    view: RwSignal<JobView>,
+    endpoints: Signal<Endpoints>,
+    on_seek: Callback<u64>,
+    i: usize,
+) -> impl IntoView {
+    let shot = view.with_untracked(|v| v.shots[i].clone());
+    let start = shot.shot.span.start_timestamp_millis;
+    let number = shot.shot.index + 1;
+    let at = format::clock_tenths(start);
+    let label = format!(
+        "Shot {number} at {at}, {}",
+        format::seconds(shot.shot.span.duration_millis)
+    );
+    let src = endpoints.with_untracked(|e| e.media_url(&shot.thumbnail_url));
+    view! {
+        <li>
+            <button
+                class="shot"
+                data-testid="shot"
+                data-index=i
+                title=label.clone()
+                aria-label=label
+                on:click=move |_| on_seek.run(start)
+            >
+                <img src=src alt="" loading="lazy" width="160" height="90" />
+                <span class="shot-label">
+                    <b>{number}</b>
+                    " "
+                    {at}
+                </span>
+            </button>
+        </li>
     }
 }
 

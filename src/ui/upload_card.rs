@@ -1,6 +1,7 @@
 //! One upload: a real byte progress bar with rate and time left, pause/resume and cancel. A
 //! failed upload shows only why, as a sentence: no bar or byte count that could read as done.
 
+use super::conditional::{optional, shown_when};
 use crate::format;
 use crate::net::upload;
 use crate::store::{Store, UploadEntry, UploadPhase};
@@ -75,7 +76,7 @@ pub fn UploadCard(
                 </span>
             </header>
             <p class="stage">{status}</p>
-            {move || match failure.get() {
+            {optional(move || Some(match failure.get() {
                 Some(message) => view! {
                     <p class="error notice" role="alert" data-testid="upload-error">{message}</p>
                 }
@@ -90,9 +91,10 @@ pub fn UploadCard(
                     <p class="figures" data-testid="upload-figures">{figures}</p>
                 }
                     .into_any(),
-            }}
+            }))}
             <div class="actions">
-                <Show when=running>
+                {shown_when(running, move || {
+                    view! {
                     <button
                         class="button"
                         data-testid="upload-pause"
@@ -114,10 +116,13 @@ pub fn UploadCard(
                     >
                         "Cancel"
                     </button>
-                </Show>
-                <Show when=failed>
-                    <button class="button ghost" on:click=move |_| remove()>"Dismiss"</button>
-                </Show>
+                    }
+                    .into_any()
+                })}
+                {shown_when(failed, move || {
+                    view! { <button class="button ghost" on:click=move |_| remove()>"Dismiss"</button> }
+                        .into_any()
+                })}
             </div>
         </article>
     }
