@@ -288,21 +288,27 @@ async fn send_all(
 }
 
 thread_local! {
-    /// The controls of running uploads, by upload key, for the cards' buttons.
-    static CONTROLS: RefCell<std::collections::HashMap<u64, Rc<UploadControl>>> = RefCell::default();
+    /// The controls of running uploads, by upload key, for the cards' buttons. A few at a time,
+    /// so a list: a `HashMap` would add its hasher to the wasm for nothing.
+    static CONTROLS: RefCell<Vec<(u64, Rc<UploadControl>)>> = RefCell::default();
 }
 
 /// Makes `control` reachable by the card of upload `key`.
 pub fn register(key: u64, control: Rc<UploadControl>) {
-    CONTROLS.with(|c| c.borrow_mut().insert(key, control));
+    CONTROLS.with(|c| c.borrow_mut().push((key, control)));
 }
 
 /// Forgets the control of a finished upload.
 pub fn unregister(key: u64) {
-    CONTROLS.with(|c| c.borrow_mut().remove(&key));
+    CONTROLS.with(|c| c.borrow_mut().retain(|(k, _)| *k != key));
 }
 
 /// The control of upload `key`, while it runs.
 pub fn control(key: u64) -> Option<Rc<UploadControl>> {
-    CONTROLS.with(|c| c.borrow().get(&key).cloned())
+    CONTROLS.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, control)| control.clone())
+    })
 }

@@ -25,9 +25,8 @@ pub fn Header() -> impl IntoView {
 /// and, beside it, why and when the next attempt happens.
 #[component]
 pub fn ConnectionPill(
-    /// The state to show; the countdown is derived from it.
-    #[prop(into)]
-    state: Signal<ConnectionState>,
+    /// The state to show (only read here); the countdown is derived from it.
+    state: RwSignal<ConnectionState>,
 ) -> impl IntoView {
     let now = RwSignal::new(js_sys::Date::now());
     // The countdown needs a clock; it only ticks the `now` signal, nothing else.

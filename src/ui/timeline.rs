@@ -16,9 +16,8 @@ pub fn ShotTimeline(
     /// The job whose shots are shown; only its shot count is tracked, so progress events do
     /// not re-render the strip.
     view: RwSignal<JobView>,
-    /// Where thumbnails are fetched from.
-    #[prop(into)]
-    endpoints: Signal<Endpoints>,
+    /// Where thumbnails are fetched from (only read here).
+    endpoints: RwSignal<Endpoints>,
     /// Called with a shot's start in milliseconds when the person picks it.
     on_seek: Callback<u64>,
 ) -> impl IntoView {
@@ -57,7 +56,7 @@ pub fn ShotTimeline(
 /// Shot `i` of `view`: a button with its thumbnail, number and start that seeks to it.
 fn shot_button(
     view: RwSignal<JobView>,
-    endpoints: Signal<Endpoints>,
+    endpoints: RwSignal<Endpoints>,
     on_seek: Callback<u64>,
     i: usize,
 ) -> impl IntoView {
