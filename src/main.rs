@@ -16,6 +16,8 @@ fn start() {
 /// Natively there is no page to mount on; the binary exists for the browser build only.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("vidpush is the browser app: build it with `cargo xtask build` and open dist/");
+    eprintln!(
+        "vidpush is the browser app: `cargo xtask dev` builds it and serves it with the server"
+    );
     std::process::exit(2);
 }
