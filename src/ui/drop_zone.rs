@@ -56,22 +56,19 @@ fn list(files: Option<FileList>) -> Vec<File> {
 }
 
 /// One refused file: why, and a button to dismiss it.
-fn refusal_row(store: Store, refusal: Refusal) -> impl FnOnce() -> AnyView + Send {
-    move || {
-        let key = refusal.key;
-        view! {
-            <li class="refusal" data-testid="refusal" role="alert">
-                <span>{refusal.message}</span>
-                <button
-                    class="button ghost"
-                    aria-label="Dismiss"
-                    on:click=move |_| store.refusals.update(|v| v.retain(|x| x.key != key))
-                >
-                    "✕"
-                </button>
-            </li>
-        }
-        .into_any()
+fn refusal_row(store: Store, refusal: Refusal) -> impl IntoView {
+    let key = refusal.key;
+    view! {
+        <li class="refusal" data-testid="refusal" role="alert">
+            <span>{refusal.message}</span>
+            <button
+                class="button ghost"
+                aria-label="Dismiss"
+                on:click=move |_| store.refusals.update(|v| v.retain(|x| x.key != key))
+            >
+                "✕"
+            </button>
+        </li>
     }
 }
 
@@ -135,7 +132,13 @@ pub fn DropZone() -> impl IntoView {
         <ul class="refusals" aria-live="polite">
             {keyed_rows(move || {
                 store.refusals.with(|refusals| {
-                    refusals.iter().map(|r| Row::new(r.key, refusal_row(store, r.clone()))).collect()
+                    refusals
+                        .iter()
+                        .map(|r| {
+                            let refusal = r.clone();
+                            Row::new(r.key, move || refusal_row(store, refusal))
+                        })
+                        .collect()
                 })
             })}
         </ul>
