@@ -21,7 +21,8 @@ pub fn JobCard(
         id, view, preview, ..
     } = entry;
     let state = Memo::new(move |_| view.with(|v| v.state));
-    let is_final = move || state.get().is_final();
+    // Memoized, so the action button is rebuilt only when the job becomes final.
+    let is_final = Memo::new(move |_| state.get().is_final());
     let video = NodeRef::<leptos::html::Video>::new();
     let seek = Callback::new(move |millis: u64| {
         if let Some(video) = video.get() {
@@ -72,7 +73,7 @@ pub fn JobCard(
             })}
             <div class="actions">
                 {optional(move || {
-                    Some(if is_final() {
+                    Some(if is_final.get() {
                         let id = dismiss_id.clone();
                         view! {
                             <button class="button ghost" on:click=move |_| store.dismiss(&id)>

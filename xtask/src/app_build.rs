@@ -81,6 +81,14 @@ impl Toolchain {
     }
 }
 
+/// The size flags after any `RUSTFLAGS` already set, which they would otherwise replace.
+fn size_rustflags() -> String {
+    match std::env::var("RUSTFLAGS") {
+        Ok(inherited) if !inherited.trim().is_empty() => format!("{inherited} {SIZE_RUSTFLAGS}"),
+        _ => SIZE_RUSTFLAGS.to_owned(),
+    }
+}
+
 /// `trunk build --release` in `root`, with the smallest build this machine can make.
 pub fn release(root: &std::path::Path) -> Command {
     let toolchain = Toolchain::detect();
@@ -91,7 +99,7 @@ pub fn release(root: &std::path::Path) -> Command {
         trunk
             .env("RUSTUP_TOOLCHAIN", SIZE_TOOLCHAIN)
             .env("CARGO_UNSTABLE_BUILD_STD", BUILD_STD)
-            .env("RUSTFLAGS", SIZE_RUSTFLAGS);
+            .env("RUSTFLAGS", size_rustflags());
     }
     trunk
 }
