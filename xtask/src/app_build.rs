@@ -14,7 +14,7 @@ use std::process::Command;
 use crate::process::{capture, tool};
 
 /// The toolchain that can rebuild the standard library (`-Zbuild-std` is unstable).
-const SIZE_TOOLCHAIN: &str = "nightly";
+pub const SIZE_TOOLCHAIN: &str = "nightly";
 
 /// Flags for the app's crates and the rebuilt standard library.
 const SIZE_RUSTFLAGS: &str = "-Zunstable-options -Cpanic=immediate-abort";
@@ -26,8 +26,18 @@ const BUILD_STD: &str = "std,panic_abort";
 pub enum Toolchain {
     /// Nightly with `rust-src`: the standard library is rebuilt with immediate-abort panics.
     SizeTuned,
-    /// Stable only; the reason says what is missing.
-    Stable { reason: String },
+    /// Stable only, because the size-tuned build lacks this.
+    Stable(Missing),
+}
+
+/// What the size-tuned build lacks on this machine.
+pub enum Missing {
+    /// rustup has no nightly toolchain.
+    Nightly,
+    /// Nightly has no `rust-src`, so it cannot rebuild std; `install` can add it.
+    RustSrc,
+    /// This nightly predates the immediate-abort panic strategy.
+    ImmediateAbort,
 }
 
 impl Toolchain {
@@ -39,17 +49,11 @@ impl Toolchain {
                 .args(["--print", "sysroot"]),
         ) {
             Ok(sysroot) => std::path::PathBuf::from(sysroot.trim()),
-            Err(_) => {
-                return Toolchain::Stable {
-                    reason: format!("rustup has no {SIZE_TOOLCHAIN} toolchain"),
-                };
-            }
+            Err(_) => return Toolchain::Stable(Missing::Nightly),
         };
         let std_source = sysroot.join("lib/rustlib/src/rust/library/std");
         if !std_source.is_dir() {
-            return Toolchain::Stable {
-                reason: format!("the {SIZE_TOOLCHAIN} toolchain has no rust-src component"),
-            };
+            return Toolchain::Stable(Missing::RustSrc);
         }
         // Older nightlies lack the immediate-abort panic strategy.
         let probe = capture(
@@ -60,9 +64,7 @@ impl Toolchain {
         );
         match probe {
             Ok(cfg) if cfg.contains("panic=\"immediate-abort\"") => Toolchain::SizeTuned,
-            _ => Toolchain::Stable {
-                reason: format!("this {SIZE_TOOLCHAIN} rustc has no -Cpanic=immediate-abort"),
-            },
+            _ => Toolchain::Stable(Missing::ImmediateAbort),
         }
     }
 
@@ -73,10 +75,21 @@ impl Toolchain {
                 "app release build: {SIZE_TOOLCHAIN}, standard library rebuilt with \
                  immediate-abort panics"
             ),
-            Toolchain::Stable { reason } => format!(
-                "app release build: stable ({reason}; the wasm is about 19 KiB gzip larger; \
-                 `rustup toolchain add {SIZE_TOOLCHAIN} --component rust-src` fixes that)"
-            ),
+            Toolchain::Stable(missing) => {
+                let reason = match missing {
+                    Missing::Nightly => format!("rustup has no {SIZE_TOOLCHAIN} toolchain"),
+                    Missing::RustSrc => {
+                        format!("the {SIZE_TOOLCHAIN} toolchain has no rust-src component")
+                    }
+                    Missing::ImmediateAbort => {
+                        format!("this {SIZE_TOOLCHAIN} rustc has no -Cpanic=immediate-abort")
+                    }
+                };
+                format!(
+                    "app release build: stable ({reason}; the wasm is about 19 KiB gzip larger; \
+                     `rustup toolchain add {SIZE_TOOLCHAIN} --component rust-src` fixes that)"
+                )
+            }
         }
     }
 }

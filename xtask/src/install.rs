@@ -41,13 +41,19 @@ pub fn ensure(root: &Path) -> crate::Result {
 /// `rust-src` for the nightly toolchain, which the size-tuned app build needs (see `app_build`).
 /// Optional: when rustup cannot add it, the app builds with stable and says so.
 fn ensure_size_toolchain() {
-    use crate::app_build::Toolchain;
-    if let Toolchain::Stable { reason } = Toolchain::detect()
-        && reason.contains("rust-src")
-    {
-        println!("installing rust-src for nightly (the size-tuned app build rebuilds std)");
+    use crate::app_build::{Missing, SIZE_TOOLCHAIN, Toolchain};
+    if let Toolchain::Stable(Missing::RustSrc) = Toolchain::detect() {
+        println!(
+            "installing rust-src for {SIZE_TOOLCHAIN} (the size-tuned app build rebuilds std)"
+        );
         let added = run(
-            tool("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]),
+            tool("rustup").args([
+                "component",
+                "add",
+                "rust-src",
+                "--toolchain",
+                SIZE_TOOLCHAIN,
+            ]),
             "rustup component add rust-src",
         );
         if let Err(error) = added {
