@@ -134,10 +134,8 @@ pub fn DropZone() -> impl IntoView {
                 store.refusals.with(|refusals| {
                     refusals
                         .iter()
-                        .map(|r| {
-                            let refusal = r.clone();
-                            Row::new(r.key, move || refusal_row(store, refusal))
-                        })
+                        .cloned()
+                        .map(|refusal| Row::new(refusal.key, move || refusal_row(store, refusal)))
                         .collect()
                 })
             })}

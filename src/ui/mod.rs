@@ -63,20 +63,16 @@ pub fn Board() -> impl IntoView {
                 store.uploads.with(|uploads| {
                     uploads
                         .iter()
-                        .map(|entry| {
-                            let entry = entry.clone();
-                            Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> })
-                        })
+                        .cloned()
+                        .map(|entry| Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> }))
                         .collect()
                 })
             })}
             {keyed_rows(move || {
                 store.jobs.with(|jobs| {
                     jobs.iter()
-                        .map(|entry| {
-                            let entry = entry.clone();
-                            Row::new(entry.key, move || view! { <job_card::JobCard entry /> })
-                        })
+                        .cloned()
+                        .map(|entry| Row::new(entry.key, move || view! { <job_card::JobCard entry /> }))
                         .collect()
                 })
             })}
