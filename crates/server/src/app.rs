@@ -8,15 +8,15 @@ use crate::error::ApiFailure;
 use crate::jobs::Jobs;
 use crate::publisher::Publisher;
 use crate::store::Store;
+use crate::upload_claims::{UploadClaim, UploadClaims};
 use crate::{jobs_api, uploads};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::routing::{any, get};
 use axum::{Json, Router};
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use vidpush_gateway::{Gateway, Handshake};
@@ -36,22 +36,7 @@ pub struct AppState {
     /// The job pipeline.
     pub jobs: Jobs,
     /// Uploads a request is writing to right now: one writer per upload at a time.
-    pub upload_claims: Arc<Mutex<HashSet<UploadId>>>,
-}
-
-/// Held while a request writes to an upload; releases the claim when dropped.
-pub struct UploadClaim {
-    claims: Arc<Mutex<HashSet<UploadId>>>,
-    id: UploadId,
-}
-
-impl Drop for UploadClaim {
-    fn drop(&mut self) {
-        self.claims
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.id);
-    }
+    pub upload_claims: UploadClaims,
 }
 
 impl AppState {
@@ -62,14 +47,7 @@ impl AppState {
 
     /// Claims an upload for writing; refused while another request writes to it.
     pub fn claim_upload(&self, id: &UploadId) -> Result<UploadClaim, ApiFailure> {
-        let mut claims = self.upload_claims.lock().unwrap_or_else(|p| p.into_inner());
-        if !claims.insert(id.clone()) {
-            return Err(ApiFailure::Locked);
-        }
-        Ok(UploadClaim {
-            claims: self.upload_claims.clone(),
-            id: id.clone(),
-        })
+        self.upload_claims.claim(id)
     }
 }
 

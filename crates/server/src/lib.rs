@@ -5,6 +5,7 @@
 //! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
 //! - [`app`]: shared state, the HTTP router, `/api/health` and `/api/connect-check`.
 //! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`.
+//! - [`upload_claims`]: one writer per upload, and stopping it when the upload is terminated.
 //! - [`sniff`]: recognising video containers from their first bytes.
 //! - [`jobs_api`]: the `/api/jobs` endpoints.
 //! - [`jobs`]: the bounded queue, worker pool, cancellation, orphan grace, restart recovery.
@@ -26,6 +27,7 @@ pub mod jobs_api;
 pub mod publisher;
 pub mod sniff;
 pub mod store;
+pub mod upload_claims;
 pub mod uploads;
 
 use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
@@ -190,7 +192,7 @@ impl Server {
             gateway: gateway.clone(),
             publisher,
             jobs,
-            upload_claims: Arc::default(),
+            upload_claims: Default::default(),
         };
         let sweeper = state.clone();
         // Look ten times per expiry period, so an upload outlives its expiry by 10% at most.

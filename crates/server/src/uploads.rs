@@ -4,13 +4,16 @@
 //! Owns the upload files in `<data>/uploads/` and their rows. Bodies are streamed to disk in
 //! bounded memory; the offset a client is told is always flushed to disk first; the declared
 //! size is checked before anything is stored; the first bytes must look like a video
-//! container. It never uses a client file name as a path.
+//! container, and an upload refused as not a video is deleted at once, since no request could
+//! ever make it one. A termination stops a PATCH still in flight rather than waiting for the
+//! client's dropped connection to be noticed. It never uses a client file name as a path.
 
-use crate::app::{AppState, UploadClaim};
+use crate::app::AppState;
 use crate::auth;
 use crate::error::ApiFailure;
 use crate::sniff::{SNIFF_BYTES, Sniffed, sniff};
 use crate::store::{UploadRecord, new_id, now_ms};
+use crate::upload_claims::{StopSignal, UploadClaim};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -184,9 +187,13 @@ async fn terminate(
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
     let upload = owned_upload(&app, &id, &headers, &uri).await?;
-    let _writing = app.claim_upload(&upload.id)?;
-    app.store.delete_upload(&upload.id).await?;
-    remove_if_present(&app.upload_path(&upload.id)).await?;
+    // A person who cancels mid-upload aborts the PATCH and sends this at once, before the
+    // server has noticed the aborted connection: stop that PATCH instead of refusing.
+    let _writing = app.upload_claims.claim_stopping_holder(&upload.id).await?;
+    if !discard(&app, &upload.id).await? {
+        // Terminated by another request, or turned into a job, while this one waited.
+        return Err(not_found());
+    }
     tracing::info!(upload = %upload.id, "upload terminated");
     Ok((StatusCode::NO_CONTENT, [("Tus-Resumable", TUS_VERSION)]).into_response())
 }
@@ -214,6 +221,7 @@ async fn append(
     let checksum = parse_checksum(headers.get("Upload-Checksum"))?;
     let upload = owned_upload(&app, &id, &headers, &uri).await?;
     let claim = app.claim_upload(&upload.id)?;
+    let stop = claim.stop_signal();
     // Re-read under the claim: another PATCH may have finished in between.
     let upload = app.store.upload(&upload.id).await?.ok_or_else(not_found)?;
     if claimed != upload.offset {
@@ -223,7 +231,8 @@ async fn append(
         )));
     }
 
-    let mut stream = body.into_data_stream();
+    // The body ends early when a termination raises the stop signal.
+    let mut stream = body.into_data_stream().take_until(stop.raised());
     let mut first = Vec::new();
     if upload.offset == 0 {
         // Read just enough to recognise the container before storing a single byte.
@@ -238,7 +247,16 @@ async fn append(
             .flat_map(|c| c.iter().copied())
             .take(SNIFF_BYTES)
             .collect();
-        check_video_head(&head, upload.length)?;
+        if stop.is_raised() {
+            return Err(stopped_by_termination(&upload.id));
+        }
+        if let Err(refusal) = check_video_head(&head, upload.length) {
+            if matches!(refusal, ApiFailure::UnsupportedMedia(_)) {
+                discard(&app, &upload.id).await?;
+                tracing::info!(upload = %upload.id, "upload refused as not a video and deleted");
+            }
+            return Err(refusal);
+        }
     }
 
     let remaining = upload.length - upload.offset;
@@ -251,6 +269,7 @@ async fn append(
         limit: remaining,
         expected_sha1: checksum,
         runtime: tokio::runtime::Handle::current(),
+        stop: stop.clone(),
         _claim: claim,
     };
     // The writer owns the claim and records the offset itself: if the client goes away and
@@ -275,7 +294,7 @@ async fn append(
             break;
         }
     }
-    drop(tx);
+    drop((tx, frames));
     let offset = writer.await.map_err(ApiFailure::internal)??;
     if overflow {
         return Err(ApiFailure::TooLarge(format!(
@@ -309,6 +328,9 @@ struct WriteJob {
     expected_sha1: Option<Vec<u8>>,
     /// To record offsets from this blocking thread.
     runtime: tokio::runtime::Handle,
+    /// Raised when the upload is being terminated: then the writer stops at once and records
+    /// nothing, since the termination deletes the file as soon as the claim is released.
+    stop: StopSignal,
     /// Held until the writer is done, so no other request writes to the same file meanwhile.
     _claim: UploadClaim,
 }
@@ -326,6 +348,9 @@ impl WriteJob {
         let mut written: u64 = 0;
         let mut since_checkpoint: u64 = 0;
         while let Some(chunk) = rx.blocking_recv() {
+            if self.stop.is_raised() {
+                break;
+            }
             let take = chunk.len().min((self.limit - written) as usize);
             out.write_all(&chunk[..take])?;
             if let Some(hasher) = hasher.as_mut() {
@@ -337,6 +362,9 @@ impl WriteJob {
                 self.record(&mut out, written)?;
                 since_checkpoint = 0;
             }
+        }
+        if self.stop.is_raised() {
+            return Err(stopped_by_termination(&self.id));
         }
         if let (Some(hasher), Some(expected)) = (hasher, &self.expected_sha1)
             && hasher.finalize().as_slice() != expected.as_slice()
@@ -398,6 +426,15 @@ async fn owned_upload(
         .ok_or_else(not_found)?;
     auth::ensure_owner(&caller, &upload.owner, "upload")?;
     Ok(upload)
+}
+
+/// The answer of a PATCH stopped because its upload is being terminated: tus answers requests
+/// to a terminated upload with 404.
+fn stopped_by_termination(id: &UploadId) -> ApiFailure {
+    tracing::info!(upload = %id, "PATCH stopped: the upload is being terminated");
+    ApiFailure::NotFound(
+        "this upload was cancelled while the request was sending it; start a new upload to send the file again".into(),
+    )
 }
 
 fn not_found() -> ApiFailure {
@@ -510,6 +547,14 @@ fn header_value(text: String) -> HeaderValue {
     HeaderValue::from_str(&text).expect("ids and HTTP dates are plain ASCII")
 }
 
+/// Deletes an upload's row and file; the caller holds its claim. False when the row was
+/// already gone (terminated, expired or turned into a job by another request).
+async fn discard(app: &AppState, id: &UploadId) -> Result<bool, ApiFailure> {
+    let existed = app.store.delete_upload(id).await?;
+    remove_if_present(&app.upload_path(id)).await?;
+    Ok(existed)
+}
+
 async fn remove_if_present(path: &std::path::Path) -> std::io::Result<()> {
     match tokio::fs::remove_file(path).await {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -525,8 +570,7 @@ pub async fn sweep_expired(app: &AppState) -> Result<usize, ApiFailure> {
         let Ok(_writing) = app.claim_upload(id) else {
             continue;
         };
-        app.store.delete_upload(id).await?;
-        remove_if_present(&app.upload_path(id)).await?;
+        discard(app, id).await?;
         tracing::info!(upload = %id, "expired upload removed");
     }
     Ok(stale.len())

@@ -5,6 +5,13 @@ mod support;
 use support::*;
 use vidpush_protocol::ApiError;
 
+/// Size of the upload whose PATCH is terminated mid-body: far more than is ever sent.
+const STREAMED_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+/// What that PATCH sends before the termination: past the server's 1 MiB write buffer, so
+/// the file visibly grows while the body is still open.
+const FIRST_FRAME_BYTES: usize = 2 * 1024 * 1024;
+
 async fn error_of(response: reqwest::Response) -> (u16, ApiError) {
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
@@ -104,7 +111,7 @@ async fn a_zero_byte_file_is_refused_with_a_reason() {
 }
 
 #[tokio::test]
-async fn a_text_file_renamed_mp4_is_refused_as_not_a_video() {
+async fn a_text_file_renamed_mp4_is_refused_as_not_a_video_and_deleted() {
     let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
     let text = b"This is a shopping list, not a video. Eggs, milk, bread, and more lines of plain text here to fill the first bytes of the file that the server looks at.......................................................".to_vec();
     let created = server.create_upload(text.len() as u64, None).await;
@@ -117,7 +124,12 @@ async fn a_text_file_renamed_mp4_is_refused_as_not_a_video() {
         error.message
     );
     let head = server.head(&location).await;
-    assert_eq!(head.headers()["upload-offset"], "0", "nothing was stored");
+    assert_eq!(
+        head.status(),
+        404,
+        "an upload refused as not a video can never be used, so it is deleted"
+    );
+    assert_eq!(server.stored_uploads(), 0, "its .part file is gone");
     server.stop().await;
 }
 
@@ -162,17 +174,77 @@ async fn terminating_an_upload_removes_it() {
     let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
     let created = server.create_upload(1000, None).await;
     let location = created.headers()["location"].to_str().unwrap().to_owned();
-    let deleted = server
-        .http
-        .delete(server.url(&location))
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let deleted = server.terminate(&location).await;
     assert_eq!(deleted.status(), 204);
     let head = server.head(&location).await;
     assert_eq!(head.status(), 404);
     assert_eq!(server.stored_uploads(), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn terminating_an_upload_stops_a_patch_still_in_flight_and_removes_it() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let bytes = fake_mp4(STREAMED_UPLOAD_BYTES);
+    let created = server.create_upload(bytes.len() as u64, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let part = server
+        .data
+        .path()
+        .join("uploads")
+        .join(format!("{id}.part"));
+
+    // A PATCH whose body keeps streaming: the sender stays open until the end of the test,
+    // as a browser's aborted XHR looks to the server until its connection is noticed closed.
+    let (body, mut frames) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let frames = futures_util::stream::poll_fn(move |cx| {
+        frames
+            .poll_recv(cx)
+            .map(|frame| frame.map(Ok::<_, std::io::Error>))
+    });
+    let patch = server
+        .http
+        .patch(server.url(&location))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(reqwest::Body::wrap_stream(frames))
+        .send();
+    let patch = tokio::spawn(patch);
+    body.send(bytes[..FIRST_FRAME_BYTES].to_vec())
+        .await
+        .unwrap();
+    // The writer buffers 1 MiB before the file grows: once it has, the PATCH holds the upload.
+    wait_until("the PATCH to write to the upload's file", || {
+        std::fs::metadata(&part).is_ok_and(|m| m.len() > 0)
+    })
+    .await;
+
+    let deleted = server.terminate(&location).await;
+    assert_eq!(deleted.status(), 204, "{}", deleted.text().await.unwrap());
+    assert_eq!(server.head(&location).await.status(), 404);
+    assert!(!part.exists(), "the .part file is deleted");
+
+    let patched = tokio::time::timeout(PATIENCE, patch)
+        .await
+        .expect("the stopped PATCH ends although its body is still open")
+        .unwrap();
+    if let Ok(answer) = patched {
+        // Or the connection closed under the unsent body: either way the PATCH is over.
+        assert_eq!(
+            answer.status(),
+            404,
+            "the stopped PATCH says the upload is gone"
+        );
+    }
+    assert_eq!(
+        server.head(&location).await.status(),
+        404,
+        "the stopped PATCH recorded nothing"
+    );
+    assert_eq!(server.stored_uploads(), 0);
+    drop(body);
     server.stop().await;
 }
 

@@ -172,8 +172,18 @@ impl TestServer {
 
     /// `HEAD` of an upload, as a tus client asks for its offset.
     pub async fn head(&self, location: &str) -> reqwest::Response {
+        self.bodiless_tus(reqwest::Method::HEAD, location).await
+    }
+
+    /// `DELETE` of an upload (tus termination), as a client that cancels sends it.
+    pub async fn terminate(&self, location: &str) -> reqwest::Response {
+        self.bodiless_tus(reqwest::Method::DELETE, location).await
+    }
+
+    /// A tus request without a body to an upload's URL.
+    async fn bodiless_tus(&self, method: reqwest::Method, location: &str) -> reqwest::Response {
         self.http
-            .head(self.url(location))
+            .request(method, self.url(location))
             .header("Tus-Resumable", "1.0.0")
             .send()
             .await
