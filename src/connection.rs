@@ -60,6 +60,11 @@ impl ConnectionState {
     }
 }
 
+/// What a refused access token means, wherever the page meets one (the socket, an upload, a
+/// request). A token is fixed where the page is deployed, not by the visitor.
+pub const TOKEN_REFUSED: &str = "The server refused this page's access token. Whoever runs \
+     this site must put a valid \"token\" in its config.json; then reload the page.";
+
 /// What a failed connection attempt means, from `connect-check` (or its absence).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnosis {
@@ -86,11 +91,10 @@ pub fn diagnose(check: Option<&ConnectCheck>) -> Diagnosis {
     // server's own words for these address API clients ("reconnect with a valid ?token=").
     let reason = match check.verdict {
         ConnectVerdict::Ok => "The connection dropped.".to_owned(),
-        ConnectVerdict::Unauthorized => "The server needs a valid access token: set \
-             \"token\" in this site's config.json, then reload the page."
-            .into(),
+        ConnectVerdict::Unauthorized => TOKEN_REFUSED.into(),
         ConnectVerdict::OriginNotAllowed => "The server does not accept connections from this \
-             page's address: add it to the server's allowed origins (--allowed-origins)."
+             page's address. Whoever runs the server must add it to the server's allowed \
+             origins (--allowed-origins)."
             .into(),
         _ if !check.message.is_empty() => crate::format::sentence(&check.message),
         ConnectVerdict::Throttled => {

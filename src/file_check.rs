@@ -15,6 +15,17 @@ pub struct FileFacts<'a> {
     pub size: u64,
 }
 
+/// The containers named to people, as the server names them when it refuses a file.
+pub const NAMED_FORMATS: &str = "MP4, MOV, WebM, MKV, AVI or MPEG";
+
+/// The drop zone's line on what may be dropped.
+pub fn accepted_files() -> String {
+    format!(
+        "{NAMED_FORMATS} files, up to {} each.",
+        format::bytes(DEFAULT_MAX_UPLOAD_BYTES)
+    )
+}
+
 /// Extensions whose MIME type systems often misreport (`.ts` as a Qt translation file).
 const MISREPORTED: &[&str] = &["ts", "mts", "m2ts"];
 
@@ -27,7 +38,7 @@ pub fn check(file: &FileFacts<'_>) -> Result<(), String> {
         .unwrap_or_default();
     if !VIDEO_EXTENSIONS.contains(&extension.as_str()) {
         return Err(format!(
-            "“{name}” is not a video file this page can analyse. Choose an MP4, MOV, WebM, MKV or AVI file."
+            "“{name}” is not a video file this page can analyse. Choose an {NAMED_FORMATS} file."
         ));
     }
     let mime_ok = file.mime.is_empty()

@@ -144,9 +144,11 @@ impl JobView {
                 shot,
                 thumbnail_url,
             } => {
+                // Named after its file: with several jobs running, a bare "Shot 4" says nothing.
                 let announce = format!(
-                    "Shot {} found at {}",
+                    "Shot {} of {} found at {}",
                     shot.index + 1,
+                    self.file_name,
                     format::clock(shot.span.start_timestamp_millis)
                 );
                 self.shots.push(ShotView {
@@ -167,18 +169,26 @@ impl JobView {
                 self.summary = Some(summary.clone());
                 self.result_url = Some(result_url.clone());
                 Some(format!(
-                    "Job completed: {} shot{}",
-                    summary.shot_count,
-                    if summary.shot_count == 1 { "" } else { "s" }
+                    "Analysis of {} completed: {}",
+                    self.file_name,
+                    format::count(u64::from(summary.shot_count), "shot")
                 ))
             }
             EventBody::Failed { reason } => {
                 self.error = Some(reason.clone());
-                Some(format!("Job failed: {reason}"))
+                Some(format!(
+                    "Analysis of {} failed. {}",
+                    self.file_name,
+                    format::sentence(reason)
+                ))
             }
             EventBody::Cancelled { reason } => {
                 self.error = Some(reason.clone());
-                Some(format!("Job cancelled: {reason}"))
+                Some(format!(
+                    "Analysis of {} cancelled. {}",
+                    self.file_name,
+                    format::sentence(reason)
+                ))
             }
         };
         Applied::New { announce }

@@ -45,14 +45,14 @@ fn events_move_the_job_through_its_life() {
     assert_eq!(
         applied,
         Applied::New {
-            announce: Some("Shot 1 found at 0:00".into())
+            announce: Some("Shot 1 of beach.mp4 found at 0:00".into())
         }
     );
     let applied = job.apply(&shot_event("j1", 6, 1, 75, 250));
     assert_eq!(
         applied,
         Applied::New {
-            announce: Some("Shot 2 found at 0:03".into())
+            announce: Some("Shot 2 of beach.mp4 found at 0:03".into())
         }
     );
     let applied = job.apply(&event(
@@ -66,7 +66,7 @@ fn events_move_the_job_through_its_life() {
     assert_eq!(
         applied,
         Applied::New {
-            announce: Some("Job completed: 2 shots".into())
+            announce: Some("Analysis of beach.mp4 completed: 2 shots".into())
         }
     );
     assert!(job.is_final());
@@ -154,7 +154,9 @@ fn failure_and_cancellation_keep_their_reason() {
     assert_eq!(
         applied,
         Applied::New {
-            announce: Some("Job failed: not a video: no video stream found".into())
+            announce: Some(
+                "Analysis of beach.mp4 failed. Not a video: no video stream found.".into()
+            )
         }
     );
     assert_eq!(job.state, JobState::Failed);

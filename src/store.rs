@@ -92,6 +92,19 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// A sentence for screen readers: one entry of the live region's log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Announcement {
+    /// Unique per page, the list key.
+    pub key: u64,
+    /// What is read out.
+    pub text: String,
+}
+
+/// How many announcements the live region keeps. Screen readers read each one as it is added,
+/// so two pushed in the same moment are both read; older ones only need to stay until then.
+const ANNOUNCEMENTS_KEPT: usize = 5;
+
 /// The messages the socket task sends, in order.
 pub type Outbox = UnboundedReceiver<ClientAction>;
 
@@ -108,8 +121,8 @@ pub struct Store {
     pub jobs: RwSignal<Vec<JobEntry>>,
     /// Files refused by the checks.
     pub refusals: RwSignal<Vec<Refusal>>,
-    /// The newest sentence for the ARIA live region.
-    pub announcement: RwSignal<String>,
+    /// The latest sentences for the ARIA live region, oldest first.
+    pub announcements: RwSignal<Vec<Announcement>>,
     /// Queue to the socket task; actions wait there while disconnected.
     outbox: StoredValue<UnboundedSender<ClientAction>>,
     /// Source of `key`s.
@@ -126,7 +139,7 @@ impl Store {
             uploads: RwSignal::new(Vec::new()),
             jobs: RwSignal::new(Vec::new()),
             refusals: RwSignal::new(Vec::new()),
-            announcement: RwSignal::new(String::new()),
+            announcements: RwSignal::new(Vec::new()),
             outbox: StoredValue::new(tx),
             next_key: StoredValue::new(0),
         };
@@ -137,6 +150,17 @@ impl Store {
     pub fn key(&self) -> u64 {
         self.next_key.update_value(|k| *k += 1);
         self.next_key.get_value()
+    }
+
+    /// Has screen readers read `text` out.
+    pub fn announce(&self, text: String) {
+        let key = self.key();
+        self.announcements.update(|log| {
+            log.push(Announcement { key, text });
+            if log.len() > ANNOUNCEMENTS_KEPT {
+                log.remove(0);
+            }
+        });
     }
 
     /// Queues `action` for the socket.
@@ -248,7 +272,7 @@ impl Store {
             Applied::New {
                 announce: Some(text),
             } => {
-                self.announcement.set(text);
+                self.announce(text);
                 None
             }
             Applied::Gap { expected } => Some(ClientAction::Subscribe {

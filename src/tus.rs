@@ -16,6 +16,30 @@ pub fn fingerprint(name: &str, size: u64, last_modified_ms: f64) -> String {
     format!("{STORAGE_PREFIX}{name}-{size}-{}", last_modified_ms as i64)
 }
 
+/// The file name and size a [`fingerprint`] was made from; `None` for other keys.
+pub fn fingerprinted_file(key: &str) -> Option<(&str, u64)> {
+    let rest = key.strip_prefix(STORAGE_PREFIX)?;
+    let (rest, _modified) = rest.rsplit_once('-')?;
+    let (name, size) = rest.rsplit_once('-')?;
+    Some((name, size.parse().ok()?))
+}
+
+/// The drop zone's line about uploads a reload interrupted, by file name; `None` when there
+/// are none.
+pub fn resume_hint(names: &[&str]) -> Option<String> {
+    let quoted: Vec<String> = names.iter().map(|n| format!("“{n}”")).collect();
+    match quoted.as_slice() {
+        [] => None,
+        [one] => Some(format!(
+            "The upload of {one} stopped before it was done: choose the same file again to continue where it stopped."
+        )),
+        [first @ .., last] => Some(format!(
+            "The uploads of {} and {last} stopped before they were done: choose the same files again to continue where they stopped.",
+            first.join(", ")
+        )),
+    }
+}
+
 /// The `Upload-Metadata` header: `filename <base64>,filetype <base64>`.
 pub fn metadata_header(file_name: &str, file_type: &str) -> String {
     let mut header = format!("filename {}", base64(file_name.as_bytes()));
@@ -139,6 +163,34 @@ impl Throughput {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_fingerprint_gives_back_its_file_name_and_size() {
+        let key = fingerprint("my-clip - final.mp4", 1234, 1_700_000_000_000.0);
+        assert_eq!(
+            fingerprinted_file(&key),
+            Some(("my-clip - final.mp4", 1234))
+        );
+        assert_eq!(fingerprinted_file("vidpush.jobs"), None);
+        assert_eq!(fingerprinted_file("vidpush.upload.broken"), None);
+    }
+
+    #[test]
+    fn the_resume_hint_names_every_interrupted_file() {
+        assert_eq!(resume_hint(&[]), None);
+        assert_eq!(
+            resume_hint(&["a.mp4"]).as_deref(),
+            Some(
+                "The upload of “a.mp4” stopped before it was done: choose the same file again to continue where it stopped."
+            )
+        );
+        let many = resume_hint(&["a.mp4", "b.mov", "c.webm"]).unwrap();
+        assert!(
+            many.starts_with("The uploads of “a.mp4”, “b.mov” and “c.webm” stopped"),
+            "{many}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -6,6 +6,7 @@ use vidpush::config::Endpoints;
 use vidpush::connection::ConnectionState;
 use vidpush::job::JobView;
 use vidpush::store::{JobEntry, Store};
+use vidpush::ui::LiveRegion;
 use vidpush::ui::drop_zone::{DropZone, accept_files};
 use vidpush::ui::header::ConnectionPill;
 use vidpush::ui::job_card::JobCard;
@@ -108,10 +109,21 @@ fn mount_job(root: &HtmlElement, preview: Option<String>) -> Store {
     store.jobs.set(vec![entry.clone()]);
     leptos::mount::mount_to(root.clone(), move || {
         provide_context(store);
-        view! { <JobCard entry /> }
+        view! {
+            <JobCard entry />
+            <LiveRegion />
+        }
     })
     .forget();
     store
+}
+
+/// The sentences in the live region, oldest first.
+fn announced(root: &HtmlElement) -> Vec<String> {
+    all(root, "[data-testid=announcer] p")
+        .iter()
+        .map(|p| p.text_content().unwrap_or_default())
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -176,7 +188,15 @@ async fn job_card_renders_each_pushed_shot_once_even_when_events_repeat() {
         img.get_attribute("src").as_deref(),
         Some("http://127.0.0.1:9/api/jobs/j1/thumbnails/0.jpg")
     );
-    assert_eq!(store.announcement.get_untracked(), "Shot 2 found at 0:03");
+    // Both shots are read out, each naming its file, even when pushed in the same moment.
+    let log = announced(&root);
+    assert_eq!(
+        log[log.len() - 2..],
+        [
+            "Shot 1 of beach.mp4 found at 0:00",
+            "Shot 2 of beach.mp4 found at 0:03"
+        ]
+    );
 
     store.apply(&event(
         4,
@@ -201,7 +221,10 @@ async fn job_card_renders_each_pushed_shot_once_even_when_events_repeat() {
     for id in ["export-json", "export-csv", "export-vtt", "export-edl"] {
         one(&root, &format!("[data-testid={id}]"));
     }
-    assert_eq!(store.announcement.get_untracked(), "Job completed: 2 shots");
+    assert_eq!(
+        announced(&root).last().map(String::as_str),
+        Some("Analysis of beach.mp4 completed: 2 shots")
+    );
     let progress: web_sys::HtmlProgressElement =
         one(&root, "[data-testid=job-progress]").unchecked_into();
     assert_eq!(progress.value(), 1.0);
@@ -236,18 +259,91 @@ async fn failed_job_shows_its_reason() {
     );
 }
 
+/// A 15 s, 16 × 16 WebM the browser can play, as a Blob URL for a job's preview.
+fn playable_preview() -> String {
+    let bytes = js_sys::Uint8Array::from(&include_bytes!("fixtures/preview-15s.webm")[..]);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("video/webm");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(
+        &js_sys::Array::of1(&bytes),
+        &options,
+    )
+    .unwrap();
+    web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+}
+
+/// Yields until `done` holds, for at most about two seconds of ticks.
+async fn until(done: impl Fn() -> bool) -> bool {
+    for _ in 0..200 {
+        if done() {
+            return true;
+        }
+        gloo_timers::future::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    done()
+}
+
 #[wasm_bindgen_test]
 async fn clicking_a_shot_seeks_the_preview_to_its_start() {
     let root = container();
-    let store = mount_job(&root, Some("data:video/mp4;base64,".into()));
+    let store = mount_job(&root, Some(playable_preview()));
     store.apply(&shot_event(1, 0, 0, 3_000));
     store.apply(&shot_event(2, 1, 3_000, 12_000));
     leptos::task::tick().await;
     let shots = all(&root, "[data-testid=shot]");
-    shots[1].unchecked_ref::<HtmlElement>().click();
+    let second: &HtmlElement = shots[1].unchecked_ref();
+    second.focus().unwrap();
+    second.click();
     leptos::task::tick().await;
     let video: web_sys::HtmlVideoElement = one(&root, "video").unchecked_into();
     assert_eq!(video.current_time(), 3.0);
+    // The picked shot is marked as the current one, and keeps the focus for the next pick.
+    assert_eq!(
+        shots[1].get_attribute("aria-current").as_deref(),
+        Some("true")
+    );
+    assert_eq!(shots[0].get_attribute("aria-current"), None);
+    let focused = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element();
+    assert_eq!(focused.as_ref(), Some(&shots[1]));
+    assert!(all(&root, ".timeline .note").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn shots_without_a_playable_preview_cannot_be_picked_and_say_why() {
+    let root = container();
+    // Not a video: the browser fails to load it, as it would a damaged upload.
+    let store = mount_job(&root, Some("data:video/mp4;base64,AAAA".into()));
+    store.apply(&shot_event(1, 0, 0, 3_000));
+    leptos::task::tick().await;
+    let video: HtmlElement = one(&root, "video").unchecked_into();
+    assert!(
+        until(|| video.hidden()).await,
+        "the broken preview stays on screen"
+    );
+    assert!(one(&root, "[data-testid=shot]").has_attribute("disabled"));
+    let note = one(&root, ".timeline .note").text_content().unwrap();
+    assert!(note.contains("only in the page that uploaded"), "{note}");
+}
+
+#[wasm_bindgen_test]
+async fn a_cancelled_job_shows_its_reason_as_a_note_not_an_alarm() {
+    let root = container();
+    let store = mount_job(&root, None);
+    store.apply(&event(
+        1,
+        EventBody::Cancelled {
+            reason: "cancelled by request".into(),
+        },
+    ));
+    leptos::task::tick().await;
+    let reason = one(&root, "[data-testid=job-error]");
+    assert_eq!(reason.text_content().unwrap(), "Cancelled by request.");
+    assert_eq!(reason.class_name(), "note");
+    assert_eq!(reason.get_attribute("role").as_deref(), Some("status"));
 }
 
 #[wasm_bindgen_test]
@@ -271,5 +367,29 @@ async fn refused_file_shows_its_message_and_starts_no_upload() {
         "{text}"
     );
     assert!(store.uploads.get_untracked().is_empty());
-    one(&root, "[data-testid=file-input]");
+    let input = one(&root, "[data-testid=file-input]");
+
+    // Dismissing names what it dismisses, and hands the focus back to the file picker.
+    let dismiss: HtmlElement = refusals[0]
+        .query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let described = dismiss.get_attribute("aria-describedby").unwrap();
+    assert!(
+        one(&root, &format!("#{described}"))
+            .text_content()
+            .unwrap()
+            .contains("notes.txt")
+    );
+    dismiss.focus().unwrap();
+    dismiss.click();
+    leptos::task::tick().await;
+    assert!(all(&root, "[data-testid=refusal]").is_empty());
+    let focused = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element();
+    assert_eq!(focused.as_ref(), Some(&input));
 }

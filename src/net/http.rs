@@ -8,8 +8,8 @@ use crate::export::ResultFile;
 use crate::net::xhr::{self, Answer, XhrError};
 use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
-    AnalysisResult, ApiError, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse,
-    JobId, UploadId,
+    AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, JobId,
+    UploadId,
 };
 use wasm_bindgen::JsValue;
 
@@ -86,18 +86,6 @@ fn ok(answer: &Answer) -> bool {
     (200..300).contains(&answer.status)
 }
 
-/// The server's sentence from an [`ApiError`] body, or one naming `what` and the status.
-fn error_of(answer: &Answer, what: &str) -> String {
-    parse::<ApiError>(answer)
-        .map(|e| e.message)
-        .unwrap_or_else(|_| {
-            format!(
-                "{what} failed (HTTP {}). Try again in a moment.",
-                answer.status
-            )
-        })
-}
-
 /// `POST /api/jobs`: starts analysing a finished upload.
 pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<JobId, String> {
     let body = web::encode(&CreateJobRequest { upload_id });
@@ -110,7 +98,7 @@ pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<Jo
     .await
     .map_err(|_| "The server cannot be reached to start the analysis.".to_owned())?;
     if !ok(&response) {
-        return Err(error_of(&response, "Starting the analysis"));
+        return Err(response.error_message("Starting the analysis failed"));
     }
     parse::<CreateJobResponse>(&response)
         .map(|r| r.job_id)
@@ -123,7 +111,7 @@ pub async fn fetch_result(endpoints: &Endpoints, result_url: &str) -> Result<Res
         .await
         .map_err(|_| "The server cannot be reached to fetch the result.".to_owned())?;
     if !ok(&response) {
-        return Err(error_of(&response, "Fetching the result"));
+        return Err(response.error_message("Fetching the result failed"));
     }
     let unreadable = |e: DecodeError| format!("The result could not be read: {e}.");
     let value = web::parse(&response.text()).map_err(unreadable)?;

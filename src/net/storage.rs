@@ -30,14 +30,14 @@ pub fn remove(key: &str) {
     }
 }
 
-/// How many unfinished uploads are remembered (to tell the person they can resume them).
-pub fn unfinished_uploads() -> usize {
-    let Some(s) = store() else { return 0 };
+/// The files (name and size) of the unfinished uploads remembered for resuming.
+pub fn unfinished_uploads() -> Vec<(String, u64)> {
+    let Some(s) = store() else { return Vec::new() };
     let len = s.length().unwrap_or(0);
     (0..len)
         .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| k.starts_with(crate::tus::STORAGE_PREFIX))
-        .count()
+        .filter_map(|k| crate::tus::fingerprinted_file(&k).map(|(n, size)| (n.to_owned(), size)))
+        .collect()
 }
 
 /// The jobs followed before the page was reloaded.

@@ -95,20 +95,41 @@ impl Upload {
         ))
     }
 
-    /// `POST`: a new upload; its absolute URL.
-    async fn create(&self, api: &crate::config::Endpoints) -> Result<String, String> {
+    /// `POST`: a new upload; its absolute URL, or `Ok(None)` when the server could not be
+    /// reached or had a passing failure (5xx), so asking again later may work.
+    async fn create(&self, api: &crate::config::Endpoints) -> Result<Option<String>, String> {
         let metadata = tus::metadata_header(&self.file.name(), &self.file.type_());
-        let answer = self
+        let Ok(answer) = self
             .request("POST", &api.api_url("/api/uploads"))
             .header("Upload-Length", &self.size.to_string())
             .header("Upload-Metadata", &metadata)
             .send(None, None)
             .await
-            .map_err(|_| "The server cannot be reached to start the upload.".to_owned())?;
+        else {
+            return Ok(None);
+        };
         match (answer.status, answer.header("Location")) {
-            (201, Some(location)) => Ok(crate::config::resolve_url(&api.api, &location)),
+            (201, Some(location)) => Ok(Some(crate::config::resolve_url(&api.api, &location))),
+            (status, _) if status >= 500 => Ok(None),
             _ => Err(answer.error_message("The server refused the upload")),
         }
+    }
+
+    /// Waits `delay`, or less when the person pauses, resumes or cancels meanwhile.
+    async fn wait(&self, delay: std::time::Duration) {
+        let (tx, rx) = oneshot::channel();
+        *self.control.wake.borrow_mut() = Some(tx);
+        futures::future::select(Box::pin(sleep(delay)), rx).await;
+        self.control.wake.borrow_mut().take();
+    }
+
+    /// Shows when the next attempt starts and waits for it.
+    async fn retry_later(&self, backoff: &mut Backoff) {
+        let delay = backoff.next_delay(random());
+        self.set_phase(UploadPhase::Retrying {
+            retry_at_ms: now_ms() + delay.as_millis() as f64,
+        });
+        self.wait(delay).await;
     }
 
     /// `PATCH` from `offset`; the server's new offset.
@@ -189,6 +210,7 @@ pub async fn run(
         Ok(None) => {
             store.uploads.update(|u| u.retain(|e| e.key != key));
             let _ = web_sys::Url::revoke_object_url(&preview);
+            store.announce(format!("Upload of {} cancelled", upload.file.name()));
         }
         Err(message) => upload.set_phase(UploadPhase::Failed(message)),
     }
@@ -199,30 +221,26 @@ async fn send_all(
     upload: &Upload,
     endpoints: &crate::config::Endpoints,
 ) -> Result<Option<String>, String> {
+    // A URL remembered from before a reload is used when the server still has the upload.
     let mut url = storage::get(&upload.storage_key);
-    let mut offset = None;
-    if let Some(known) = &url
-        && let Ok(Resume::From(o)) = upload.head(known).await
-    {
-        offset = Some(o);
-    }
-    let url = match (url.take(), offset) {
-        (Some(known), Some(_)) => known,
-        _ => {
-            storage::remove(&upload.storage_key);
-            let created = upload.create(endpoints).await?;
-            storage::set(&upload.storage_key, &created);
-            offset = Some(0);
-            created
+    let mut offset = 0;
+    if let Some(known) = &url {
+        match upload.head(known).await {
+            Ok(Resume::From(o)) => offset = o,
+            _ => {
+                storage::remove(&upload.storage_key);
+                url = None;
+            }
         }
-    };
-    let mut offset = offset.unwrap_or(0);
+    }
     let speed = Rc::new(RefCell::new(Throughput::default()));
     let mut backoff = Backoff::default();
     loop {
         match upload.control.wish() {
             Wish::Cancel => {
-                let _ = upload.request("DELETE", &url).send(None, None).await;
+                if let Some(url) = &url {
+                    let _ = upload.request("DELETE", url).send(None, None).await;
+                }
                 storage::remove(&upload.storage_key);
                 return Ok(None);
             }
@@ -234,7 +252,9 @@ async fn send_all(
                 speed.borrow_mut().restart();
                 if upload.control.wish() == Wish::Run {
                     upload.set_phase(UploadPhase::Starting);
-                    if let Ok(Resume::From(o)) = upload.head(&url).await {
+                    if let Some(url) = &url
+                        && let Ok(Resume::From(o)) = upload.head(url).await
+                    {
                         offset = o;
                     }
                 }
@@ -242,6 +262,19 @@ async fn send_all(
             }
             Wish::Run => {}
         }
+        // Not created yet: the server was unreachable, or this is the first attempt.
+        let Some(url) = url.clone() else {
+            upload.set_phase(UploadPhase::Starting);
+            match upload.create(endpoints).await? {
+                Some(created) => {
+                    storage::set(&upload.storage_key, &created);
+                    url = Some(created);
+                    backoff.reset();
+                }
+                None => upload.retry_later(&mut backoff).await,
+            }
+            continue;
+        };
         if offset >= upload.size {
             return Ok(Some(url));
         }
@@ -265,11 +298,7 @@ async fn send_all(
             }
             Err(XhrError::Aborted) => {}
             Ok(_) | Err(XhrError::Network) => {
-                let delay = backoff.next_delay(random());
-                upload.set_phase(UploadPhase::Retrying {
-                    retry_at_ms: now_ms() + delay.as_millis() as f64,
-                });
-                sleep(delay).await;
+                upload.retry_later(&mut backoff).await;
                 speed.borrow_mut().restart();
                 match upload.head(&url).await {
                     Ok(Resume::From(o)) => offset = o,

@@ -36,11 +36,18 @@ impl Answer {
         self.xhr.response_text().ok().flatten().unwrap_or_default()
     }
 
-    /// The `message` of an [`vidpush_protocol::ApiError`] body, or `fallback`.
+    /// What a refusal means for the person: the page's own sentence for a refused token (the
+    /// server's words address API clients: "send `Authorization: Bearer`"), else the `message`
+    /// of an [`vidpush_protocol::ApiError`] body, else `fallback` with the status.
     pub fn error_message(&self, fallback: &str) -> String {
+        if self.status == 401 {
+            return crate::connection::TOKEN_REFUSED.to_owned();
+        }
         vidpush_protocol::web::decode::<vidpush_protocol::ApiError>(&self.text())
-            .map(|e| e.message)
-            .unwrap_or_else(|_| format!("{fallback} (HTTP {}).", self.status))
+            .map(|e| crate::format::sentence(&e.message))
+            .unwrap_or_else(|_| {
+                format!("{fallback} (HTTP {}). Try again in a moment.", self.status)
+            })
     }
 }
 

@@ -1,10 +1,12 @@
 //! Where files come in: a drop area with a file picker, checks before any upload, and the
 //! refusals with their reasons.
 
+use super::conditional::optional;
 use super::rows::{Row, keyed_rows};
 use crate::file_check::{self, FileFacts};
 use crate::net::{storage, upload};
 use crate::store::{Refusal, Store, UploadEntry, UploadPhase, UploadView};
+use crate::tus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -55,16 +57,31 @@ fn list(files: Option<FileList>) -> Vec<File> {
     (0..files.length()).filter_map(|i| files.get(i)).collect()
 }
 
+/// Moves keyboard focus to the file picker, for when the focused card goes away.
+pub fn focus_file_picker() {
+    let input = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("[data-testid=file-input]").ok().flatten());
+    if let Some(input) = input {
+        let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
+    }
+}
+
 /// One refused file: why, and a button to dismiss it.
 fn refusal_row(store: Store, refusal: Refusal) -> impl IntoView {
     let key = refusal.key;
+    let message_id = format!("refusal-{key}");
     view! {
         <li class="refusal" data-testid="refusal" role="alert">
-            <span>{refusal.message}</span>
+            <span id=message_id.clone()>{refusal.message}</span>
             <button
                 class="button ghost"
                 aria-label="Dismiss"
-                on:click=move |_| store.refusals.update(|v| v.retain(|x| x.key != key))
+                aria-describedby=message_id
+                on:click=move |_| {
+                    store.refusals.update(|v| v.retain(|x| x.key != key));
+                    focus_file_picker();
+                }
             >
                 "✕"
             </button>
@@ -77,7 +94,23 @@ fn refusal_row(store: Store, refusal: Refusal) -> impl IntoView {
 pub fn DropZone() -> impl IntoView {
     let store = expect_context::<Store>();
     let dragging = RwSignal::new(false);
-    let unfinished = storage::unfinished_uploads();
+    // Uploads a reload interrupted, minus those running again. Re-read when an upload starts
+    // or ends, which is when the remembered ones change.
+    let resume_hint = move || {
+        let running: Vec<(String, u64)> = store.uploads.with(|uploads| {
+            uploads
+                .iter()
+                .map(|e| e.view.with_untracked(|v| (v.file_name.clone(), v.size)))
+                .collect()
+        });
+        let stopped = storage::unfinished_uploads();
+        let names: Vec<&str> = stopped
+            .iter()
+            .filter(|file| !running.contains(file))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        tus::resume_hint(&names)
+    };
     view! {
         <section
             class="dropzone"
@@ -96,7 +129,8 @@ pub fn DropZone() -> impl IntoView {
             <div class="drop-icon" aria-hidden="true">"⇪"</div>
             <h1>"Drop videos here"</h1>
             <p class="hint">
-                "MP4, MOV, WebM, MKV and more, up to 4 GB each. Shots, thumbnails and metadata arrive while the analysis runs."
+                {file_check::accepted_files()}
+                " Shots, thumbnails and metadata arrive while the analysis runs."
             </p>
             <label class="button primary">
                 "Choose videos"
@@ -116,20 +150,16 @@ pub fn DropZone() -> impl IntoView {
                     }
                 />
             </label>
-            {(unfinished > 0)
-                .then(|| {
-                    view! {
-                        <p class="hint resume-hint">
-                            {format!(
-                                "{unfinished} unfinished upload{} can continue where {} stopped: choose the same file again.",
-                                if unfinished == 1 { "" } else { "s" },
-                                if unfinished == 1 { "it" } else { "they" },
-                            )}
-                        </p>
-                    }
-                })}
+            {optional(move || {
+                resume_hint()
+                    .map(|hint| {
+                        view! { <p class="hint resume-hint" data-testid="resume-hint">{hint}</p> }
+                            .into_any()
+                    })
+            })}
         </section>
-        <ul class="refusals" aria-live="polite">
+        // Each refusal is its own alert, so the list is not a live region as well.
+        <ul class="refusals">
             {keyed_rows(move || {
                 store.refusals.with(|refusals| {
                     refusals

@@ -2,13 +2,14 @@
 //! metadata panel, the failure reason, cancel, and exports once completed.
 
 use super::conditional::optional;
+use super::drop_zone::focus_file_picker;
 use super::exports::ExportBar;
 use super::timeline::ShotTimeline;
 use crate::format;
 use crate::job::JobView;
 use crate::store::{JobEntry, Store};
 use leptos::prelude::*;
-use vidpush_protocol::{ClientAction, VideoMetadata};
+use vidpush_protocol::{ClientAction, JobState, VideoMetadata};
 
 /// The card of one job.
 #[component]
@@ -24,10 +25,14 @@ pub fn JobCard(
     // Memoized, so the action button is rebuilt only when the job becomes final.
     let is_final = Memo::new(move |_| state.get().is_final());
     let video = NodeRef::<leptos::html::Video>::new();
+    // Shots seek only while there is a preview to seek: none after a reload, and none when the
+    // browser cannot play the file (the server may still analyse it).
+    let playable = RwSignal::new(preview.is_some());
+    // Focus stays on the shot, so the next one is one Tab away rather than behind the player's
+    // controls.
     let seek = Callback::new(move |millis: u64| {
         if let Some(video) = video.get() {
             video.set_current_time(millis as f64 / 1000.0);
-            let _ = video.focus();
         }
     });
     let (cancel_id, dismiss_id) = (id.clone(), id.clone());
@@ -45,7 +50,19 @@ pub fn JobCard(
                 </span>
             </header>
             {preview.map(|src| view! {
-                <video class="preview" src=src controls preload="metadata" node_ref=video></video>
+                <video
+                    class="preview"
+                    src=src
+                    controls
+                    preload="metadata"
+                    node_ref=video
+                    on:error=move |_| {
+                        playable.set(false);
+                        if let Some(video) = video.get() {
+                            video.set_hidden(true);
+                        }
+                    }
+                ></video>
             })}
             <div class="progress-row">
                 <span class="stage" data-testid="job-stage">{move || view.with(JobView::stage_label)}</span>
@@ -58,12 +75,19 @@ pub fn JobCard(
                 aria-label="Analysis progress"
             ></progress>
             {optional(move || {
-                view.with(|v| v.error.as_deref().map(format::sentence)).map(|reason| {
-                    view! { <p class="error" role="alert" data-testid="job-error">{reason}</p> }
-                        .into_any()
+                view.with(|v| {
+                    let reason = format::sentence(v.error.as_deref()?);
+                    // A cancellation is what the person asked for: a note, not an alarm.
+                    Some(if v.state == JobState::Cancelled {
+                        view! { <p class="note" role="status" data-testid="job-error">{reason}</p> }
+                            .into_any()
+                    } else {
+                        view! { <p class="error" role="alert" data-testid="job-error">{reason}</p> }
+                            .into_any()
+                    })
                 })
             })}
-            <ShotTimeline view endpoints=store.endpoints on_seek=seek />
+            <ShotTimeline view endpoints=store.endpoints on_seek=seek can_seek=playable />
             <Summary view />
             <MetadataPanel view />
             {optional(move || {
@@ -76,7 +100,13 @@ pub fn JobCard(
                     Some(if is_final.get() {
                         let id = dismiss_id.clone();
                         view! {
-                            <button class="button ghost" on:click=move |_| store.dismiss(&id)>
+                            <button
+                                class="button ghost"
+                                on:click=move |_| {
+                                    store.dismiss(&id);
+                                    focus_file_picker();
+                                }
+                            >
                                 "Remove"
                             </button>
                         }

@@ -4,6 +4,7 @@
 //! The ruler is one element painted with a gradient, not an element per shot: a keyed list
 //! of segments cost about 10 KB of the app's wasm for a purely decorative bar.
 
+use super::conditional::shown_when;
 use super::rows::{Row, keyed_rows};
 use crate::config::Endpoints;
 use crate::format;
@@ -20,7 +21,18 @@ pub fn ShotTimeline(
     endpoints: RwSignal<Endpoints>,
     /// Called with a shot's start in milliseconds when the person picks it.
     on_seek: Callback<u64>,
+    /// Whether there is a preview to seek (only read here); without one the shots are shown
+    /// but cannot be picked.
+    can_seek: RwSignal<bool>,
 ) -> impl IntoView {
+    let picked = RwSignal::new(None::<usize>);
+    let shots = ShotStrip {
+        view,
+        endpoints,
+        on_seek,
+        can_seek,
+        picked,
+    };
     let count = Memo::new(move |_| view.with(|v| v.shots.len()));
     let total = Memo::new(move |_| {
         view.with(|v| {
@@ -45,21 +57,45 @@ pub fn ShotTimeline(
             <ol class="shots" aria-label="Shots">
                 {keyed_rows(move || {
                     (0..count.get())
-                        .map(|i| Row::new(i as u64, move || shot_button(view, endpoints, on_seek, i)))
+                        .map(|i| Row::new(i as u64, move || shot_button(shots, i)))
                         .collect()
                 })}
             </ol>
+            {shown_when(
+                move || !can_seek.get() && count.get() > 0,
+                || {
+                    view! {
+                        <p class="note">
+                            "Shots play only in the page that uploaded the file, and only when this browser can play it."
+                        </p>
+                    }
+                        .into_any()
+                },
+            )}
         </div>
     }
 }
 
-/// Shot `i` of `view`: a button with its thumbnail, number and start that seeks to it.
-fn shot_button(
+/// What every shot button of one strip shares.
+#[derive(Clone, Copy)]
+struct ShotStrip {
     view: RwSignal<JobView>,
     endpoints: RwSignal<Endpoints>,
     on_seek: Callback<u64>,
-    i: usize,
-) -> impl IntoView {
+    can_seek: RwSignal<bool>,
+    /// The shot picked last, marked as the current one.
+    picked: RwSignal<Option<usize>>,
+}
+
+/// Shot `i` of the strip: a button with its thumbnail, number and start that seeks to it.
+fn shot_button(strip: ShotStrip, i: usize) -> impl IntoView {
+    let ShotStrip {
+        view,
+        endpoints,
+        on_seek,
+        can_seek,
+        picked,
+    } = strip;
     let shot = view.with_untracked(|v| v.shots[i].clone());
     let start = shot.shot.span.start_timestamp_millis;
     let number = shot.shot.index + 1;
@@ -77,7 +113,12 @@ fn shot_button(
                 data-index=i
                 title=label.clone()
                 aria-label=label
-                on:click=move |_| on_seek.run(start)
+                aria-current=move || (picked.get() == Some(i)).then_some("true")
+                disabled=move || !can_seek.get()
+                on:click=move |_| {
+                    picked.set(Some(i));
+                    on_seek.run(start);
+                }
             >
                 <img src=src alt="" loading="lazy" width="160" height="90" />
                 <span class="shot-label">

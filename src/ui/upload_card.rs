@@ -2,6 +2,7 @@
 //! failed upload shows only why, as a sentence: no bar or byte count that could read as done.
 
 use super::conditional::{optional, shown_when};
+use super::drop_zone::focus_file_picker;
 use crate::format;
 use crate::net::upload;
 use crate::store::{Store, UploadEntry, UploadPhase};
@@ -64,7 +65,11 @@ pub fn UploadCard(
     let failed = move || failure.with(Option::is_some);
     let paused = move || phase.get() == UploadPhase::Paused;
     let running = move || !failed() && phase.get() != UploadPhase::StartingJob;
-    let remove = move || store.uploads.update(|u| u.retain(|e| e.key != key));
+    // The card goes away under the focused button, so focus moves to the file picker.
+    let remove = move || {
+        store.uploads.update(|u| u.retain(|e| e.key != key));
+        focus_file_picker();
+    };
     view! {
         <article class="card upload" data-testid="upload" data-phase=move || phase.get().name()>
             <header class="card-head">
@@ -110,7 +115,10 @@ pub fn UploadCard(
                         class="button ghost"
                         data-testid="upload-cancel"
                         on:click=move |_| match upload::control(key) {
-                            Some(c) => c.cancel(),
+                            Some(c) => {
+                                c.cancel();
+                                focus_file_picker();
+                            }
                             None => remove(),
                         }
                     >
