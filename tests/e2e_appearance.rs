@@ -1,5 +1,5 @@
 //! The page on a phone in dark mode: dark colours from `prefers-color-scheme`, nothing wider
-//! than the screen, a finished job readable.
+//! than the screen (even a card for a file with a very long name), a finished job readable.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -29,7 +29,16 @@ fn luminance(css: &str) -> f64 {
 #[tokio::test]
 async fn a_finished_job_reads_well_on_a_phone_in_dark_mode() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
-    let clip = make_clip(clips.path(), &ClipSpec::default());
+    // People's file names run long; the card must cut them, not grow past the screen.
+    let clip = make_clip(
+        clips.path(),
+        &ClipSpec {
+            file_name: "A very long holiday video file name from the summer in Lisbon with the \
+                        whole family_final_v2 (1).mp4"
+                .into(),
+            ..ClipSpec::default()
+        },
+    );
     let server = Server::start(ServerOptions::default());
     let browser = Browser::start().await;
     browser.prefer_dark_colours();
@@ -50,6 +59,8 @@ async fn a_finished_job_reads_well_on_a_phone_in_dark_mode() {
                  text: getComputedStyle(card).color,
                  scrollWidth: root.scrollWidth,
                  clientWidth: root.clientWidth,
+                 cardScrollWidth: card.scrollWidth,
+                 cardClientWidth: card.clientWidth,
                  height: root.scrollHeight,
              };",
         )
@@ -72,6 +83,10 @@ async fn a_finished_job_reads_well_on_a_phone_in_dark_mode() {
         page["scrollWidth"].as_u64() <= page["clientWidth"].as_u64(),
         "the page is wider than a {}-pixel screen: {page}",
         PHONE.0
+    );
+    assert!(
+        page["cardScrollWidth"].as_u64() <= page["cardClientWidth"].as_u64(),
+        "the job card's content is wider than the card: {page}"
     );
 
     browser.assert_console_has_no_errors();
