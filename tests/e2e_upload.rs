@@ -5,7 +5,8 @@
 mod support;
 
 use support::{
-    Browser, ClipSpec, JOB_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT, make_clip,
+    Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT,
+    make_clip,
 };
 
 #[tokio::test]
@@ -177,5 +178,41 @@ async fn two_clips_picked_together_each_get_their_own_live_job() {
 
     browser
         .finish("two_clips_picked_together_each_get_their_own_live_job")
+        .await;
+}
+
+#[tokio::test]
+async fn an_upload_started_while_the_server_is_down_waits_and_goes_on_when_it_is_back() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(clips.path(), &ClipSpec::default());
+    let mut server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.open_live(&server.url()).await;
+
+    server.kill();
+    browser.choose_file("file-input", &clip.path).await;
+    browser
+        .wait_for_script(
+            "the upload card to say it retries",
+            "const card = document.querySelector('[data-testid=upload]');
+             return card && card.getAttribute('data-phase');",
+            LIVE_TIMEOUT,
+            |phase| phase.as_str() == Some("retrying"),
+        )
+        .await;
+    assert!(
+        browser.count("upload-error").await == 0,
+        "the upload failed for good instead of waiting for the server"
+    );
+
+    server.start_again();
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    let shots = browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+    assert_eq!(shots.len(), clip.shots, "{shots:#?}");
+
+    // The console holds the failed requests while the server was down: expected.
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("an_upload_started_while_the_server_is_down_waits_and_goes_on_when_it_is_back")
         .await;
 }
