@@ -5,7 +5,7 @@
 
 use crate::error::AnalysisError;
 use crate::options::{AnalysisOptions, CancelFlag};
-use crate::process::{BoundedChild, first_complaint};
+use crate::process::BoundedChild;
 use std::io::Read;
 use std::path::Path;
 use std::process::Command;
@@ -336,12 +336,11 @@ impl FrameDecoder {
         let input = self.input;
         let (status, stderr) = self.child.wait()?;
         if frames == 0 {
-            let reason = if status.success() {
-                "it contains no decodable frames".to_owned()
+            return Err(if status.success() {
+                AnalysisError::Unreadable("it contains no decodable frames".to_owned())
             } else {
-                first_complaint(&stderr, &input)
-            };
-            return Err(AnalysisError::Unreadable(reason));
+                AnalysisError::refused(stderr, &input)
+            });
         }
         Ok(frames)
     }

@@ -1,15 +1,26 @@
 //! The one error type of the crate. Every `Display` is a sentence a person can read: the server
 //! shows it as the job's failure reason, the CLI prints it.
 
+use crate::complaint::{Complaint, NO_VIDEO_STREAM};
 use std::time::Duration;
 
 /// Why an analysis did not produce a result.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
     /// The file has no video stream (audio only, a still cover image, subtitles).
-    #[error("not a video: no video stream found")]
+    #[error("{}", NO_VIDEO_STREAM)]
     NotAVideo,
-    /// ffprobe or ffmpeg refused the file; carries their first line of complaint.
+    /// ffprobe or ffmpeg refused the file.
+    #[error("{complaint}")]
+    Refused {
+        /// What the refusal means, as the person who sent the file reads it.
+        complaint: Complaint,
+        /// The tool's stderr as captured (bounded): for the operator's log, never for users,
+        /// since it names server paths and memory addresses.
+        tool_output: String,
+    },
+    /// The tools ran, but what they produced does not make a video (no frame size, no
+    /// decodable frames, an implausible stream list); the text says which.
     #[error("the file could not be read as a video: {0}")]
     Unreadable(String),
     /// Decoding started but ffmpeg failed part-way.
@@ -44,6 +55,22 @@ pub enum AnalysisError {
 }
 
 impl AnalysisError {
+    /// The error for a tool that exited with a failure on `input`, from its `stderr`.
+    pub fn refused(stderr: String, input: &str) -> Self {
+        Self::Refused {
+            complaint: Complaint::from_stderr(&stderr, input),
+            tool_output: stderr,
+        }
+    }
+
+    /// What ffprobe or ffmpeg printed, when they refused the file: for logs, not for users.
+    pub fn tool_output(&self) -> Option<&str> {
+        match self {
+            Self::Refused { tool_output, .. } => Some(tool_output),
+            _ => None,
+        }
+    }
+
     /// True when the analysis stopped because it was cancelled, not because it failed.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Self::Cancelled)

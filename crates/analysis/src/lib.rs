@@ -25,11 +25,13 @@
 //! - [`pipeline`]: `analyze`, which runs all of the above and reports `AnalysisEvent`s.
 //! - [`synthetic`]: clips with known boundaries rendered by ffmpeg, and their scoring — for the
 //!   accuracy tests and the benchmark only.
+//! - [`complaint`]: ffprobe's and ffmpeg's stderr sorted into sentences for users.
 //! - [`error`]: `AnalysisError`, whose messages are sentences for users.
 
 pub mod black;
 pub mod boundary;
 pub mod colors;
+pub mod complaint;
 pub mod decode;
 pub mod detector;
 pub mod error;

@@ -3,7 +3,7 @@
 
 use crate::error::AnalysisError;
 use crate::options::{AnalysisOptions, CancelFlag};
-use crate::process::{BoundedChild, first_complaint};
+use crate::process::BoundedChild;
 use crate::timecode::FrameRate;
 use serde::Deserialize;
 use std::io::Read;
@@ -119,7 +119,7 @@ pub(crate) fn probe_until(
     let (status, stderr) = child.wait()?;
     if !status.success() {
         let input = path.to_string_lossy();
-        return Err(AnalysisError::Unreadable(first_complaint(&stderr, &input)));
+        return Err(AnalysisError::refused(stderr, &input));
     }
     let parsed: ProbeJson = serde_json::from_slice(&json).map_err(|error| {
         AnalysisError::Unreadable(format!("ffprobe's answer was not understood ({error})"))

@@ -207,22 +207,3 @@ fn read_bounded_text(mut pipe: impl Read) -> String {
 fn join_text(handle: JoinHandle<String>) -> String {
     handle.join().unwrap_or_default()
 }
-
-/// The first non-empty line of a tool's stderr, without the input path ffmpeg puts in front,
-/// so the user reads the complaint and not our upload directory.
-pub fn first_complaint(stderr: &str, input: &str) -> String {
-    let line = stderr
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .unwrap_or("");
-    let line = line
-        .strip_prefix(input)
-        .and_then(|rest| rest.strip_prefix(": "))
-        .unwrap_or(line);
-    if line.is_empty() {
-        "the decoder gave no reason".to_owned()
-    } else {
-        line.to_owned()
-    }
-}

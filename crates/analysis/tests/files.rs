@@ -3,7 +3,8 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::{Clips, analyse, cut};
+use support::{Clips, analyse, analysis_error, cut};
+use vidpush_analysis::complaint::Complaint;
 use vidpush_analysis::synthetic::{Container, Content};
 use vidpush_analysis::{AnalysisError, AnalysisEvent, AnalysisOptions, CancelFlag, analyze, probe};
 
@@ -59,31 +60,50 @@ fn audio_only_file_is_not_a_video() {
         "tone.m4a",
         &["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac"],
     );
-    let error = analyze(
-        &path,
-        &AnalysisOptions::default(),
-        &CancelFlag::new(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let error = analysis_error(&path);
     assert_eq!(error.to_string(), "not a video: no video stream found");
 }
 
 #[test]
 fn text_file_gives_a_readable_sentence() {
     let clips = Clips::new();
-    let path = clips.path("notes.mp4");
+    // No extension, as the server stores uploads: ffprobe must judge by the bytes alone.
+    let path = clips.path("notes");
     std::fs::write(&path, "these are not frames\n").expect("writes");
     let error = probe(&path, &AnalysisOptions::default()).unwrap_err();
+    assert_eq!(error.to_string(), Complaint::Unrecognised.to_string());
+    let said = decoder_said(&error);
+    assert!(said.contains("Invalid data found"), "{said}");
+}
+
+#[test]
+fn a_truncated_mp4_says_it_is_damaged_without_decoder_jargon() {
+    let clips = Clips::new();
+    let (whole, _) = clips.render(
+        "whole.mp4",
+        vec![cut(Content::TestPattern, 20)],
+        Container::Mp4,
+    );
+    let bytes = std::fs::read(&whole).expect("the clip was rendered");
+    // ffmpeg writes the MP4 index (moov) at the end: the first third has none.
+    let truncated = clips.path("truncated");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).expect("writes");
+    let error = analysis_error(&truncated);
     let message = error.to_string();
+    assert_eq!(message, Complaint::Damaged.to_string());
     assert!(
-        message.starts_with("the file could not be read as a video: "),
-        "{message}"
+        !message.contains(" @ 0x") && !message.contains(&*truncated.to_string_lossy()),
+        "no decoder prefixes or server paths in user messages: {message}"
     );
-    assert!(
-        !message.contains(&*path.to_string_lossy()),
-        "no server paths in user messages: {message}"
-    );
+    let said = decoder_said(&error);
+    assert!(said.contains("moov atom not found"), "{said}");
+}
+
+/// What ffprobe or ffmpeg printed, kept beside the sentence for the operator's log.
+fn decoder_said(error: &AnalysisError) -> &str {
+    error
+        .tool_output()
+        .expect("the decoder's own words are kept for the log")
 }
 
 #[test]

@@ -41,10 +41,21 @@ impl VideoAnalyzer for FfmpegAnalyzer {
     ) -> Result<AnalysisResult, AnalysisFailure> {
         vidpush_analysis::analyze(source, &self.options, cancel, on_event).map_err(|error| {
             if error.is_cancelled() {
-                AnalysisFailure::Cancelled
-            } else {
-                AnalysisFailure::Failed(error.to_string())
+                return AnalysisFailure::Cancelled;
             }
+            // The person reads the sentence; the operator gets the decoder's own words too.
+            match error.tool_output() {
+                Some(said) => tracing::warn!(
+                    source = %source.display(),
+                    reason = %error,
+                    decoder_stderr = %said,
+                    "the decoder refused a file"
+                ),
+                None => {
+                    tracing::warn!(source = %source.display(), reason = %error, "analysis failed")
+                }
+            }
+            AnalysisFailure::Failed(error.to_string())
         })
     }
 }

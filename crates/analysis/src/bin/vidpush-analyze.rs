@@ -68,6 +68,9 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             eprintln!("vidpush-analyze: {error}");
+            if let Some(said) = error.tool_output() {
+                eprintln!("what the decoder said:\n{}", said.trim_end());
+            }
             ExitCode::FAILURE
         }
     }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use vidpush_analysis::synthetic::{ClipSpec, Container, Content, Entry, Segment};
-use vidpush_analysis::{AnalysisOptions, AnalysisResult, CancelFlag, analyze};
+use vidpush_analysis::{AnalysisError, AnalysisOptions, AnalysisResult, CancelFlag, analyze};
 use vidpush_protocol::result::TransitionKind;
 
 #[allow(unused_imports)] // the accuracy tests score, the file tests do not
@@ -80,13 +80,24 @@ impl Clips {
 
 /// Analyses `path` with default options.
 pub fn analyse(path: &Path) -> AnalysisResult {
+    analyse_default(path).expect("the clip analyses")
+}
+
+/// Why analysing `path` with default options fails; the test fails if it does not.
+pub fn analysis_error(path: &Path) -> AnalysisError {
+    match analyse_default(path) {
+        Ok(_) => panic!("{} analysed, but it should have failed", path.display()),
+        Err(error) => error,
+    }
+}
+
+fn analyse_default(path: &Path) -> Result<AnalysisResult, AnalysisError> {
     analyze(
         path,
         &AnalysisOptions::default(),
         &CancelFlag::new(),
         &mut |_| {},
     )
-    .expect("the clip analyses")
 }
 
 /// First frames of detected boundaries, split into (cuts, gradual transitions).

@@ -1,0 +1,272 @@
+//! What ffprobe or ffmpeg said when it refused a file, sorted into the few cases a person can
+//! act on: damaged or cut short, not a video format, no video stream, a codec that cannot be
+//! decoded. Anything else keeps the decoder's first line, cleaned.
+//!
+//! Owns the reading of decoder stderr. The sentences it makes are for the person who sent the
+//! file: they never carry a file path, a `[demuxer @ 0x…]` prefix or any other memory address.
+//! The raw stderr travels beside them in [`AnalysisError::Refused`] for the operator's log.
+//!
+//! [`AnalysisError::Refused`]: crate::AnalysisError::Refused
+
+use std::fmt;
+
+/// The reason given when a file has no video stream (audio only, a still cover image).
+pub const NO_VIDEO_STREAM: &str = "not a video: no video stream found";
+
+/// Longest decoder detail kept in a message, in characters: one line of complaint, not a log.
+const MAX_DETAIL_CHARS: usize = 160;
+
+/// Fragments (lower case) that mean the file has no video stream to decode.
+const NO_VIDEO_SIGNS: [&str; 2] = ["matches no streams", "does not contain any stream"];
+
+/// Fragments (lower case) that mean the video's codec has no decoder here.
+const UNSUPPORTED_CODEC_SIGNS: [&str; 4] = [
+    // ffmpeg 5–7: "Decoder (codec none) not found for input stream #0:0".
+    "decoder (codec",
+    "unsupported codec",
+    "unknown codec",
+    "codec not currently supported",
+];
+
+/// Fragments (lower case) that mean the file is cut short or its bytes are broken: a missing
+/// MP4 index (`moov`) is what a truncated upload of a camera or editor file looks like.
+const DAMAGED_SIGNS: [&str; 7] = [
+    "moov atom not found",
+    "ended prematurely",
+    "end of file",
+    "truncat",
+    "partial file",
+    "invalid nal unit size",
+    "error splitting the input into nal units",
+];
+
+/// The fragment (lower case) ffmpeg gives when no demuxer makes sense of the bytes at all.
+const UNRECOGNISED_SIGN: &str = "invalid data found when processing input";
+
+/// What a decoder's refusal means for the person who sent the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Complaint {
+    /// The file is cut short or its bytes are broken.
+    Damaged,
+    /// No demuxer recognised the bytes: damaged beyond recognition, or not a video format.
+    Unrecognised,
+    /// The file has no video stream.
+    NoVideoStream,
+    /// The video stream is in a codec with no decoder here.
+    UnsupportedCodec,
+    /// Anything else: the decoder's first line, without paths or addresses.
+    Other(String),
+}
+
+impl Complaint {
+    /// Sorts `stderr` of ffprobe or ffmpeg run on `input` (the path it was given).
+    pub fn from_stderr(stderr: &str, input: &str) -> Self {
+        let lower = stderr.to_lowercase();
+        let says = |signs: &[&str]| signs.iter().any(|sign| lower.contains(sign));
+        if says(&NO_VIDEO_SIGNS) {
+            Self::NoVideoStream
+        } else if says(&UNSUPPORTED_CODEC_SIGNS) {
+            Self::UnsupportedCodec
+        } else if says(&DAMAGED_SIGNS) {
+            Self::Damaged
+        } else if lower.contains(UNRECOGNISED_SIGN) {
+            Self::Unrecognised
+        } else {
+            Self::Other(first_detail(stderr, input))
+        }
+    }
+}
+
+impl fmt::Display for Complaint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Damaged => f.write_str(
+                "the file is damaged or incomplete, so it cannot be read as a video; try again with the complete original file",
+            ),
+            Self::Unrecognised => f.write_str(
+                "the file is damaged or not in a video format that can be read; choose an MP4, MOV, WebM, MKV or AVI file",
+            ),
+            Self::NoVideoStream => f.write_str(NO_VIDEO_STREAM),
+            Self::UnsupportedCodec => f.write_str(
+                "the video is stored in a format that cannot be decoded here; convert it to H.264 (an ordinary MP4) and try again",
+            ),
+            Self::Other(detail) => write!(f, "the file could not be read as a video: {detail}"),
+        }
+    }
+}
+
+/// The first line of a tool's stderr that says something, as a short detail for people: no
+/// input path, no `[name @ 0x…]` prefix, bounded length.
+fn first_detail(stderr: &str, input: &str) -> String {
+    let detail = stderr
+        .lines()
+        .map(|line| clean_line(line, input))
+        .find(|line| !line.is_empty() && !line.starts_with("Last message repeated"))
+        .unwrap_or_default();
+    if detail.is_empty() {
+        return "the decoder gave no reason".to_owned();
+    }
+    match detail.char_indices().nth(MAX_DETAIL_CHARS) {
+        Some((cut, _)) => format!("{}…", detail[..cut].trim_end()),
+        None => detail,
+    }
+}
+
+/// One stderr line without the `[name @ 0x…]` prefixes ffmpeg puts on its log lines and
+/// without the input path (which names the server's folders).
+fn clean_line(line: &str, input: &str) -> String {
+    let mut rest = line.trim();
+    while let Some(after) = strip_context_prefix(rest) {
+        rest = after;
+    }
+    let rest = rest
+        .strip_prefix(input)
+        .and_then(|after| after.strip_prefix(": "))
+        .unwrap_or(rest);
+    let rest = if input.is_empty() {
+        rest.to_owned()
+    } else {
+        rest.replace(input, "the file")
+    };
+    rest.trim().to_owned()
+}
+
+/// `rest` after a leading `[anything @ 0x<hex>]`, if it starts with one.
+fn strip_context_prefix(line: &str) -> Option<&str> {
+    let inside = line.strip_prefix('[')?;
+    let end = inside.find(']')?;
+    let (_, address) = inside[..end].rsplit_once(" @ 0x")?;
+    if address.is_empty() || !address.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(inside[end + 1..].trim_start())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the server keeps a job's source: the path ffmpeg echoes back.
+    const INPUT: &str = "/var/lib/vidpush/jobs/k3x9/source";
+
+    /// Real stderr of Debian's ffprobe 5.1 (`-v error`) on a file of `head -c 30000 clip.mp4`.
+    const TRUNCATED_MP4: &str = "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5618c8a5a1c0] moov atom not found\n\
+        /var/lib/vidpush/jobs/k3x9/source: Invalid data found when processing input\n";
+
+    /// Real stderr of ffprobe 5.1 on a WebM cut after 3000 bytes.
+    const TRUNCATED_WEBM: &str = "[matroska,webm @ 0x560b726411c0] File ended prematurely\n";
+
+    /// Real stderr of ffprobe 5.1 on a text file, an empty file, random bytes, or an AVI cut
+    /// after 3000 bytes: no demuxer recognises any of them.
+    const UNRECOGNISED: &str =
+        "/var/lib/vidpush/jobs/k3x9/source: Invalid data found when processing input\n";
+
+    /// Real stderr of ffmpeg 5.1 decoding an M4A with only an audio stream.
+    const AUDIO_ONLY: &str = "Stream map '0:v:0' matches no streams.\n\
+        To ignore this, add a trailing '?' to the map.\n";
+
+    /// Real stderr of ffmpeg 5.1 decoding an MP4 whose codec tag was overwritten.
+    const UNKNOWN_CODEC: &str = "Decoder (codec none) not found for input stream #0:0\n";
+
+    /// Real stderr of ffmpeg 5.1 decoding an MP4 whose H.264 data was overwritten.
+    const BROKEN_H264: &str = "[h264 @ 0x56500cc36e80] Invalid NAL unit size (-847561879 > 3894).\n\
+        [h264 @ 0x56500cc36e80] missing picture in access unit with size 4588\n\
+        [h264 @ 0x56500cc36e80] Error splitting the input into NAL units.\n";
+
+    #[test]
+    fn a_truncated_mp4_is_damaged_or_incomplete() {
+        let complaint = Complaint::from_stderr(TRUNCATED_MP4, INPUT);
+        assert_eq!(complaint, Complaint::Damaged);
+        assert!(
+            complaint
+                .to_string()
+                .starts_with("the file is damaged or incomplete")
+        );
+    }
+
+    #[test]
+    fn a_webm_that_ends_early_or_broken_frames_are_damaged() {
+        assert_eq!(
+            Complaint::from_stderr(TRUNCATED_WEBM, INPUT),
+            Complaint::Damaged
+        );
+        assert_eq!(
+            Complaint::from_stderr(BROKEN_H264, INPUT),
+            Complaint::Damaged
+        );
+    }
+
+    #[test]
+    fn bytes_no_demuxer_knows_are_unrecognised() {
+        let complaint = Complaint::from_stderr(UNRECOGNISED, INPUT);
+        assert_eq!(complaint, Complaint::Unrecognised);
+        assert!(complaint.to_string().contains("MP4"));
+    }
+
+    #[test]
+    fn a_file_without_a_video_stream_is_not_a_video() {
+        let complaint = Complaint::from_stderr(AUDIO_ONLY, INPUT);
+        assert_eq!(complaint, Complaint::NoVideoStream);
+        assert_eq!(complaint.to_string(), NO_VIDEO_STREAM);
+    }
+
+    #[test]
+    fn a_codec_without_a_decoder_is_unsupported() {
+        let complaint = Complaint::from_stderr(UNKNOWN_CODEC, INPUT);
+        assert_eq!(complaint, Complaint::UnsupportedCodec);
+        assert!(complaint.to_string().contains("H.264"));
+    }
+
+    #[test]
+    fn other_complaints_keep_a_detail_without_addresses_or_paths() {
+        let stderr = "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55fca6a7b940] stream 0, offset 0x30: partial rewrite\n\
+            second line";
+        let complaint = Complaint::from_stderr(stderr, INPUT);
+        assert_eq!(
+            complaint,
+            Complaint::Other("stream 0, offset 0x30: partial rewrite".into())
+        );
+        // ffmpeg 7 names the input inside its sentence, after an `[in#0 @ 0x…]` prefix.
+        let stderr = format!("[in#0 @ 0x5581c0b0c600] Error opening input file {INPUT}.\n");
+        let message = Complaint::from_stderr(&stderr, INPUT).to_string();
+        assert_eq!(
+            message,
+            "the file could not be read as a video: Error opening input file the file."
+        );
+    }
+
+    #[test]
+    fn every_sentence_is_free_of_addresses_and_paths() {
+        for stderr in [
+            TRUNCATED_MP4,
+            TRUNCATED_WEBM,
+            UNRECOGNISED,
+            AUDIO_ONLY,
+            UNKNOWN_CODEC,
+            BROKEN_H264,
+            "[matroska,webm @ 0x5556352f0940] [vist @ 0xabc] something new\n",
+        ] {
+            let message = Complaint::from_stderr(stderr, INPUT).to_string();
+            assert!(!message.contains(" @ 0x"), "{message}");
+            assert!(!message.contains(INPUT), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_silent_decoder_and_a_long_line_still_read_as_sentences() {
+        assert_eq!(
+            Complaint::from_stderr("\n  \n", INPUT).to_string(),
+            "the file could not be read as a video: the decoder gave no reason"
+        );
+        let long = "x".repeat(1000);
+        let Complaint::Other(detail) = Complaint::from_stderr(&long, INPUT) else {
+            panic!("a line with no known sign is kept as a detail");
+        };
+        assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS + 1);
+    }
+
+    #[test]
+    fn a_bracket_without_an_address_is_kept() {
+        assert_eq!(clean_line("[1/2] step failed", INPUT), "[1/2] step failed");
+    }
+}
