@@ -38,6 +38,11 @@ impl ConnectionState {
         }
     }
 
+    /// Whether the page waits before its next attempt, so trying now makes sense.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, Self::Reconnecting { .. } | Self::Offline { .. })
+    }
+
     /// The line beside the pill: the reason and, while waiting, the countdown.
     pub fn detail(&self, now_ms: f64) -> String {
         match self {

@@ -6,6 +6,7 @@ use crate::config::Endpoints;
 use crate::connection::ConnectionState;
 use crate::job::{Applied, JobView};
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures::channel::oneshot;
 use leptos::prelude::*;
 use vidpush_protocol::{ClientAction, JobEvent, JobId, Reply, ServerMessage};
 
@@ -127,6 +128,8 @@ pub struct Store {
     outbox: StoredValue<UnboundedSender<ClientAction>>,
     /// Source of `key`s.
     next_key: StoredValue<u64>,
+    /// Ends the socket task's wait before its next connection attempt.
+    retry_now: StoredValue<Option<oneshot::Sender<()>>>,
 }
 
 impl Store {
@@ -142,6 +145,7 @@ impl Store {
             announcements: RwSignal::new(Vec::new()),
             outbox: StoredValue::new(tx),
             next_key: StoredValue::new(0),
+            retry_now: StoredValue::new(None),
         };
         (store, rx)
     }
@@ -161,6 +165,22 @@ impl Store {
                 log.remove(0);
             }
         });
+    }
+
+    /// Resolves when [`Store::retry_connection_now`] is called; the socket task waits on it
+    /// beside its backoff timer.
+    pub fn retry_requested(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        self.retry_now.set_value(Some(tx));
+        rx
+    }
+
+    /// Tries to connect now instead of when the backoff says: the person asked, or the browser
+    /// is back online.
+    pub fn retry_connection_now(&self) {
+        if let Some(tx) = self.retry_now.try_update_value(Option::take).flatten() {
+            let _ = tx.send(());
+        }
     }
 
     /// Queues `action` for the socket.

@@ -130,7 +130,13 @@ fn announced(root: &HtmlElement) -> Vec<String> {
 async fn connection_pill_shows_each_state() {
     let root = container();
     let state = RwSignal::new(ConnectionState::Connecting);
-    leptos::mount::mount_to(root.clone(), move || view! { <ConnectionPill state /> }).forget();
+    let retries = RwSignal::new(0);
+    let on_retry = Callback::new(move |()| retries.update(|n| *n += 1));
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <ConnectionPill state on_retry /> },
+    )
+    .forget();
     let cases = [
         (ConnectionState::Connecting, "connecting"),
         (ConnectionState::Live, "live"),
@@ -160,6 +166,15 @@ async fn connection_pill_shows_each_state() {
         assert!(!detail.is_empty(), "{label} has a detail line");
         if label == "reconnecting" {
             assert!(detail.contains("Retrying in"), "{detail}");
+        }
+        // While the page waits before its next attempt, the person can make it try now.
+        let retry = all(&root, "[data-testid=connection-retry]");
+        let waiting = matches!(label, "reconnecting" | "offline");
+        assert_eq!(retry.len(), usize::from(waiting), "{label}");
+        if waiting {
+            let before = retries.get_untracked();
+            retry[0].unchecked_ref::<HtmlElement>().click();
+            assert_eq!(retries.get_untracked(), before + 1, "{label}");
         }
     }
 }

@@ -28,6 +28,13 @@ async fn open(url: &str) -> Option<WebSocket> {
     matches!(ws.state(), State::Open).then_some(ws)
 }
 
+/// Waits `delay` before the next attempt, or less when the person asks to retry now or the
+/// browser comes back online.
+async fn wait(store: Store, delay: Duration) {
+    let retry = store.retry_requested();
+    futures::future::select(Box::pin(sleep(delay)), retry).await;
+}
+
 fn browser_online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
@@ -51,7 +58,7 @@ pub async fn run(store: Store, mut outbox: Outbox) {
                     reason: "This device is offline; the page reconnects when the network is back."
                         .into(),
                 });
-                sleep(Duration::from_secs(1)).await;
+                wait(store, Duration::from_secs(1)).await;
                 continue;
             }
             None => {
@@ -60,7 +67,7 @@ pub async fn run(store: Store, mut outbox: Outbox) {
                     store.connection.set(ConnectionState::Offline {
                         reason: diagnosis.reason,
                     });
-                    sleep(OFFLINE_RECHECK).await;
+                    wait(store, OFFLINE_RECHECK).await;
                     continue;
                 }
                 reason = diagnosis.reason;
@@ -72,7 +79,7 @@ pub async fn run(store: Store, mut outbox: Outbox) {
             retry_at_ms: now_ms() + delay.as_millis() as f64,
             reason: reason.clone(),
         });
-        sleep(delay).await;
+        wait(store, delay).await;
     }
 }
 

@@ -1,5 +1,6 @@
 //! The top bar: the app's name and the connection pill.
 
+use super::conditional::shown_when;
 use crate::connection::ConnectionState;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -16,7 +17,10 @@ pub fn Header() -> impl IntoView {
                 <span class="name">"vidpush"</span>
                 <span class="tagline">"Shot detection, pushed live"</span>
             </div>
-            <ConnectionPill state=store.connection />
+            <ConnectionPill
+                state=store.connection
+                on_retry=Callback::new(move |()| store.retry_connection_now())
+            />
         </header>
     }
 }
@@ -27,6 +31,8 @@ pub fn Header() -> impl IntoView {
 pub fn ConnectionPill(
     /// The state to show (only read here); the countdown is derived from it.
     state: RwSignal<ConnectionState>,
+    /// Called when the person asks to reconnect now instead of waiting.
+    on_retry: Callback<()>,
 ) -> impl IntoView {
     let now = RwSignal::new(js_sys::Date::now());
     // The countdown needs a clock; it only ticks the `now` signal, nothing else.
@@ -45,6 +51,21 @@ pub fn ConnectionPill(
             <span class="connection-detail" data-testid="connection-detail">
                 {move || state.with(|s| s.detail(now.get()))}
             </span>
+            {shown_when(
+                move || state.with(ConnectionState::is_waiting),
+                move || {
+                    view! {
+                        <button
+                            class="button small ghost"
+                            data-testid="connection-retry"
+                            on:click=move |_| on_retry.run(())
+                        >
+                            "Retry now"
+                        </button>
+                    }
+                        .into_any()
+                },
+            )}
         </div>
     }
 }

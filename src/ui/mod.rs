@@ -35,6 +35,8 @@ pub fn App() -> impl IntoView {
     let defaults = Endpoints::resolve(&http::page_url(), &ClientConfig::default());
     let (store, outbox) = Store::new(defaults);
     provide_context(store);
+    // Back online: reconnect now rather than when the backoff timer says. Kept for the page's life.
+    let _ = window_event_listener(leptos::ev::online, move |_| store.retry_connection_now());
     spawn_local(async move {
         store.endpoints.set(http::load_endpoints().await);
         for (id, name) in storage::followed_jobs().into_iter().rev() {
