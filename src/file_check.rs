@@ -2,7 +2,7 @@
 //! gets an instant, readable answer. The server does not trust these checks: it sniffs content.
 
 use crate::format;
-use vidpush_protocol::limits::{DEFAULT_MAX_UPLOAD_BYTES, VIDEO_EXTENSIONS};
+use vidpush_protocol::limits::{DEFAULT_MAX_UPLOAD_BYTES, NAMED_FORMATS, VIDEO_EXTENSIONS};
 
 /// What the page knows about a picked file before reading it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,9 +14,6 @@ pub struct FileFacts<'a> {
     /// Size in bytes.
     pub size: u64,
 }
-
-/// The containers named to people, as the server names them when it refuses a file.
-pub const NAMED_FORMATS: &str = "MP4, MOV, WebM, MKV, AVI or MPEG";
 
 /// The drop zone's line on what may be dropped.
 pub fn accepted_files() -> String {

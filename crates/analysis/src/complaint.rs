@@ -9,6 +9,7 @@
 //! [`AnalysisError::Refused`]: crate::AnalysisError::Refused
 
 use std::fmt;
+use vidpush_protocol::limits::NAMED_FORMATS;
 
 /// The reason given when a file has no video stream (audio only, a still cover image).
 pub const NO_VIDEO_STREAM: &str = "not a video: no video stream found";
@@ -83,8 +84,9 @@ impl fmt::Display for Complaint {
             Self::Damaged => f.write_str(
                 "the file is damaged or incomplete, so it cannot be read as a video; try again with the complete original file",
             ),
-            Self::Unrecognised => f.write_str(
-                "the file is damaged or not in a video format that can be read; choose an MP4, MOV, WebM, MKV or AVI file",
+            Self::Unrecognised => write!(
+                f,
+                "the file is damaged or not in a video format that can be read; choose an {NAMED_FORMATS} file"
             ),
             Self::NoVideoStream => f.write_str(NO_VIDEO_STREAM),
             Self::UnsupportedCodec => f.write_str(

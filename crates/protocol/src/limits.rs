@@ -43,6 +43,10 @@ pub const TUS_VERSION: &str = "1.0.0";
 /// fast link, small enough that a dropped connection loses little and progress stays smooth.
 pub const UPLOAD_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 
+/// The containers named to people when a file is refused or asked for: the page's drop zone
+/// and refusals, the server's upload check and the analysis all say the same.
+pub const NAMED_FORMATS: &str = "MP4, MOV, WebM, MKV, AVI or MPEG";
+
 /// File name extensions the page accepts before uploading (lower case, without the dot).
 /// The server does not trust these: it sniffs the first bytes of every upload.
 pub const VIDEO_EXTENSIONS: &[&str] = &[

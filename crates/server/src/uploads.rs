@@ -28,7 +28,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use vidpush_protocol::UploadId;
 use vidpush_protocol::ids::is_well_formed;
-use vidpush_protocol::limits::TUS_VERSION;
+use vidpush_protocol::limits::{NAMED_FORMATS, TUS_VERSION};
 
 /// Extensions announced by `OPTIONS`.
 const TUS_EXTENSIONS: &str = "creation,termination,expiration,checksum";
@@ -397,7 +397,7 @@ fn check_video_head(head: &[u8], length: u64) -> Result<(), ApiFailure> {
     match sniff(head) {
         Sniffed::Video(_) => Ok(()),
         Sniffed::NotVideo(what) => Err(ApiFailure::UnsupportedMedia(format!(
-            "this file is not a video: it looks like {what}. Choose an MP4, MOV, WebM, MKV, AVI or MPEG file"
+            "this file is not a video: it looks like {what}. Choose an {NAMED_FORMATS} file"
         ))),
         Sniffed::TooShort if (head.len() as u64) < length => Err(ApiFailure::BadRequest(format!(
             "the first PATCH must carry at least {SNIFF_BYTES} bytes (or the whole file) so the server can check it is a video"
