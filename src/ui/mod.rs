@@ -88,21 +88,14 @@ pub fn Board() -> impl IntoView {
     }
 }
 
-/// The ARIA live region: screen readers announce pushed results as they arrive. A log, not one
-/// replaced sentence, so results pushed in the same moment are all read.
+/// The ARIA live region: screen readers announce pushed results as they arrive; results pushed
+/// in the same moment are announced together (see [`Store::announce`]).
 #[component]
 pub fn LiveRegion() -> impl IntoView {
     let store = expect_context::<Store>();
     view! {
-        <div class="sr-only" role="log" aria-live="polite" data-testid="announcer">
-            {keyed_rows(move || {
-                store.announcements.with(|log| {
-                    log.iter()
-                        .cloned()
-                        .map(|a| Row::new(a.key, move || view! { <p>{a.text}</p> }))
-                        .collect()
-                })
-            })}
+        <div class="sr-only" role="status" aria-live="polite" data-testid="announcer">
+            {move || store.announcement.get()}
         </div>
     }
 }
