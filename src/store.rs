@@ -17,6 +17,9 @@ pub struct JobEntry {
     pub id: JobId,
     /// Unique per page, the list key.
     pub key: u64,
+    /// Where the card stands on the board, newest first: the key of the upload it came from, so
+    /// the job's card takes the upload card's place instead of jumping past other uploads.
+    pub place: u64,
     /// What is known about it.
     pub view: RwSignal<JobView>,
     /// Object URL of the local file for the `<video>` preview; `None` after a reload.
@@ -198,8 +201,15 @@ impl Store {
         });
     }
 
-    /// Starts following a job (new, or remembered from before a reload).
-    pub fn follow(&self, id: JobId, file_name: String, preview: Option<String>) {
+    /// Starts following a job: new from the upload with key `upload` (its card takes that
+    /// upload's place), or remembered from before a reload (`None`: a place of its own).
+    pub fn follow(
+        &self,
+        id: JobId,
+        file_name: String,
+        preview: Option<String>,
+        upload: Option<u64>,
+    ) {
         if self
             .jobs
             .with_untracked(|jobs| jobs.iter().any(|j| j.id == id))
@@ -214,6 +224,7 @@ impl Store {
                 JobEntry {
                     id: id.clone(),
                     key,
+                    place: upload.unwrap_or(key),
                     view,
                     preview,
                 },

@@ -6,10 +6,11 @@ use vidpush::config::Endpoints;
 use vidpush::connection::ConnectionState;
 use vidpush::job::JobView;
 use vidpush::store::{JobEntry, Store};
-use vidpush::ui::LiveRegion;
+use vidpush::store::{UploadEntry, UploadPhase, UploadView};
 use vidpush::ui::drop_zone::{DropZone, accept_files};
 use vidpush::ui::header::ConnectionPill;
 use vidpush::ui::job_card::JobCard;
+use vidpush::ui::{Board, LiveRegion};
 use vidpush_protocol::{
     DominantColor, EventBody, JobEvent, JobId, ResultSummary, Shot, ShotFacts, Span, Transition,
     TransitionKind,
@@ -103,6 +104,7 @@ fn mount_job(root: &HtmlElement, preview: Option<String>) -> Store {
     let entry = JobEntry {
         id: JobId::from("j1"),
         key: 1,
+        place: 1,
         view: RwSignal::new(JobView::new("j1".into(), "beach.mp4")),
         preview,
     };
@@ -405,4 +407,63 @@ async fn refused_file_shows_its_message_and_starts_no_upload() {
         .unwrap()
         .active_element();
     assert_eq!(focused.as_ref(), Some(&input));
+}
+
+/// Adds an upload card for `name` to the board, as picking a file does.
+fn add_upload(store: Store, name: &str) -> u64 {
+    let key = store.key();
+    let view = RwSignal::new(UploadView {
+        file_name: name.into(),
+        size: 1_000,
+        sent: 0,
+        rate: None,
+        seconds_left: None,
+        phase: UploadPhase::Sending,
+    });
+    store.uploads.update(|u| u.push(UploadEntry { key, view }));
+    key
+}
+
+/// Turns upload `key` into job `id`, as a finished upload does.
+fn upload_done(store: Store, key: u64, id: &str, name: &str) {
+    store.uploads.update(|u| u.retain(|e| e.key != key));
+    store.follow(JobId::from(id), name.into(), None, Some(key));
+}
+
+/// The board's cards, top to bottom, as "kind name".
+fn cards(root: &HtmlElement) -> Vec<String> {
+    all(root, ".board .card")
+        .iter()
+        .map(|card| {
+            let name = card.query_selector(".file-name").unwrap().unwrap();
+            format!(
+                "{} {}",
+                card.get_attribute("data-testid").unwrap_or_default(),
+                name.text_content().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_upload_becomes_a_job_card_in_the_same_place() {
+    let root = container();
+    let store = store();
+    leptos::mount::mount_to(root.clone(), move || {
+        provide_context(store);
+        view! { <Board /> }
+    })
+    .forget();
+    let first = add_upload(store, "first.mp4");
+    let second = add_upload(store, "second.mp4");
+    leptos::task::tick().await;
+    assert_eq!(cards(&root), ["upload second.mp4", "upload first.mp4"]);
+
+    upload_done(store, first, "j1", "first.mp4");
+    leptos::task::tick().await;
+    assert_eq!(cards(&root), ["upload second.mp4", "job first.mp4"]);
+
+    upload_done(store, second, "j2", "second.mp4");
+    leptos::task::tick().await;
+    assert_eq!(cards(&root), ["job second.mp4", "job first.mp4"]);
 }

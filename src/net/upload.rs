@@ -202,7 +202,7 @@ pub async fn run(
                 Ok(job_id) => {
                     storage::remove(&upload.storage_key);
                     store.uploads.update(|u| u.retain(|e| e.key != key));
-                    store.follow(job_id, upload.file.name(), Some(preview));
+                    store.follow(job_id, upload.file.name(), Some(preview), Some(key));
                 }
                 Err(message) => upload.set_phase(UploadPhase::Failed(message)),
             }

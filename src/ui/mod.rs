@@ -40,7 +40,7 @@ pub fn App() -> impl IntoView {
     spawn_local(async move {
         store.endpoints.set(http::load_endpoints().await);
         for (id, name) in storage::followed_jobs().into_iter().rev() {
-            store.follow(id, name, None);
+            store.follow(id, name, None, None);
         }
         socket::run(store, outbox).await;
     });
@@ -54,29 +54,33 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The uploads and jobs, side by side in a responsive grid.
+/// The uploads and jobs, side by side in a responsive grid, newest first.
 #[component]
 pub fn Board() -> impl IntoView {
     let store = expect_context::<Store>();
     let empty = move || store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty);
     view! {
         <section class="board" aria-label="Uploads and analyses">
+            // One list, newest first, so a job's card appears where its upload's card was.
             {keyed_rows(move || {
-                store.uploads.with(|uploads| {
+                let mut cards: Vec<(u64, Row)> = store.uploads.with(|uploads| {
                     uploads
                         .iter()
                         .cloned()
-                        .map(|entry| Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> }))
+                        .map(|entry| {
+                            let place = entry.key;
+                            (place, Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> }))
+                        })
                         .collect()
-                })
-            })}
-            {keyed_rows(move || {
+                });
                 store.jobs.with(|jobs| {
-                    jobs.iter()
-                        .cloned()
-                        .map(|entry| Row::new(entry.key, move || view! { <job_card::JobCard entry /> }))
-                        .collect()
-                })
+                    cards.extend(jobs.iter().cloned().map(|entry| {
+                        let place = entry.place;
+                        (place, Row::new(entry.key, move || view! { <job_card::JobCard entry /> }))
+                    }))
+                });
+                cards.sort_by_key(|(place, _)| std::cmp::Reverse(*place));
+                cards.into_iter().map(|(_, row)| row).collect()
             })}
         </section>
         {shown_when(empty, || {
