@@ -3,6 +3,7 @@
 //! Offsets and speed are kept by `crate::tus`; this file only performs requests.
 
 use crate::backoff::Backoff;
+use crate::connection::ConnectionState;
 use crate::net::xhr::{Answer, Request, XhrError};
 use crate::net::{http, now_ms, random, sleep, storage};
 use crate::store::{Store, UploadPhase, UploadView};
@@ -65,6 +66,8 @@ impl UploadControl {
 }
 
 struct Upload {
+    /// The page's state, to tell the socket when the server answers again.
+    store: Store,
     file: File,
     size: u64,
     storage_key: String,
@@ -165,6 +168,18 @@ impl Upload {
             .await
     }
 
+    /// The server answered: a socket waiting out its backoff can stop waiting, so the pill
+    /// does not say "cannot be reached" while this upload goes through.
+    fn server_answered(&self) {
+        if self
+            .store
+            .connection
+            .with_untracked(ConnectionState::is_waiting)
+        {
+            self.store.retry_connection_now();
+        }
+    }
+
     fn set_phase(&self, phase: UploadPhase) {
         self.view.update(|v| v.phase = phase);
     }
@@ -182,6 +197,7 @@ pub async fn run(
     let endpoints = store.endpoints.get_untracked();
     let size = file.size() as u64;
     let upload = Upload {
+        store,
         storage_key: tus::fingerprint(&file.name(), size, file.last_modified()),
         size,
         file,
@@ -270,6 +286,7 @@ async fn send_all(
                     storage::set(&upload.storage_key, &created);
                     url = Some(created);
                     backoff.reset();
+                    upload.server_answered();
                 }
                 None => upload.retry_later(&mut backoff).await,
             }
@@ -282,6 +299,7 @@ async fn send_all(
         match upload.patch(&url, offset, &speed).await {
             Ok(answer) if answer.status == 204 || answer.status == 200 => {
                 backoff.reset();
+                upload.server_answered();
                 offset = tus::parse_offset(answer.header("Upload-Offset").as_deref())
                     .ok_or("The server's answer had no Upload-Offset.")?;
             }
