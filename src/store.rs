@@ -132,6 +132,8 @@ pub struct Store {
     pub jobs: RwSignal<Vec<JobEntry>>,
     /// Files refused by the checks.
     pub refusals: RwSignal<Vec<Refusal>>,
+    /// Notified when remembered unfinished uploads (kept in `localStorage`) are forgotten.
+    pub remembered_uploads: Trigger,
     /// The text of the ARIA live region: the latest sentence, or the latest few pushed together.
     pub announcement: RwSignal<String>,
     /// When the live region last changed, in `Date.now()` milliseconds.
@@ -154,6 +156,7 @@ impl Store {
             uploads: RwSignal::new(Vec::new()),
             jobs: RwSignal::new(Vec::new()),
             refusals: RwSignal::new(Vec::new()),
+            remembered_uploads: Trigger::new(),
             announcement: RwSignal::new(String::new()),
             announced_at: StoredValue::new(f64::NEG_INFINITY),
             outbox: StoredValue::new(tx),

@@ -216,3 +216,77 @@ async fn an_upload_started_while_the_server_is_down_waits_and_goes_on_when_it_is
         .screenshot("an_upload_started_while_the_server_is_down_waits_and_goes_on_when_it_is_back")
         .await;
 }
+
+/// Starts a tus upload of `length` bytes named `name` on `server`, as another page would; its URL.
+fn create_upload(server: &Server, name: &str, length: u64) -> String {
+    let response = ureq::post(&format!("{}api/uploads", server.url()))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", &length.to_string())
+        .header(
+            "Upload-Metadata",
+            &format!("filename {}", vidpush::tus::base64(name.as_bytes())),
+        )
+        .send_empty()
+        .expect("the server creates the upload");
+    let location = response
+        .headers()
+        .get("Location")
+        .and_then(|l| l.to_str().ok())
+        .expect("a created upload has a Location")
+        .to_owned();
+    vidpush::config::resolve_url(&server.url(), &location)
+}
+
+#[tokio::test]
+async fn a_reload_offers_to_continue_only_the_uploads_the_server_still_has() {
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.open_live(&server.url()).await;
+
+    // Two uploads a reload interrupted: one the server keeps, one it has deleted since.
+    let kept = create_upload(&server, "kept.mp4", 1_000);
+    let gone = create_upload(&server, "gone.mp4", 2_000);
+    ureq::delete(&gone)
+        .header("Tus-Resumable", "1.0.0")
+        .call()
+        .expect("the server deletes the upload");
+    browser
+        .eval(&format!(
+            "localStorage.setItem('{}', '{kept}');
+             localStorage.setItem('{}', '{gone}');",
+            vidpush::tus::fingerprint("kept.mp4", 1_000, 1.0),
+            vidpush::tus::fingerprint("gone.mp4", 2_000, 1.0),
+        ))
+        .await;
+
+    browser.open_live(&server.url()).await;
+    let hint = browser
+        .wait_for_script(
+            "the resume hint to name only the upload the server still has",
+            "const hint = document.querySelector('[data-testid=resume-hint]');
+             return hint ? hint.textContent : '';",
+            LIVE_TIMEOUT,
+            |text| {
+                text.as_str()
+                    .is_some_and(|t| t.contains("kept.mp4") && !t.contains("gone.mp4"))
+            },
+        )
+        .await;
+    assert!(
+        hint.as_str()
+            .unwrap_or_default()
+            .starts_with("The upload of “kept.mp4”"),
+        "{hint}"
+    );
+    let remembered = browser
+        .eval("return Object.keys(localStorage).filter(k => k.startsWith('vidpush.upload.'));")
+        .await;
+    assert_eq!(
+        remembered.as_array().map(Vec::len),
+        Some(1),
+        "the lost upload is still remembered: {remembered}"
+    );
+    browser
+        .screenshot("a_reload_offers_to_continue_only_the_uploads_the_server_still_has")
+        .await;
+}

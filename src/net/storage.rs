@@ -30,13 +30,30 @@ pub fn remove(key: &str) {
     }
 }
 
-/// The files (name and size) of the unfinished uploads remembered for resuming.
-pub fn unfinished_uploads() -> Vec<(String, u64)> {
+/// An unfinished upload remembered for resuming after a reload.
+pub struct RememberedUpload {
+    /// Its `localStorage` key, a [`crate::tus::fingerprint`].
+    pub key: String,
+    /// The file's name.
+    pub file_name: String,
+    /// The file's size in bytes.
+    pub size: u64,
+}
+
+/// The unfinished uploads remembered for resuming.
+pub fn unfinished_uploads() -> Vec<RememberedUpload> {
     let Some(s) = store() else { return Vec::new() };
     let len = s.length().unwrap_or(0);
     (0..len)
         .filter_map(|i| s.key(i).ok().flatten())
-        .filter_map(|k| crate::tus::fingerprinted_file(&k).map(|(n, size)| (n.to_owned(), size)))
+        .filter_map(|key| {
+            let (file_name, size) = crate::tus::fingerprinted_file(&key)?;
+            Some(RememberedUpload {
+                file_name: file_name.to_owned(),
+                size,
+                key,
+            })
+        })
         .collect()
 }
 

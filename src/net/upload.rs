@@ -334,6 +334,31 @@ async fn send_all(
     }
 }
 
+/// Forgets remembered uploads the server no longer has (expired or deleted), so the drop zone
+/// does not offer to continue them. Those it still has, or cannot say about now, are kept.
+pub async fn forget_lost(store: Store) {
+    let endpoints = store.endpoints.get_untracked();
+    let mut forgot = false;
+    for remembered in storage::unfinished_uploads() {
+        let Some(url) = storage::get(&remembered.key) else {
+            continue;
+        };
+        let mut request = Request::new("HEAD", &url).header("Tus-Resumable", TUS_VERSION);
+        if let Some(bearer) = endpoints.bearer() {
+            request = request.header("Authorization", &bearer);
+        }
+        if let Ok(answer) = request.send(None, None).await
+            && matches!(answer.status, 404 | 410)
+        {
+            storage::remove(&remembered.key);
+            forgot = true;
+        }
+    }
+    if forgot {
+        store.remembered_uploads.notify();
+    }
+}
+
 thread_local! {
     /// The controls of running uploads, by upload key, for the cards' buttons. A few at a time,
     /// so a list: a `HashMap` would add its hasher to the wasm for nothing.

@@ -95,7 +95,7 @@ pub fn DropZone() -> impl IntoView {
     let store = expect_context::<Store>();
     let dragging = RwSignal::new(false);
     // Uploads a reload interrupted, minus those running again. Re-read when an upload starts
-    // or ends, which is when the remembered ones change.
+    // or ends, which is when the remembered ones change, and after lost ones are forgotten.
     let resume_hint = move || {
         let running: Vec<(String, u64)> = store.uploads.with(|uploads| {
             uploads
@@ -103,11 +103,16 @@ pub fn DropZone() -> impl IntoView {
                 .map(|e| e.view.with_untracked(|v| (v.file_name.clone(), v.size)))
                 .collect()
         });
+        store.remembered_uploads.track();
         let stopped = storage::unfinished_uploads();
         let names: Vec<&str> = stopped
             .iter()
-            .filter(|file| !running.contains(file))
-            .map(|(name, _)| name.as_str())
+            .filter(|u| {
+                !running
+                    .iter()
+                    .any(|(name, size)| *name == u.file_name && *size == u.size)
+            })
+            .map(|u| u.file_name.as_str())
             .collect();
         tus::resume_hint(&names)
     };

@@ -21,7 +21,7 @@ pub mod timeline;
 pub mod upload_card;
 
 use crate::config::Endpoints;
-use crate::net::{http, socket, storage};
+use crate::net::{http, socket, storage, upload};
 use crate::store::Store;
 use conditional::shown_when;
 use leptos::prelude::*;
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
         for (id, name) in storage::followed_jobs().into_iter().rev() {
             store.follow(id, name, None, None);
         }
+        spawn_local(upload::forget_lost(store));
         socket::run(store, outbox).await;
     });
     view! {
