@@ -4,7 +4,13 @@
 //! Modules:
 //! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
 //! - [`app`]: shared state, the HTTP router, `/api/health` and `/api/connect-check`.
-//! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`.
+//! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`: the routes and handlers, and
+//!   the upload files and rows they create and delete.
+//! - [`tus_headers`]: reading the tus request headers into checked values.
+//! - [`video_check`]: reading a first PATCH's leading bytes and refusing what is not a video.
+//! - [`upload_writer`]: streaming a PATCH body to disk, with checkpoints and fsync before any
+//!   offset is recorded.
+//! - [`upload_expiry`]: the `Upload-Expires` date and the sweep that removes abandoned uploads.
 //! - [`upload_claims`]: one writer per upload, and stopping it when the upload is terminated.
 //! - [`sniff`]: recognising video containers from their first bytes.
 //! - [`jobs_api`]: the `/api/jobs` endpoints.
@@ -27,8 +33,12 @@ pub mod jobs_api;
 pub mod publisher;
 pub mod sniff;
 pub mod store;
+pub mod tus_headers;
 pub mod upload_claims;
+pub mod upload_expiry;
+pub mod upload_writer;
 pub mod uploads;
+pub mod video_check;
 
 use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
 use crate::app::AppState;
@@ -41,12 +51,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use vidpush_gateway::config::ConnectRate;
 use vidpush_gateway::{Gateway, GatewayConfig};
-
-/// Longest pause between two looks for abandoned uploads.
-const MAX_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
-
-/// Shortest pause between two looks: each look is a query, so never spin.
-const MIN_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -194,19 +198,7 @@ impl Server {
             jobs,
             upload_claims: Default::default(),
         };
-        let sweeper = state.clone();
-        // Look ten times per expiry period, so an upload outlives its expiry by 10% at most.
-        let sweep_every = (Duration::from_secs(state.config.upload_expiry_secs) / 10)
-            .clamp(MIN_EXPIRY_SWEEP_INTERVAL, MAX_EXPIRY_SWEEP_INTERVAL);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(sweep_every);
-            loop {
-                every.tick().await;
-                if let Err(error) = uploads::sweep_expired(&sweeper).await {
-                    tracing::warn!(%error, "expired-upload sweep failed");
-                }
-            }
-        });
+        upload_expiry::spawn_sweeper(state.clone());
         let jobs = state.jobs.clone();
         let router = app::app(state, static_dir);
         Ok(Self {

@@ -1,0 +1,57 @@
+//! tus expiration: when an unfinished upload counts as abandoned, the `Upload-Expires` date a
+//! client is told, and the background sweep that removes abandoned uploads.
+//!
+//! Owns the expiry rule and the sweeper task. It never removes an upload a request is writing
+//! to: the sweep skips any upload whose claim it cannot take, and looks again next time.
+
+use crate::app::AppState;
+use crate::error::ApiFailure;
+use crate::store::now_ms;
+use crate::uploads::discard;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Longest pause between two looks for abandoned uploads.
+const MAX_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// Shortest pause between two looks: each look is a query, so never spin.
+const MIN_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Starts the task that looks for abandoned uploads for as long as the process runs.
+pub(crate) fn spawn_sweeper(state: AppState) {
+    // Look ten times per expiry period, so an upload outlives its expiry by 10% at most.
+    let sweep_every = (Duration::from_secs(state.config.upload_expiry_secs) / 10)
+        .clamp(MIN_EXPIRY_SWEEP_INTERVAL, MAX_EXPIRY_SWEEP_INTERVAL);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(sweep_every);
+        loop {
+            every.tick().await;
+            if let Err(error) = sweep_expired(&state).await {
+                tracing::warn!(%error, "expired-upload sweep failed");
+            }
+        }
+    });
+}
+
+/// Deletes unfinished uploads that received nothing for the configured expiry.
+pub async fn sweep_expired(app: &AppState) -> Result<usize, ApiFailure> {
+    let cutoff = now_ms().saturating_sub(app.config.upload_expiry_secs * 1000);
+    let stale = app.store.stale_uploads(cutoff).await?;
+    for id in &stale {
+        let Ok(_writing) = app.claim_upload(id) else {
+            continue;
+        };
+        discard(app, id).await?;
+        tracing::info!(upload = %id, "expired upload removed");
+    }
+    Ok(stale.len())
+}
+
+impl AppState {
+    /// `Upload-Expires` for an upload last touched at `updated_at_ms`.
+    pub(crate) fn expires_at(&self, updated_at_ms: u64) -> String {
+        let at = UNIX_EPOCH
+            + Duration::from_millis(updated_at_ms)
+            + Duration::from_secs(self.config.upload_expiry_secs);
+        httpdate::fmt_http_date(at)
+    }
+}
