@@ -48,7 +48,7 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// tus discovery (`OPTIONS` without CORS preflight headers) must reach [`discover`] even
+/// tus discovery (`OPTIONS` without CORS preflight headers) must reach the `discover` handler even
 /// though the CORS layer answers every `OPTIONS` itself: this middleware sits outside it and
 /// takes such requests first.
 pub async fn discovery_before_cors(
