@@ -38,9 +38,11 @@ impl ConnectionState {
         }
     }
 
-    /// Whether the page waits before its next attempt, so trying now makes sense.
-    pub fn is_waiting(&self) -> bool {
-        matches!(self, Self::Reconnecting { .. } | Self::Offline { .. })
+    /// Whether the page waits out a backoff before its next attempt, so trying now makes
+    /// sense. Not when offline: a refused token or origin is not fixed by retrying, and the
+    /// browser coming back online retries by itself.
+    pub fn is_reconnecting(&self) -> bool {
+        matches!(self, Self::Reconnecting { .. })
     }
 
     /// The line beside the pill: the reason and, while waiting, the countdown.

@@ -184,11 +184,16 @@ impl JobView {
             }
             EventBody::Cancelled { reason } => {
                 self.error = Some(reason.clone());
-                Some(format!(
-                    "Analysis of {} cancelled. {}",
-                    self.file_name,
-                    format::sentence(reason)
-                ))
+                // The server's reason mostly says "cancelled" itself ("cancelled by request").
+                let reason = reason.trim().trim_end_matches('.');
+                Some(match reason.strip_prefix("cancelled") {
+                    Some(rest) => format!("Analysis of {} cancelled{rest}.", self.file_name),
+                    None => format!(
+                        "Analysis of {} cancelled. {}",
+                        self.file_name,
+                        format::sentence(reason)
+                    ),
+                })
             }
         };
         Applied::New { announce }

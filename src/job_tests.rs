@@ -166,13 +166,32 @@ fn failure_and_cancellation_keep_their_reason() {
     );
 
     let mut job = JobView::new("j2".into(), "b.mp4");
-    job.apply(&event(
+    let applied = job.apply(&event(
         "j2",
         1,
         EventBody::Cancelled {
             reason: "cancelled by request".into(),
         },
     ));
+    assert_eq!(
+        applied,
+        Applied::New {
+            announce: Some("Analysis of b.mp4 cancelled by request.".into())
+        }
+    );
+    let mut job = JobView::new("j3".into(), "c.mp4");
+    assert_eq!(
+        job.apply(&event(
+            "j3",
+            1,
+            EventBody::Cancelled {
+                reason: "nobody was following it".into(),
+            },
+        )),
+        Applied::New {
+            announce: Some("Analysis of c.mp4 cancelled. Nobody was following it.".into())
+        }
+    );
     assert_eq!(
         (job.state, job.stage_label()),
         (JobState::Cancelled, "Cancelled")

@@ -96,26 +96,6 @@ pub struct Refusal {
     pub message: String,
 }
 
-/// Sentences announced within this long of the previous one join it in the live region
-/// instead of replacing it, so results pushed in the same moment are all read out.
-const ANNOUNCE_TOGETHER_MS: f64 = 1_000.0;
-
-/// The live region's longest text; a sentence that would make it longer starts it afresh, so a
-/// burst of results is not read out as one endless paragraph.
-const ANNOUNCEMENT_MAX_BYTES: usize = 400;
-
-/// The live region's text after announcing `sentence`, `since_last_ms` after the previous one.
-pub fn next_announcement(current: &str, sentence: &str, since_last_ms: f64) -> String {
-    let together = since_last_ms < ANNOUNCE_TOGETHER_MS
-        && !current.is_empty()
-        && current.len() + 1 + sentence.len() <= ANNOUNCEMENT_MAX_BYTES;
-    if together {
-        format!("{current} {sentence}")
-    } else {
-        sentence.to_owned()
-    }
-}
-
 /// The messages the socket task sends, in order.
 pub type Outbox = UnboundedReceiver<ClientAction>;
 
@@ -134,10 +114,9 @@ pub struct Store {
     pub refusals: RwSignal<Vec<Refusal>>,
     /// Notified when remembered unfinished uploads (kept in `localStorage`) are forgotten.
     pub remembered_uploads: Trigger,
-    /// The text of the ARIA live region: the latest sentence, or the latest few pushed together.
-    pub announcement: RwSignal<String>,
-    /// When the live region last changed, in `Date.now()` milliseconds.
-    announced_at: StoredValue<f64>,
+    /// Sentences for the ARIA live region not yet added to it, oldest first; the region
+    /// takes them out as it adds them.
+    pub announcements: RwSignal<Vec<String>>,
     /// Queue to the socket task; actions wait there while disconnected.
     outbox: StoredValue<UnboundedSender<ClientAction>>,
     /// Source of `key`s.
@@ -157,8 +136,7 @@ impl Store {
             jobs: RwSignal::new(Vec::new()),
             refusals: RwSignal::new(Vec::new()),
             remembered_uploads: Trigger::new(),
-            announcement: RwSignal::new(String::new()),
-            announced_at: StoredValue::new(f64::NEG_INFINITY),
+            announcements: RwSignal::new(Vec::new()),
             outbox: StoredValue::new(tx),
             next_key: StoredValue::new(0),
             retry_now: StoredValue::new(None),
@@ -174,11 +152,7 @@ impl Store {
 
     /// Has screen readers read `text` out.
     pub fn announce(&self, sentence: String) {
-        let now = crate::net::now_ms();
-        let since_last = now - self.announced_at.get_value();
-        self.announced_at.set_value(now);
-        self.announcement
-            .update(|text| *text = next_announcement(text, &sentence, since_last));
+        self.announcements.update(|queue| queue.push(sentence));
     }
 
     /// Resolves when [`Store::retry_connection_now`] is called; the socket task waits on it
@@ -323,27 +297,5 @@ impl Store {
             }),
             _ => None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sentences_pushed_together_are_announced_together() {
-        let first = next_announcement("", "Shot 1 of a.mp4 found at 0:00", 5.0);
-        assert_eq!(first, "Shot 1 of a.mp4 found at 0:00");
-        assert_eq!(
-            next_announcement(&first, "Analysis of a.mp4 completed: 1 shot", 1.0),
-            "Shot 1 of a.mp4 found at 0:00 Analysis of a.mp4 completed: 1 shot"
-        );
-    }
-
-    #[test]
-    fn a_later_or_overlong_sentence_replaces_the_text() {
-        assert_eq!(next_announcement("Old.", "New.", 5_000.0), "New.");
-        let long = "x".repeat(ANNOUNCEMENT_MAX_BYTES - 3);
-        assert_eq!(next_announcement(&long, "New.", 1.0), "New.");
     }
 }

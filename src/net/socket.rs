@@ -4,7 +4,7 @@
 
 use crate::backoff::Backoff;
 use crate::connection::{ConnectionState, diagnose};
-use crate::net::{http, now_ms, random, sleep};
+use crate::net::{http, now_ms, random, sleep, upload};
 use crate::store::{Outbox, Store};
 use futures::future::{FutureExt, poll_fn};
 use futures::{SinkExt, StreamExt, pin_mut, select};
@@ -43,6 +43,8 @@ fn browser_online() -> bool {
 pub async fn run(store: Store, mut outbox: Outbox) {
     let mut backoff = Backoff::default();
     let mut reason = String::new();
+    // Whether the page was live before: then a loss and each return are announced.
+    let mut was_live = false;
     loop {
         let endpoints = store.endpoints.get_untracked();
         if backoff.attempt() == 0 && reason.is_empty() {
@@ -51,7 +53,14 @@ pub async fn run(store: Store, mut outbox: Outbox) {
         match open(&endpoints.socket_url()).await {
             Some(ws) => {
                 backoff.reset();
+                if was_live {
+                    store.announce("The live connection is back.".into());
+                }
+                // Uploads that failed while the server was away need not wait out their backoff.
+                upload::retry_waiting_now();
                 reason = session(store, ws, &mut outbox).await;
+                store.announce("The live connection was lost; reconnecting.".into());
+                was_live = true;
             }
             None if !browser_online() => {
                 store.connection.set(ConnectionState::Offline {

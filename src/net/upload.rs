@@ -174,7 +174,7 @@ impl Upload {
         if self
             .store
             .connection
-            .with_untracked(ConnectionState::is_waiting)
+            .with_untracked(ConnectionState::is_reconnecting)
         {
             self.store.retry_connection_now();
         }
@@ -332,6 +332,19 @@ async fn send_all(
             }
         }
     }
+}
+
+/// Ends the wait of every upload waiting to retry, so they go on as soon as the server is
+/// known to be back (the socket is live again) rather than when their own backoff says.
+pub fn retry_waiting_now() {
+    CONTROLS.with(|controls| {
+        for (_, control) in controls.borrow().iter() {
+            // A paused upload woken this way sees it is still paused and waits again.
+            if let Some(wake) = control.wake.borrow_mut().take() {
+                let _ = wake.send(());
+            }
+        }
+    });
 }
 
 /// Forgets remembered uploads the server no longer has (expired or deleted), so the drop zone

@@ -22,7 +22,7 @@ pub fn JobCard(
         id, view, preview, ..
     } = entry;
     let state = Memo::new(move |_| view.with(|v| v.state));
-    // Memoized, so the action button is rebuilt only when the job becomes final.
+    // Memoized, so the action button changes only when the job becomes final.
     let is_final = Memo::new(move |_| state.get().is_final());
     let video = NodeRef::<leptos::html::Video>::new();
     // Shots seek only while there is a preview to seek: none after a reload, and none when the
@@ -35,7 +35,6 @@ pub fn JobCard(
             video.set_current_time(millis as f64 / 1000.0);
         }
     });
-    let (cancel_id, dismiss_id) = (id.clone(), id.clone());
     let completed = Memo::new(move |_| {
         view.with(|v| v.result_url.clone().map(|url| (url, v.file_name.clone())))
     });
@@ -77,12 +76,13 @@ pub fn JobCard(
             {optional(move || {
                 view.with(|v| {
                     let reason = format::sentence(v.error.as_deref()?);
-                    // A cancellation is what the person asked for: a note, not an alarm.
+                    // A cancellation is what the person asked for: a note, not an alarm. Neither
+                    // is an ARIA alert: the live region already announces both.
                     Some(if v.state == JobState::Cancelled {
-                        view! { <p class="note" role="status" data-testid="job-error">{reason}</p> }
+                        view! { <p class="note" data-testid="job-error">{reason}</p> }
                             .into_any()
                     } else {
-                        view! { <p class="error" role="alert" data-testid="job-error">{reason}</p> }
+                        view! { <p class="error" data-testid="job-error">{reason}</p> }
                             .into_any()
                     })
                 })
@@ -95,36 +95,22 @@ pub fn JobCard(
                     .get()
                     .map(|(result_url, file_name)| view! { <ExportBar result_url file_name /> }.into_any())
             })}
+            // One button that changes its job, so keyboard focus stays on it when the job ends.
             <div class="actions">
-                {optional(move || {
-                    Some(if is_final.get() {
-                        let id = dismiss_id.clone();
-                        view! {
-                            <button
-                                class="button ghost"
-                                on:click=move |_| {
-                                    store.dismiss(&id);
-                                    focus_file_picker();
-                                }
-                            >
-                                "Remove"
-                            </button>
+                <button
+                    class="button ghost"
+                    data-testid=move || if is_final.get() { "job-remove" } else { "job-cancel" }
+                    on:click=move |_| {
+                        if is_final.get_untracked() {
+                            store.dismiss(&id);
+                            focus_file_picker();
+                        } else {
+                            store.send(ClientAction::Cancel { job_id: id.clone() });
                         }
-                        .into_any()
-                    } else {
-                        let id = cancel_id.clone();
-                        view! {
-                            <button
-                                class="button ghost"
-                                data-testid="job-cancel"
-                                on:click=move |_| store.send(ClientAction::Cancel { job_id: id.clone() })
-                            >
-                                "Cancel analysis"
-                            </button>
-                        }
-                        .into_any()
-                    })
-                })}
+                    }
+                >
+                    {move || if is_final.get() { "Remove" } else { "Cancel analysis" }}
+                </button>
             </div>
         </article>
     }

@@ -93,14 +93,46 @@ pub fn Board() -> impl IntoView {
     }
 }
 
-/// The ARIA live region: screen readers announce pushed results as they arrive; results pushed
-/// in the same moment are announced together (see [`Store::announce`]).
+/// How many sentences the live region keeps. Screen readers read each one once, as it is
+/// added; older ones only have to stay until then, and the cap keeps the hidden log short.
+const ANNOUNCEMENTS_KEPT: u32 = 5;
+
+/// The ARIA live region: screen readers announce pushed results as they arrive. A log that
+/// sentences are appended to, so each is read once, and all of those pushed in the same moment
+/// are read. The paragraphs are added to the DOM directly rather than through a view: the region
+/// must only ever gain nodes (a rebuilt node is read again), and this runs for every pushed
+/// result, where a keyed list cost about a millisecond each.
 #[component]
 pub fn LiveRegion() -> impl IntoView {
     let store = expect_context::<Store>();
+    let region = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        store.announcements.track();
+        let Some(region) = region.get() else { return };
+        let sentences = store
+            .announcements
+            .try_update_untracked(std::mem::take)
+            .unwrap_or_default();
+        let document = document();
+        for sentence in sentences {
+            if let Ok(paragraph) = document.create_element("p") {
+                paragraph.set_text_content(Some(&sentence));
+                let _ = region.append_child(&paragraph);
+            }
+        }
+        while region.child_element_count() > ANNOUNCEMENTS_KEPT {
+            if let Some(oldest) = region.first_element_child() {
+                oldest.remove();
+            }
+        }
+    });
     view! {
-        <div class="sr-only" role="status" aria-live="polite" data-testid="announcer">
-            {move || store.announcement.get()}
-        </div>
+        <div
+            class="sr-only"
+            role="log"
+            aria-live="polite"
+            data-testid="announcer"
+            node_ref=region
+        ></div>
     }
 }
