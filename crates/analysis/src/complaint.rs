@@ -1,6 +1,7 @@
 //! What ffprobe or ffmpeg said when it refused a file, sorted into the few cases a person can
 //! act on: damaged or cut short, not a video format, no video stream, a codec that cannot be
-//! decoded. Anything else keeps the decoder's first line, cleaned.
+//! decoded. Anything else keeps the decoder's first line, cleaned. A file that opened but
+//! decoded only part of its declared length is cut short too ([`Complaint::Incomplete`]).
 //!
 //! Owns the reading of decoder stderr. The sentences it makes are for the person who sent the
 //! file: they never carry a file path, a `[demuxer @ 0x…]` prefix or any other memory address.
@@ -41,6 +42,15 @@ const DAMAGED_SIGNS: [&str; 7] = [
     "error splitting the input into nal units",
 ];
 
+/// How the damaged-file sentences start, so a person (and a test) sees one kind of problem.
+const DAMAGED_OR_INCOMPLETE: &str = "the file is damaged or incomplete";
+
+/// What a person can do about a damaged or incomplete file.
+const ASK_FOR_ORIGINAL: &str = "try again with the complete original file";
+
+/// The start of ffmpeg's progress reports (`frame=  40 fps=… time=…`): not a complaint.
+pub(crate) const PROGRESS_REPORT: &str = "frame=";
+
 /// The fragment (lower case) ffmpeg gives when no demuxer makes sense of the bytes at all.
 const UNRECOGNISED_SIGN: &str = "invalid data found when processing input";
 
@@ -49,6 +59,15 @@ const UNRECOGNISED_SIGN: &str = "invalid data found when processing input";
 pub enum Complaint {
     /// The file is cut short or its bytes are broken.
     Damaged,
+    /// The file opened, but decoding ended well before the length its container declares: it
+    /// was cut short after an index that describes the whole video (an MP4 written with
+    /// `+faststart`, a WebM whose header gives the duration).
+    Incomplete {
+        /// How much of the video decoded, in milliseconds.
+        read_millis: u64,
+        /// The length the container declares, in milliseconds.
+        declared_millis: u64,
+    },
     /// No demuxer recognised the bytes: damaged beyond recognition, or not a video format.
     Unrecognised,
     /// The file has no video stream.
@@ -81,8 +100,18 @@ impl Complaint {
 impl fmt::Display for Complaint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Damaged => f.write_str(
-                "the file is damaged or incomplete, so it cannot be read as a video; try again with the complete original file",
+            Self::Damaged => write!(
+                f,
+                "{DAMAGED_OR_INCOMPLETE}, so it cannot be read as a video; {ASK_FOR_ORIGINAL}"
+            ),
+            Self::Incomplete {
+                read_millis,
+                declared_millis,
+            } => write!(
+                f,
+                "{DAMAGED_OR_INCOMPLETE}: only {:.1} s of its {:.1} s could be read; {ASK_FOR_ORIGINAL}",
+                *read_millis as f64 / 1000.0,
+                *declared_millis as f64 / 1000.0
             ),
             Self::Unrecognised => write!(
                 f,
@@ -98,12 +127,17 @@ impl fmt::Display for Complaint {
 }
 
 /// The first line of a tool's stderr that says something, as a short detail for people: no
-/// input path, no `[name @ 0x…]` prefix, bounded length.
+/// input path, no `[name @ 0x…]` prefix, no progress report, bounded length. ffmpeg ends a
+/// progress report with a carriage return, so a complaint can follow it on the same line.
 fn first_detail(stderr: &str, input: &str) -> String {
     let detail = stderr
-        .lines()
+        .split(['\r', '\n'])
         .map(|line| clean_line(line, input))
-        .find(|line| !line.is_empty() && !line.starts_with("Last message repeated"))
+        .find(|line| {
+            !line.is_empty()
+                && !line.starts_with("Last message repeated")
+                && !line.starts_with(PROGRESS_REPORT)
+        })
         .unwrap_or_default();
     if detail.is_empty() {
         return "the decoder gave no reason".to_owned();
@@ -265,6 +299,30 @@ mod tests {
             panic!("a line with no known sign is kept as a detail");
         };
         assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS + 1);
+    }
+
+    #[test]
+    fn a_file_cut_short_after_its_index_says_how_much_could_be_read() {
+        let complaint = Complaint::Incomplete {
+            read_millis: 6_720,
+            declared_millis: 10_000,
+        };
+        assert_eq!(
+            complaint.to_string(),
+            "the file is damaged or incomplete: only 6.7 s of its 10.0 s could be read; \
+             try again with the complete original file"
+        );
+    }
+
+    #[test]
+    fn progress_reports_are_not_taken_for_complaints() {
+        // Real stderr of ffmpeg 5.1 with `-stats`: a report, then a complaint on the same line.
+        let stderr = "frame=    1 fps=0.0 q=-0.0 size=      10kB time=00:00:00.04 bitrate=2090.4kbits/s speed=8.73x    \r\
+            [out#0 @ 0x55e6110b0e80] something new\n";
+        assert_eq!(
+            Complaint::from_stderr(stderr, INPUT),
+            Complaint::Other("something new".into())
+        );
     }
 
     #[test]

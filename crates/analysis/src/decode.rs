@@ -197,6 +197,21 @@ fn unexpected_stream(why: &str) -> AnalysisError {
     ))
 }
 
+/// How often ffmpeg prints a progress report while decoding, in seconds: an hour, so in practice
+/// one report at the start and the final one, whose `time=` says how far decoding got (see
+/// [`crate::completeness`]). `-stats` makes ffmpeg print them despite `-loglevel error`.
+const REPORT_PERIOD_SECS: &str = "3600";
+
+/// How a decoding run ended, once ffmpeg has exited.
+#[derive(Debug)]
+pub struct DecodeEnd {
+    /// Frames decoded.
+    pub frames: u64,
+    /// Everything ffmpeg printed (bounded): its complaints, if any, and its progress reports,
+    /// the last of which says how far decoding got.
+    pub stderr: String,
+}
+
 /// A running ffmpeg that yields frames one by one.
 pub struct FrameDecoder {
     child: BoundedChild,
@@ -221,6 +236,7 @@ impl FrameDecoder {
     ) -> Result<Self, AnalysisError> {
         let mut command = Command::new(&options.ffmpeg);
         command
+            .args(["-stats", "-stats_period", REPORT_PERIOD_SECS])
             .args(ffmpeg_args(path, want_width))
             .args(["-f", "yuv4mpegpipe", "-"]);
         let mut child = BoundedChild::spawn(command, deadline, options.time_limit, cancel)?;
@@ -329,9 +345,9 @@ impl FrameDecoder {
     }
 
     /// Waits for ffmpeg to exit after the last frame. A decoder that failed before producing any
-    /// frame makes the file unreadable; one that failed late (a truncated upload) still leaves a
-    /// useful analysis of what decoded.
-    pub fn finish(self) -> Result<u64, AnalysisError> {
+    /// frame makes the file unreadable; one that failed or stopped late is judged by the caller,
+    /// which knows how long the video should be.
+    pub fn finish(self) -> Result<DecodeEnd, AnalysisError> {
         let frames = self.frames_read;
         let input = self.input;
         let (status, stderr) = self.child.wait()?;
@@ -342,6 +358,6 @@ impl FrameDecoder {
                 AnalysisError::refused(stderr, &input)
             });
         }
-        Ok(frames)
+        Ok(DecodeEnd { frames, stderr })
     }
 }

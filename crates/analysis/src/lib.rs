@@ -11,6 +11,8 @@
 //! - [`probe`]: ffprobe's JSON to the protocol's `VideoMetadata`.
 //! - [`decode`]: ffmpeg decoding to downscaled YUV frames on a pipe (started alongside the
 //!   probe; ffmpeg picks the size), with a size limit.
+//! - [`completeness`]: whether decoding reached the end the container declares; a file cut
+//!   short after its index fails as damaged.
 //! - [`features`]: per-frame features (small luma/chroma image, soft colour histogram) and
 //!   distances between frames.
 //! - [`detector`]: `ShotDetector` — hard cuts, flashes, and the orchestration of gradual ones.
@@ -32,6 +34,7 @@ pub mod black;
 pub mod boundary;
 pub mod colors;
 pub mod complaint;
+pub mod completeness;
 pub mod decode;
 pub mod detector;
 pub mod error;

@@ -3,6 +3,7 @@
 //! decision is delegated to the modules that own it.
 
 use crate::black::{BlackFrameDetector, BlackRun};
+use crate::completeness::check_decoded_to_end;
 use crate::decode::{FrameDecoder, VideoFrame};
 use crate::detector::ShotDetector;
 use crate::error::AnalysisError;
@@ -145,7 +146,11 @@ pub fn analyze(
             }
         }
     }
-    let frames_analyzed = decoder.finish()?;
+    let decoded = decoder.finish()?;
+    // Shots already reported stay reported, but a file that stopped well short of its declared
+    // length fails: its metadata and shots would pass a fragment off as the whole video.
+    check_decoded_to_end(&decoded.stderr, probe.metadata.duration_millis)?;
+    let frames_analyzed = decoded.frames;
     on_event(AnalysisEvent::Progress {
         stage: Stage::Finishing,
         fraction: DETECTING_DONE,

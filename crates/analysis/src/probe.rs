@@ -4,7 +4,7 @@
 use crate::error::AnalysisError;
 use crate::options::{AnalysisOptions, CancelFlag};
 use crate::process::BoundedChild;
-use crate::timecode::FrameRate;
+use crate::timecode::{FrameRate, clock_millis};
 use serde::Deserialize;
 use std::io::Read;
 use std::path::Path;
@@ -73,6 +73,10 @@ struct SideData {
 #[derive(Deserialize, Default)]
 struct Tags {
     rotate: Option<String>,
+    /// The stream's own length in Matroska and WebM (`HH:MM:SS.nnnnnnnnn`), which give no
+    /// stream duration otherwise; the format's duration there is the longest stream's.
+    #[serde(rename = "DURATION")]
+    duration: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -149,7 +153,12 @@ fn interpret(parsed: ProbeJson) -> Result<Probe, AnalysisError> {
     };
     let (width, height) = display_size(video, width, height);
     let rate = frame_rate(video);
+    // The video's own length first: audio that runs on past the picture is not more video.
     let duration_secs = parse_f64(video.duration.as_deref())
+        .or_else(|| {
+            let tag = video.tags.duration.as_deref()?;
+            clock_millis(tag).map(|millis| millis as f64 / 1000.0)
+        })
         .or_else(|| parse_f64(parsed.format.as_ref().and_then(|f| f.duration.as_deref())))
         .unwrap_or(0.0);
     let nb_frames = video
@@ -277,6 +286,17 @@ mod tests {
             (1080, 1920)
         );
         assert_eq!(probe.expected_frames, Some(60));
+    }
+
+    #[test]
+    fn a_webm_reports_the_length_of_its_video_not_of_its_audio() {
+        let json = r#"{"streams":[{"codec_type":"video","codec_name":"vp9","width":320,
+            "height":180,"r_frame_rate":"25/1","tags":{"DURATION":"00:00:04.007000000"}},
+            {"codec_type":"audio","codec_name":"opus","tags":{"DURATION":"00:00:10.008000000"}}],
+            "format":{"format_name":"matroska,webm","duration":"10.008000"}}"#;
+        let probe = parse(json).expect("valid video");
+        assert_eq!(probe.metadata.duration_millis, 4_007);
+        assert_eq!(probe.expected_frames, Some(100));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::error::AnalysisError;
 use crate::options::CancelFlag;
+use std::collections::VecDeque;
 use std::io::Read;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -18,8 +19,12 @@ const EXIT_POLL: Duration = Duration::from_millis(2);
 
 /// Most stderr kept per child (16 KiB): enough for ffmpeg's complaint, bounded against a decoder
 /// that prints one warning per frame for hours. The rest is read and dropped so ffmpeg never
-/// blocks on a full pipe.
+/// blocks on a full pipe, except for the last [`STDERR_TAIL`] bytes.
 const STDERR_LIMIT: usize = 16 * 1024;
+
+/// Last stderr bytes kept when the output passes [`STDERR_LIMIT`] (1 KiB): ffmpeg prints its
+/// final report, which says how far decoding got, after everything it complained about.
+const STDERR_TAIL: usize = 1024;
 
 /// Why the watchdog stopped a child.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,22 +193,57 @@ fn watch(shared: &Shared, deadline: Instant, cancel: &CancelFlag) {
     }
 }
 
-/// Reads a pipe to its end, keeping the first [`STDERR_LIMIT`] bytes as text.
+/// Reads a pipe to its end, keeping the first [`STDERR_LIMIT`] bytes and the last
+/// [`STDERR_TAIL`] bytes as text, with a line saying how much was left out between them.
 fn read_bounded_text(mut pipe: impl Read) -> String {
-    let mut kept = Vec::new();
+    let mut head = Vec::new();
+    let mut tail = VecDeque::new();
+    let mut left_out = 0usize;
     let mut buffer = [0u8; 4096];
     loop {
         match pipe.read(&mut buffer) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
-                let room = STDERR_LIMIT.saturating_sub(kept.len());
-                kept.extend_from_slice(&buffer[..n.min(room)]);
+                let room = STDERR_LIMIT.saturating_sub(head.len());
+                let (to_head, rest) = buffer[..n].split_at(n.min(room));
+                head.extend_from_slice(to_head);
+                tail.extend(rest);
+                let excess = tail.len().saturating_sub(STDERR_TAIL);
+                tail.drain(..excess);
+                left_out += excess;
             }
         }
     }
-    String::from_utf8_lossy(&kept).into_owned()
+    let mut text = String::from_utf8_lossy(&head).into_owned();
+    if left_out > 0 {
+        text.push_str(&format!("\n[{left_out} bytes of output left out]\n"));
+    }
+    text.push_str(&String::from_utf8_lossy(tail.make_contiguous()));
+    text
 }
 
 fn join_text(handle: JoinHandle<String>) -> String {
     handle.join().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_stderr_keeps_its_beginning_and_its_last_words() {
+        let mut output = "first complaint\n".to_owned();
+        output.push_str(&"x".repeat(3 * STDERR_LIMIT));
+        output.push_str("\nfinal report\n");
+        let kept = read_bounded_text(output.as_bytes());
+        assert!(kept.starts_with("first complaint\n"), "{kept:.40}");
+        assert!(kept.ends_with("\nfinal report\n"));
+        assert!(kept.contains("bytes of output left out"));
+        assert!(kept.len() < STDERR_LIMIT + STDERR_TAIL + 100);
+    }
+
+    #[test]
+    fn short_stderr_is_kept_whole() {
+        assert_eq!(read_bounded_text(&b"one line\n"[..]), "one line\n");
+    }
 }

@@ -112,9 +112,34 @@ pub fn span(first: u64, last: u64, rate: FrameRate) -> Span {
     }
 }
 
+/// ffmpeg's clock text, `HH:MM:SS.fraction` (its progress reports, Matroska's `DURATION` tags),
+/// in milliseconds; negative or malformed times are `None`.
+pub fn clock_millis(clock: &str) -> Option<u64> {
+    let mut parts = clock.split(':');
+    let (hours, minutes, seconds) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let hours: u64 = hours.parse().ok()?;
+    let minutes: u64 = minutes.parse().ok()?;
+    let seconds: f64 = seconds.parse().ok()?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    Some((hours * 3600 + minutes * 60) * 1000 + (seconds * 1000.0).round() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ffmpeg_clock_text_reads_as_milliseconds() {
+        assert_eq!(clock_millis("01:02:03.45"), Some(3_723_450));
+        assert_eq!(clock_millis("00:00:04.007000000"), Some(4_007));
+        assert_eq!(clock_millis("-00:00:00.04"), None);
+        assert_eq!(clock_millis("N/A"), None);
+    }
 
     const NTSC: FrameRate = FrameRate {
         numerator: 30000,

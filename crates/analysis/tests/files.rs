@@ -99,6 +99,149 @@ fn a_truncated_mp4_says_it_is_damaged_without_decoder_jargon() {
     assert!(said.contains("moov atom not found"), "{said}");
 }
 
+/// Three 4-second shots (test pattern, colour bars, a moving test pattern) as an H.264 MP4 with
+/// its index (moov) at the front, as `-movflags +faststart` writes it for web playback; with a
+/// 12-second AAC tone beside it when `with_audio`.
+fn faststart_clip(clips: &Clips, name: &str, with_audio: bool) -> std::path::PathBuf {
+    let mut args = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=s=320x180:r=25:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "smptebars=s=320x180:r=25:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:r=25:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=12",
+        "-filter_complex",
+        "[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]",
+        "-map",
+        "[v]",
+    ];
+    if with_audio {
+        args.extend_from_slice(&["-map", "3:a", "-c:a", "aac"]);
+    }
+    args.extend_from_slice(&[
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-movflags",
+        "+faststart",
+    ]);
+    clips.ffmpeg(name, &args)
+}
+
+#[test]
+fn a_faststart_mp4_cut_short_is_damaged_and_says_how_much_could_be_read() {
+    let clips = Clips::new();
+    let whole = faststart_clip(&clips, "whole.mp4", false);
+    let bytes = std::fs::read(&whole).expect("the clip was rendered");
+    // The index at the front describes all 12 s, so the cut file opens and decodes without
+    // ffmpeg failing; only the first part of the pictures is there.
+    let truncated = clips.path("truncated");
+    std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 5]).expect("writes");
+    let error = analysis_error(&truncated);
+    let Some(Complaint::Incomplete {
+        read_millis,
+        declared_millis,
+    }) = complaint_of(&error)
+    else {
+        panic!("expected an incomplete file, got: {error}");
+    };
+    assert_eq!(declared_millis, 12_000);
+    assert!(read_millis < 10_000, "{read_millis} ms");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("the file is damaged or incomplete: only ")
+            && message.contains(" s of its 12.0 s could be read")
+            && message.ends_with("try again with the complete original file"),
+        "{message}"
+    );
+    assert!(
+        !message.contains(&*truncated.to_string_lossy()),
+        "{message}"
+    );
+    let said = decoder_said(&error);
+    assert!(said.contains("partial file"), "{said}");
+}
+
+#[test]
+fn complete_clips_with_audio_or_variable_frame_rate_are_not_taken_for_cut_ones() {
+    let clips = Clips::new();
+    let silent = faststart_clip(&clips, "silent.mp4", false);
+    let with_audio = faststart_clip(&clips, "audio.mp4", true);
+    for path in [&silent, &with_audio] {
+        let result = analyse(path);
+        assert_eq!(result.summary.frames_analyzed, 300, "{}", path.display());
+        assert_eq!(result.video_metadata.duration_millis, 12_000);
+        assert_eq!(result.shots.len(), 3, "{}", path.display());
+    }
+    // Variable frame rate: the still middle of the clip keeps one frame in five seconds, so
+    // frames times the nominal rate falls far short of the length; the timestamps do not.
+    let variable = webm_with_tone(
+        &clips,
+        "variable.webm",
+        "testsrc2=s=320x180:r=25:d=3,tpad=stop_mode=clone:stop_duration=5[a];\
+         testsrc2=s=320x180:r=25:d=3[b];[a][b]concat,mpdecimate[out0]",
+        11,
+    );
+    let result = analyse(&variable);
+    assert!(result.summary.frames_analyzed < 200, "{:?}", result.summary);
+    assert!(result.video_metadata.duration_millis > 10_000);
+    // Audio that runs on after the picture is not more video: the video's length counts.
+    let long_audio = webm_with_tone(&clips, "long_audio.webm", "testsrc2=s=320x180:r=25:d=3", 8);
+    let result = analyse(&long_audio);
+    assert_eq!(result.summary.frames_analyzed, 75);
+    assert!(
+        (3_000..3_100).contains(&result.video_metadata.duration_millis),
+        "{:?}",
+        result.video_metadata
+    );
+}
+
+/// A VP9 WebM of the lavfi graph `picture` (its timestamps kept, however irregular) with an
+/// Opus tone of `tone_secs` beside it.
+fn webm_with_tone(clips: &Clips, name: &str, picture: &str, tone_secs: u32) -> std::path::PathBuf {
+    let tone = format!("sine=d={tone_secs}");
+    clips.ffmpeg(
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            picture,
+            "-f",
+            "lavfi",
+            "-i",
+            &tone,
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-c:a",
+            "libopus",
+        ],
+    )
+}
+
+/// The complaint a refused or incomplete file got.
+fn complaint_of(error: &AnalysisError) -> Option<Complaint> {
+    match error {
+        AnalysisError::Refused { complaint, .. } => Some(complaint.clone()),
+        _ => None,
+    }
+}
+
 /// What ffprobe or ffmpeg printed, kept beside the sentence for the operator's log.
 fn decoder_said(error: &AnalysisError) -> &str {
     error

@@ -1,5 +1,6 @@
 //! The job pipeline with the real ffmpeg analyzer: a generated clip completes with its shots,
-//! and a truncated MP4 fails with a sentence a person can read instead of crashing anything.
+//! and a truncated MP4 (index at the end or at the front) fails with a sentence a person can
+//! read instead of crashing anything or passing for the whole video.
 
 mod support;
 
@@ -9,8 +10,9 @@ use support::*;
 use vidpush_protocol::*;
 use vidpush_server::analyzer::FfmpegAnalyzer;
 
-/// An H.264 MP4 of three 1-second shots of different test patterns.
-fn three_shot_clip(dir: &std::path::Path) -> Vec<u8> {
+/// An H.264 MP4 of three 1-second shots of different test patterns; with its index (moov) at
+/// the front, as `-movflags +faststart` writes it for web playback, when `faststart`.
+fn three_shot_clip(dir: &std::path::Path, faststart: bool) -> Vec<u8> {
     let path = dir.join("three.mp4");
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
@@ -39,6 +41,11 @@ fn three_shot_clip(dir: &std::path::Path) -> Vec<u8> {
             "[out]",
         ])
         .args(["-c:v", "libx264", "-preset", "ultrafast"])
+        .args(if faststart {
+            &["-movflags", "+faststart"][..]
+        } else {
+            &[]
+        })
         .arg(&path)
         .status()
         .expect("ffmpeg is installed");
@@ -55,7 +62,7 @@ fn real_analyzer() -> Arc<FfmpegAnalyzer> {
 #[tokio::test]
 async fn a_real_clip_completes_with_its_shots_pushed_one_by_one() {
     let server = TestServer::start(&[], real_analyzer()).await;
-    let clip = three_shot_clip(server.data.path());
+    let clip = three_shot_clip(server.data.path(), false);
     let job = server.start_job(&clip, None).await;
     let mut client = server.connect(None).await;
     client.subscribe(&job, 0).await;
@@ -91,26 +98,47 @@ async fn a_real_clip_completes_with_its_shots_pushed_one_by_one() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_truncated_mp4_fails_with_a_readable_reason() {
-    let server = TestServer::start(&[], real_analyzer()).await;
-    let clip = three_shot_clip(server.data.path());
-    // ffmpeg writes the index (moov) at the end: cutting the file loses it.
-    let truncated = clip[..clip.len() / 3].to_vec();
-    let job = server.start_job(&truncated, None).await;
+/// Why a job on `upload` failed, after checking the reason carries no server path or decoder
+/// address; the test fails if the job does not fail.
+async fn failure_reason(server: &TestServer, upload: &[u8]) -> String {
+    let job = server.start_job(upload, None).await;
     let mut client = server.connect(None).await;
     client.subscribe(&job, 0).await;
     let events = client.events_until_final().await;
     let EventBody::Failed { reason } = &events.last().unwrap().body else {
         panic!("expected job.failed, got {:?}", events.last());
     };
-    assert_eq!(
-        reason,
-        &vidpush_analysis::complaint::Complaint::Damaged.to_string(),
-        "a truncated MP4 is reported as damaged, in plain words"
-    );
     assert!(
         !reason.contains(server.data.path().to_str().unwrap()) && !reason.contains(" @ 0x"),
+        "{reason}"
+    );
+    reason.clone()
+}
+
+#[tokio::test]
+async fn a_truncated_mp4_fails_with_a_readable_reason() {
+    let server = TestServer::start(&[], real_analyzer()).await;
+    let clip = three_shot_clip(server.data.path(), false);
+    // ffmpeg writes the index (moov) at the end: cutting the file loses it.
+    let reason = failure_reason(&server, &clip[..clip.len() / 3]).await;
+    assert_eq!(
+        reason,
+        vidpush_analysis::complaint::Complaint::Damaged.to_string(),
+        "a truncated MP4 is reported as damaged, in plain words"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_truncated_faststart_mp4_fails_as_incomplete_instead_of_completing() {
+    let server = TestServer::start(&[], real_analyzer()).await;
+    let clip = three_shot_clip(server.data.path(), true);
+    // The index at the front describes all 3 s, so the cut file opens and decodes part-way
+    // without ffmpeg failing: only the comparison with the declared length shows the loss.
+    let reason = failure_reason(&server, &clip[..clip.len() / 3]).await;
+    assert!(
+        reason.starts_with("the file is damaged or incomplete: only ")
+            && reason.contains(" s of its 3.0 s could be read"),
         "{reason}"
     );
     server.stop().await;
