@@ -64,9 +64,11 @@ pub fn Board() -> impl IntoView {
         <section class="board" aria-label="Uploads and analyses">
             // One list, newest first, so a job's card appears where its upload's card was.
             {keyed_rows(move || {
+                // Uploads are kept oldest first; the board shows them newest first.
                 let mut cards: Vec<(u64, Row)> = store.uploads.with(|uploads| {
                     uploads
                         .iter()
+                        .rev()
                         .cloned()
                         .map(|entry| {
                             let place = entry.key;
@@ -75,12 +77,16 @@ pub fn Board() -> impl IntoView {
                         .collect()
                 });
                 store.jobs.with(|jobs| {
-                    cards.extend(jobs.iter().cloned().map(|entry| {
+                    for entry in jobs.iter().cloned() {
                         let place = entry.place;
-                        (place, Row::new(entry.key, move || view! { <job_card::JobCard entry /> }))
-                    }))
+                        // A few cards: inserting in order beats carrying a sort in the wasm.
+                        let at = cards.partition_point(|(other, _)| *other > place);
+                        cards.insert(
+                            at,
+                            (place, Row::new(entry.key, move || view! { <job_card::JobCard entry /> })),
+                        );
+                    }
                 });
-                cards.sort_by_key(|(place, _)| std::cmp::Reverse(*place));
                 cards.into_iter().map(|(_, row)| row).collect()
             })}
         </section>
