@@ -36,7 +36,8 @@ async fn a_dropped_clip_uploads_and_every_shot_appears_live() {
         "no upload card with progress figures was ever shown"
     );
     assert!(
-        figures.iter().all(|text| text.contains(" of ")),
+        // Each figure keeps its words together with no-break spaces.
+        figures.iter().all(|text| text.contains("\u{a0}of\u{a0}")),
         "the upload figures do not read \"<sent> of <size>\": {figures:?}"
     );
     assert!(

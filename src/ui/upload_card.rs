@@ -49,6 +49,8 @@ pub fn UploadCard(
                     parts.push(format!("{} left", format::remaining(left)));
                 }
             }
+            // A line breaks only between figures, never inside one ("21 s" | "left").
+            let parts: Vec<String> = parts.iter().map(|p| p.replace(' ', "\u{a0}")).collect();
             parts.join(" · ")
         })
     };
