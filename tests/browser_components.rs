@@ -120,6 +120,15 @@ fn mount_job(root: &HtmlElement, preview: Option<String>) -> Store {
     store
 }
 
+/// The element that has the keyboard focus.
+fn focused_element() -> Option<Element> {
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element()
+}
+
 /// The sentences in the live region, oldest first.
 fn announced(root: &HtmlElement) -> Vec<String> {
     all(root, "[data-testid=announcer] p")
@@ -178,11 +187,7 @@ async fn connection_pill_shows_each_state() {
             retry[0].unchecked_ref::<HtmlElement>().click();
             assert_eq!(retries.get_untracked(), before + 1, "{label}");
             // The button goes away once live; the focus waits on the state it changes.
-            let focused = web_sys::window()
-                .unwrap()
-                .document()
-                .unwrap()
-                .active_element();
+            let focused = focused_element();
             assert_eq!(focused.as_ref(), Some(&pill));
         }
     }
@@ -245,11 +250,7 @@ async fn job_card_renders_each_pushed_shot_once_even_when_events_repeat() {
         Some("completed")
     );
     // The cancel button became the remove button in place, so the focus is still on it.
-    let focused = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .active_element();
+    let focused = focused_element();
     assert_eq!(focused.as_ref(), Some(action.unchecked_ref::<Element>()));
     assert_eq!(action.text_content().as_deref(), Some("Remove"));
     assert_eq!(
@@ -341,11 +342,7 @@ async fn clicking_a_shot_seeks_the_preview_to_its_start() {
         Some("true")
     );
     assert_eq!(shots[0].get_attribute("aria-current"), None);
-    let focused = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .active_element();
+    let focused = focused_element();
     assert_eq!(focused.as_ref(), Some(&shots[1]));
     assert!(all(&root, ".timeline .note").is_empty());
 }
@@ -423,11 +420,7 @@ async fn refused_file_shows_its_message_and_starts_no_upload() {
     dismiss.click();
     leptos::task::tick().await;
     assert!(all(&root, "[data-testid=refusal]").is_empty());
-    let focused = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .active_element();
+    let focused = focused_element();
     assert_eq!(focused.as_ref(), Some(&input));
 }
 

@@ -25,3 +25,12 @@ pub fn now_ms() -> f64 {
 pub async fn sleep(duration: std::time::Duration) {
     gloo_timers::future::sleep(duration).await;
 }
+
+/// Sleeps for `duration`, or less when `wake` fires (or its sender is dropped): a retry wait
+/// that a person's click or a sign of the server's return can cut short.
+pub async fn sleep_unless_woken(
+    duration: std::time::Duration,
+    wake: futures::channel::oneshot::Receiver<()>,
+) {
+    futures::future::select(Box::pin(sleep(duration)), wake).await;
+}

@@ -4,7 +4,7 @@
 
 use crate::backoff::Backoff;
 use crate::connection::{ConnectionState, diagnose};
-use crate::net::{http, now_ms, random, sleep, upload};
+use crate::net::{http, now_ms, random, sleep, sleep_unless_woken, upload};
 use crate::store::{Outbox, Store};
 use futures::future::{FutureExt, poll_fn};
 use futures::{SinkExt, StreamExt, pin_mut, select};
@@ -31,8 +31,7 @@ async fn open(url: &str) -> Option<WebSocket> {
 /// Waits `delay` before the next attempt, or less when the person asks to retry now or the
 /// browser comes back online.
 async fn wait(store: Store, delay: Duration) {
-    let retry = store.retry_requested();
-    futures::future::select(Box::pin(sleep(delay)), retry).await;
+    sleep_unless_woken(delay, store.retry_requested()).await;
 }
 
 fn browser_online() -> bool {

@@ -5,7 +5,7 @@
 use crate::backoff::Backoff;
 use crate::connection::ConnectionState;
 use crate::net::xhr::{Answer, Request, XhrError};
-use crate::net::{http, now_ms, random, sleep, storage};
+use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
 use crate::store::{Store, UploadPhase, UploadView};
 use crate::tus::{self, Resume, Throughput};
 use futures::channel::oneshot;
@@ -65,6 +65,15 @@ impl UploadControl {
     }
 }
 
+/// `method url` with the tus version header and, when configured, the bearer token.
+fn tus_request(method: &str, url: &str, bearer: Option<&str>) -> Request {
+    let request = Request::new(method, url).header("Tus-Resumable", TUS_VERSION);
+    match bearer {
+        Some(bearer) => request.header("Authorization", bearer),
+        None => request,
+    }
+}
+
 struct Upload {
     /// The page's state, to tell the socket when the server answers again.
     store: Store,
@@ -77,12 +86,9 @@ struct Upload {
 }
 
 impl Upload {
+    /// A tus request, remembered as the one in flight so pause and cancel can abort it.
     fn request(&self, method: &str, url: &str) -> Request {
-        let request = Request::new(method, url).header("Tus-Resumable", TUS_VERSION);
-        let request = match &self.auth {
-            Some(bearer) => request.header("Authorization", bearer),
-            None => request,
-        };
+        let request = tus_request(method, url, self.auth.as_deref());
         *self.control.current.borrow_mut() = Some(request.handle());
         request
     }
@@ -122,7 +128,7 @@ impl Upload {
     async fn wait(&self, delay: std::time::Duration) {
         let (tx, rx) = oneshot::channel();
         *self.control.wake.borrow_mut() = Some(tx);
-        futures::future::select(Box::pin(sleep(delay)), rx).await;
+        sleep_unless_woken(delay, rx).await;
         self.control.wake.borrow_mut().take();
     }
 
@@ -356,10 +362,7 @@ pub async fn forget_lost(store: Store) {
         let Some(url) = storage::get(&remembered.key) else {
             continue;
         };
-        let mut request = Request::new("HEAD", &url).header("Tus-Resumable", TUS_VERSION);
-        if let Some(bearer) = endpoints.bearer() {
-            request = request.header("Authorization", &bearer);
-        }
+        let request = tus_request("HEAD", &url, endpoints.bearer().as_deref());
         if let Ok(answer) = request.send(None, None).await
             && matches!(answer.status, 404 | 410)
         {
