@@ -5,13 +5,14 @@
 //! only from package registries (crates.io through `cargo install`, Debian through `apt-get`,
 //! npm), never by downloading from elsewhere.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
 use crate::process::{capture, run, tool};
 
 /// The wasm target the browser app compiles to.
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// The trunk release the build is known to work with; `Trunk.toml` relies on its offline mode.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -35,6 +36,43 @@ pub fn ensure(root: &Path) -> crate::Result {
     ensure_wasm_bindgen(root)?;
     ensure_tus_client(root)?;
     ensure_size_toolchain();
+    fetch_crates(root, &[])
+}
+
+/// Downloads every crate a later offline step needs into cargo's cache: the workspace's, for
+/// every target, and — for the size-tuned app build — the standard library's own crates, which
+/// `-Zbuild-std` compiles from source. trunk runs cargo with `--offline` (`Trunk.toml`), so
+/// whatever this misses fails the app build on a machine that never built the project.
+///
+/// `env` is added to both commands (the empty-cache check passes its own `CARGO_HOME`). Cheap
+/// when everything is cached: cargo only checks.
+pub fn fetch_crates(root: &Path, env: &[(&str, &OsStr)]) -> crate::Result {
+    use crate::app_build::{BUILD_STD, SIZE_TOOLCHAIN, Toolchain};
+    let mut workspace = tool("cargo");
+    workspace.args(["fetch", "--locked"]).current_dir(root);
+    let mut std_crates = tool("cargo");
+    std_crates
+        .arg(format!("+{SIZE_TOOLCHAIN}"))
+        .args(["fetch", "--locked", "--target", WASM_TARGET])
+        .env("CARGO_UNSTABLE_BUILD_STD", BUILD_STD)
+        .current_dir(root);
+    for (key, value) in env {
+        workspace.env(key, value);
+        std_crates.env(key, value);
+    }
+    run(&mut workspace, "cargo fetch (the workspace's crates)")?;
+    match Toolchain::detect() {
+        Toolchain::SizeTuned => {
+            // A failure here only costs the size-tuned build, which then falls back to stable.
+            if let Err(error) = run(
+                &mut std_crates,
+                "cargo fetch (the standard library's crates)",
+            ) {
+                println!("{error}; the app will be built with stable");
+            }
+        }
+        Toolchain::Stable(_) => {}
+    }
     Ok(())
 }
 

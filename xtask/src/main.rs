@@ -7,11 +7,14 @@
 //! - `cargo xtask bench <gateway|analysis|upload|app>`: print measured figures.
 //!
 //! Modules: `install` (finding and installing the toolchain and system tools), `app_build`
-//! (the size-tuned release build of the app), `process`
-//! (running child processes), `tasks` (dev and test), `bench` (one file per benchmark).
+//! (the size-tuned release build of the app, falling back to stable), `fresh_cache` (the test
+//! run's app build from an empty cargo cache, which proves the install step fetched enough),
+//! `process` (running child processes), `tasks` (dev and test), `bench` (one file per
+//! benchmark).
 
 mod app_build;
 mod bench;
+mod fresh_cache;
 mod install;
 mod process;
 mod tasks;

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::app_build::OnFailure;
 use crate::process::{check, describe_status, run, tool};
-use crate::{app_build, install};
+use crate::{app_build, fresh_cache, install};
 
 const TEST_USAGE: &str = "usage: cargo xtask test [lint|native|e2e|wasm]... [--skip-install] [-- <args for the native test binaries>]
   (no group)  every check CI runs
@@ -30,7 +31,7 @@ pub fn build(root: &Path, args: &[&str]) -> crate::Result {
         ["--skip-install"] => {}
         _ => return Err("usage: cargo xtask build [--skip-install]".into()),
     }
-    run(&mut app_build::release(root), "trunk build --release")?;
+    app_build::release(root, OnFailure::FallBackToStable, &[])?;
     println!("dist/ is ready: upload it with a config.json that names your endpoints");
     Ok(())
 }
@@ -56,14 +57,11 @@ pub fn dev(root: &Path, args: &[&str]) -> crate::Result {
     if !skip_install {
         install::ensure(root)?;
     }
-    let mut trunk = if debug {
-        let mut trunk = tool("trunk");
-        trunk.arg("build").current_dir(root);
-        trunk
+    if debug {
+        run(tool("trunk").arg("build").current_dir(root), "trunk build")?;
     } else {
-        app_build::release(root)
-    };
-    run(&mut trunk, "trunk build")?;
+        app_build::release(root, OnFailure::FallBackToStable, &[])?;
+    }
 
     let mut server = tool("cargo");
     server
@@ -128,7 +126,7 @@ impl Step {
             Step::Fmt => "fmt",
             Step::Clippy => "clippy",
             Step::ClippyWasm => "clippy (wasm)",
-            Step::Trunk => "trunk build",
+            Step::Trunk => "app build from an empty cargo cache",
             Step::Server => "server build",
             Step::Tests => "cargo test",
             Step::E2e => "e2e tests",
@@ -136,7 +134,16 @@ impl Step {
         }
     }
 
-    /// The command this step runs.
+    /// Runs this step, failing with a sentence that names it.
+    fn run(self, paths: &Paths, test_args: &[&str]) -> crate::Result {
+        if self == Step::Trunk {
+            return fresh_cache::build_app(&paths.root);
+        }
+        let what = format!("the {} step", self.name());
+        run(&mut self.command(paths, test_args), &what)
+    }
+
+    /// The command this step runs (every step but the app build, which is several).
     fn command(self, paths: &Paths, test_args: &[&str]) -> Command {
         let mut command = match self {
             Step::Fmt => cargo(&["fmt", "--all", "--", "--check"]),
@@ -161,7 +168,7 @@ impl Step {
                 "-D",
                 "warnings",
             ]),
-            Step::Trunk => app_build::release(&paths.root),
+            Step::Trunk => unreachable!("the app build runs through fresh_cache::build_app"),
             Step::Server => cargo(&["build", "-p", "vidpush-server"]),
             Step::Tests | Step::E2e => {
                 let mut test = if self == Step::Tests {
@@ -270,8 +277,7 @@ pub fn test(root: &Path, args: &[&str]) -> crate::Result {
     for step in steps {
         println!("== {}", step.name());
         let step_started = Instant::now();
-        let what = format!("the {} step", step.name());
-        let outcome = run(&mut step.command(&paths, &test_args), &what);
+        let outcome = step.run(&paths, &test_args);
         timings.push((step, step_started.elapsed()));
         if let Err(error) = outcome {
             println!(
@@ -321,7 +327,7 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` (relative to the root) or `<root>/target`.
-fn target_dir(root: &Path) -> PathBuf {
+pub fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),
