@@ -10,6 +10,8 @@
 //! - [`event`]: what the server pushes: job events with their per-job `seq`, and replies.
 //! - [`result`]: the analysis result schema (Rekognition-style metadata, shots, technical cues).
 //! - [`http`]: request and response bodies of the HTTP API (`/api/...`) and `config.json`.
+//! - [`multipart`]: the multipart upload API (S3's model, with signed part URLs) the page
+//!   uploads through on any host.
 //! - [`limits`]: the numeric limits both sides obey, each with the reason for its value.
 //! - `web` (feature `web`, for the browser app): the same messages decoded from the browser's
 //!   `JSON.parse` and encoded with `JSON.stringify`, so the app's wasm carries no serde_json.
@@ -19,6 +21,7 @@ pub mod event;
 pub mod http;
 pub mod ids;
 pub mod limits;
+pub mod multipart;
 pub mod result;
 #[cfg(feature = "web")]
 pub mod web;

@@ -6,10 +6,12 @@ use crate::auth;
 use crate::config::ServerConfig;
 use crate::error::ApiFailure;
 use crate::jobs::Jobs;
+use crate::multipart::in_flight::PartsInFlight;
+use crate::multipart::part_url::PartSigner;
 use crate::publisher::Publisher;
 use crate::store::Store;
 use crate::upload_claims::{UploadClaim, UploadClaims};
-use crate::{jobs_api, uploads};
+use crate::{jobs_api, multipart, uploads};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::routing::{any, get};
@@ -37,6 +39,10 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Uploads a request is writing to right now: one writer per upload at a time.
     pub upload_claims: UploadClaims,
+    /// Signs and checks the multipart upload's part URLs.
+    pub part_signer: PartSigner,
+    /// Multipart parts being written and uploads being completed right now.
+    pub parts_in_flight: PartsInFlight,
 }
 
 impl AppState {
@@ -84,6 +90,8 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         header::CONTENT_TYPE,
         header::LOCATION,
         HeaderName::from_static("x-requested-with"),
+        // A multipart part's `PUT` answers with its ETag, which the page must read.
+        header::ETAG,
     ]);
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
@@ -91,6 +99,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
             Method::GET,
             Method::POST,
             Method::PATCH,
+            Method::PUT,
             Method::HEAD,
             Method::DELETE,
             Method::OPTIONS,
@@ -110,6 +119,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/api/health", get(health))
         .merge(uploads::routes())
+        .merge(multipart::routes())
         .merge(jobs_api::routes())
         .route(
             "/api/{*rest}",

@@ -12,6 +12,8 @@
 //!   offset is recorded.
 //! - [`upload_expiry`]: the `Upload-Expires` date and the sweep that removes abandoned uploads.
 //! - [`upload_claims`]: one writer per upload, and stopping it when the upload is terminated.
+//! - [`multipart`]: the page's uploads: S3-style multipart upload with signed, expiring part
+//!   URLs under `/api/multipart`, written into the same upload files tus uses.
 //! - [`sniff`]: recognising video containers from their first bytes.
 //! - [`jobs_api`]: the `/api/jobs` endpoints.
 //! - [`jobs`]: the bounded queue, worker pool, cancellation, orphan grace, restart recovery.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod jobs_api;
+pub mod multipart;
 pub mod publisher;
 pub mod sniff;
 pub mod store;
@@ -197,6 +200,8 @@ impl Server {
             publisher,
             jobs,
             upload_claims: Default::default(),
+            part_signer: multipart::part_url::PartSigner::new(&gateway.config().management_key),
+            parts_in_flight: Default::default(),
         };
         upload_expiry::spawn_sweeper(state.clone());
         let jobs = state.jobs.clone();

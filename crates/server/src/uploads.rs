@@ -98,19 +98,7 @@ async fn create(
     let length = number_header(&headers, "Upload-Length")?.ok_or_else(|| {
         ApiFailure::BadRequest("Upload-Length is missing: send the file's size in bytes".into())
     })?;
-    if length == 0 {
-        return Err(ApiFailure::BadRequest(
-            "the file is empty (0 bytes): choose a video file".into(),
-        ));
-    }
-    let max = app.config.max_upload_bytes;
-    if length > max {
-        return Err(ApiFailure::TooLarge(format!(
-            "the file is {} but this server takes at most {}: choose a smaller file",
-            human_bytes(length),
-            human_bytes(max)
-        )));
-    }
+    check_declared_size(&app, length)?;
     let metadata = parse_metadata(headers.get("Upload-Metadata"))?;
     let upload = UploadRecord {
         id: UploadId(new_id()),
@@ -254,8 +242,27 @@ async fn append(
     Ok(response)
 }
 
+/// Refuses a declared size before anything is stored: empty (400) or over the limit (413).
+/// Both upload protocols ask this first.
+pub(crate) fn check_declared_size(app: &AppState, length: u64) -> Result<(), ApiFailure> {
+    if length == 0 {
+        return Err(ApiFailure::BadRequest(
+            "the file is empty (0 bytes): choose a video file".into(),
+        ));
+    }
+    let max = app.config.max_upload_bytes;
+    if length > max {
+        return Err(ApiFailure::TooLarge(format!(
+            "the file is {} but this server takes at most {}: choose a smaller file",
+            human_bytes(length),
+            human_bytes(max)
+        )));
+    }
+    Ok(())
+}
+
 /// The upload named by `raw`, if it exists and the caller may touch it.
-async fn owned_upload(
+pub(crate) async fn owned_upload(
     app: &AppState,
     raw: &str,
     headers: &HeaderMap,

@@ -1,0 +1,91 @@
+//! Putting one part's body into its place in the upload's file: streamed chunk by chunk (never
+//! buffered whole), exactly the part's size, with its MD5 (the part's `ETag`, as S3 computes it)
+//! taken on the way, and `fdatasync`ed before the `ETag` is returned, so a part the page was told
+//! is stored survives a crash.
+//!
+//! Parts of one upload may be written in parallel: each owns a disjoint byte range of the file
+//! (part `n` starts at `(n - 1) × partSize`), so the file is the assembled video once every part
+//! is in, with no copy at completion.
+
+use super::part_url::hex;
+use crate::error::ApiFailure;
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
+use md5::{Digest, Md5};
+use std::io::SeekFrom;
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+/// Longest wait for the next bytes of a part's body. A client that vanished mid-part would
+/// otherwise keep its request (and a writer) forever; one part of 8 MiB on even a slow link
+/// sends something every few milliseconds, so a minute of silence means nobody is sending.
+pub const PART_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where a part goes and how big it must be.
+pub(crate) struct PartPlace<'a> {
+    /// The upload's file.
+    pub file: &'a Path,
+    /// 1-based part number, for messages.
+    pub number: u32,
+    /// The part's first byte in the file.
+    pub offset: u64,
+    /// Its exact size.
+    pub size: u64,
+}
+
+/// Writes the part from `body` and returns its quoted MD5 `ETag`. A body of the wrong size, one
+/// that stops arriving, or a failed write stores nothing the page is told about: the part is
+/// simply not recorded, and sending it again overwrites the same range.
+pub(crate) async fn write_part<S, E>(place: PartPlace<'_>, body: S) -> Result<String, ApiFailure>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut body = body;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(place.file)
+        .await
+        .map_err(ApiFailure::internal)?;
+    file.seek(SeekFrom::Start(place.offset)).await?;
+    let mut md5 = Md5::new();
+    let mut received: u64 = 0;
+    loop {
+        let next = tokio::time::timeout(PART_BODY_IDLE_TIMEOUT, body.next())
+            .await
+            .map_err(|_| {
+                ApiFailure::BadRequest(format!(
+                    "part {} stopped arriving after {received} of {} bytes; send it again",
+                    place.number, place.size
+                ))
+            })?;
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|error| {
+            ApiFailure::BadRequest(format!(
+                "part {} could not be read to its end ({error}); send it again",
+                place.number
+            ))
+        })?;
+        received += chunk.len() as u64;
+        if received > place.size {
+            return Err(wrong_size(&place, "more"));
+        }
+        md5.update(&chunk);
+        file.write_all(&chunk).await?;
+    }
+    if received != place.size {
+        return Err(wrong_size(&place, &received.to_string()));
+    }
+    file.flush().await?;
+    file.sync_data().await?;
+    Ok(format!("\"{}\"", hex(&md5.finalize())))
+}
+
+/// The refusal for a body that is not the part's size.
+fn wrong_size(place: &PartPlace<'_>, got: &str) -> ApiFailure {
+    ApiFailure::BadRequest(format!(
+        "part {} must be exactly {} bytes, and {got} bytes were sent; send the part again",
+        place.number, place.size
+    ))
+}
