@@ -76,13 +76,30 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// The in-process `@connections` client over this gateway's connections.
+    pub(crate) fn connections(&self) -> Connections {
+        Connections::over(&self.registry, &self.config)
+    }
+}
+
 /// Collects routes, then builds a [`Gateway`].
 pub struct GatewayBuilder {
     config: GatewayConfig,
     routes: HashMap<String, Arc<dyn RouteHandler>>,
+    /// The live connections, made first so [`GatewayBuilder::connections`] can hand out the
+    /// push client before the routes that use it exist.
+    registry: Arc<Registry>,
 }
 
 impl GatewayBuilder {
+    /// The in-process `@connections` client of the gateway being built: backend code that
+    /// pushes (and that the routes call) takes it here, so construction runs one way — push
+    /// client, backend, routes, gateway — with nothing filled in afterwards.
+    pub fn connections(&self) -> Connections {
+        Connections::over(&self.registry, &self.config)
+    }
+
     /// Registers `handler` for `route_key` (`$connect`, `$disconnect`, `$default` or an action
     /// name). A later registration of the same key replaces the earlier one.
     pub fn route(mut self, route_key: impl Into<String>, handler: impl RouteHandler) -> Self {
@@ -101,7 +118,7 @@ impl GatewayBuilder {
                 "max_frame_bytes must not exceed max_message_bytes",
             ));
         }
-        let registry = Arc::new(Registry::new(config.max_connections));
+        let registry = self.registry;
         let dirty = Arc::clone(&registry);
         let store = Store::open(&config.db_path, Box::new(move || dirty.take_dirty()))?;
         let inner = Inner {
@@ -127,6 +144,7 @@ impl Gateway {
     /// Starts building a gateway with `config`.
     pub fn builder(config: GatewayConfig) -> GatewayBuilder {
         GatewayBuilder {
+            registry: Arc::new(Registry::new(config.max_connections)),
             config,
             routes: HashMap::new(),
         }
@@ -154,9 +172,7 @@ impl Gateway {
 
     /// The in-process `@connections` client.
     pub fn connections(&self) -> Connections {
-        Connections {
-            inner: Arc::clone(&self.inner),
-        }
+        self.inner.connections()
     }
 
     /// The token policy alone, for HTTP APIs that accept the same tokens: `Ok(None)` when no

@@ -14,10 +14,12 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::config::GatewayConfig;
 use crate::connection::CLOSE_NORMAL;
 use crate::gateway::Inner;
 use crate::handshake::Principal;
 use crate::id::ConnectionId;
+use crate::registry::Registry;
 use crate::route::Identity;
 use crate::timestamp::iso8601;
 
@@ -49,36 +51,45 @@ pub struct ConnectionInfo {
     pub principal: Option<Principal>,
 }
 
-/// The in-process `@connections` client: the way backend code pushes to connections.
+/// The in-process `@connections` client: the way backend code pushes to connections. It needs
+/// only the live connections, not the routes, so backend code can hold one before the gateway
+/// that routes to it is built ([`GatewayBuilder::connections`](crate::GatewayBuilder::connections)).
 #[derive(Clone)]
 pub struct Connections {
-    pub(crate) inner: Arc<Inner>,
+    /// The live connections.
+    pub(crate) registry: Arc<Registry>,
+    /// AWS's message limit, checked before a post is queued.
+    pub(crate) max_message_bytes: usize,
 }
 
 impl Connections {
+    /// The client over `registry`, with `config`'s message limit.
+    pub(crate) fn over(registry: &Arc<Registry>, config: &GatewayConfig) -> Self {
+        Self {
+            registry: Arc::clone(registry),
+            max_message_bytes: config.max_message_bytes,
+        }
+    }
+
     /// Queues `data` for connection `id`; returns once it is accepted onto that connection's
     /// queue. Posts to one connection are delivered in the order they were accepted. UTF-8 data
     /// is sent as a text frame, anything else as binary.
     pub fn post(&self, id: impl AsRef<str>, data: impl Into<Bytes>) -> Result<(), PostError> {
         let data = data.into();
-        let max = self.inner.config.max_message_bytes;
+        let max = self.max_message_bytes;
         if data.len() > max {
             return Err(PostError::PayloadTooLarge {
                 size: data.len(),
                 max,
             });
         }
-        let entry = self
-            .inner
-            .registry
-            .get(id.as_ref())
-            .ok_or(PostError::Gone)?;
+        let entry = self.registry.get(id.as_ref()).ok_or(PostError::Gone)?;
         entry.push(data).map_err(|_| PostError::Gone)
     }
 
     /// Describes connection `id`, from memory (so `lastActiveAt` is exact).
     pub fn get(&self, id: impl AsRef<str>) -> Result<ConnectionInfo, Gone> {
-        let entry = self.inner.registry.get(id.as_ref()).ok_or(Gone)?;
+        let entry = self.registry.get(id.as_ref()).ok_or(Gone)?;
         Ok(ConnectionInfo {
             connected_at: entry.connected_at,
             last_active_at: entry.last_active(),
@@ -90,13 +101,13 @@ impl Connections {
     /// Closes connection `id` with 1000. Returns once the close is requested; the socket closes
     /// and `$disconnect` runs shortly after. Later posts to it answer [`PostError::Gone`].
     pub fn delete(&self, id: impl AsRef<str>) -> Result<(), Gone> {
-        let entry = self.inner.registry.get(id.as_ref()).ok_or(Gone)?;
+        let entry = self.registry.get(id.as_ref()).ok_or(Gone)?;
         entry.request_close(CLOSE_NORMAL, "").map_err(|_| Gone)
     }
 
     /// How many connections are open.
     pub fn count(&self) -> usize {
-        self.inner.registry.len()
+        self.registry.len()
     }
 }
 
@@ -185,7 +196,7 @@ pub(crate) async fn post(
             "the message is larger than the limit",
         );
     };
-    match (Connections { inner }).post(&id, data) {
+    match inner.connections().post(&id, data) {
         Ok(()) => StatusCode::OK.into_response(),
         Err(PostError::Gone) => gone(),
         Err(error @ PostError::PayloadTooLarge { .. }) => {
@@ -203,7 +214,7 @@ pub(crate) async fn get(
     if !authorized(&inner, &headers) {
         return forbidden();
     }
-    match (Connections { inner }).get(&id) {
+    match inner.connections().get(&id) {
         Ok(info) => axum::Json(InfoBody {
             connected_at: iso8601(info.connected_at),
             last_active_at: iso8601(info.last_active_at),
@@ -226,7 +237,7 @@ pub(crate) async fn delete(
     if !authorized(&inner, &headers) {
         return forbidden();
     }
-    match (Connections { inner }).delete(&id) {
+    match inner.connections().delete(&id) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(Gone) => gone(),
     }

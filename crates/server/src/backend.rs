@@ -9,7 +9,6 @@ use crate::auth;
 use crate::jobs::Jobs;
 use crate::publisher::Publisher;
 use crate::store::{JobRecord, Store, StoreError};
-use std::sync::{Arc, OnceLock};
 use vidpush_gateway::{Connections, GatewayBuilder, RouteRequest, RouteResponse};
 use vidpush_protocol::{ClientAction, ErrorCode, JobId, Reply};
 
@@ -26,25 +25,14 @@ pub struct Backend {
     pub connections: Connections,
 }
 
-/// The backend as the routes see it: filled in once the gateway it pushes through is built
-/// (the gateway needs its routes first, and the backend needs the gateway's connections).
-pub type BackendCell = Arc<OnceLock<Backend>>;
-
-/// Registers every backend route on a gateway under construction.
-pub fn register(builder: GatewayBuilder, cell: &BackendCell) -> GatewayBuilder {
-    let route = |cell: &BackendCell, disconnect: bool| {
-        let cell = cell.clone();
+/// Registers every backend route on a gateway under construction. The backend is complete
+/// before the gateway exists: it pushes through the builder's `@connections` client.
+pub fn register(builder: GatewayBuilder, backend: Backend) -> GatewayBuilder {
+    let route = |disconnect: bool| {
+        let backend = backend.clone();
         move |req: RouteRequest| {
-            let backend = cell.get().cloned();
+            let backend = backend.clone();
             async move {
-                let Some(backend) = backend else {
-                    // Only reachable if a message arrives before start-up finished wiring.
-                    return error_reply(
-                        ErrorCode::Internal,
-                        "the server is still starting; try again",
-                        None,
-                    );
-                };
                 if disconnect {
                     backend.disconnect(req).await
                 } else {
@@ -53,9 +41,9 @@ pub fn register(builder: GatewayBuilder, cell: &BackendCell) -> GatewayBuilder {
             }
         }
     };
-    let mut builder = builder.route("$disconnect", route(cell, true));
+    let mut builder = builder.route("$disconnect", route(true));
     for name in ["$default", "subscribe", "unsubscribe", "cancel", "ping"] {
-        builder = builder.route(name, route(cell, false));
+        builder = builder.route(name, route(false));
     }
     builder
 }

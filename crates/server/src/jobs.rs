@@ -7,6 +7,7 @@
 //! pushing; this module never pushes by itself.
 
 use crate::analyzer::{AnalysisFailure, VideoAnalyzer};
+use crate::background::Background;
 use crate::publisher::Publisher;
 use crate::store::{JobRecord, Store, StoreError};
 use std::collections::HashMap;
@@ -50,6 +51,8 @@ struct Inner {
     stopping: AtomicBool,
     /// Woken whenever the last running analysis ends, for [`Jobs::shutdown`] to wait on.
     idle: tokio::sync::Notify,
+    /// Where workers, timers and the orphan watch run; stopped by the server's shutdown.
+    background: Background,
 }
 
 /// A running job's cancel flag and the reason to report once its analysis stops.
@@ -66,7 +69,10 @@ pub struct QueueFull {
 }
 
 impl Jobs {
-    /// Starts `workers` workers over a queue of `queue_limit` places.
+    /// Starts `workers` workers over a queue of `queue_limit` places, and the watch that
+    /// applies the orphan grace to jobs the publisher reports on `orphans`. Every task runs in
+    /// `background` and ends when it stops.
+    #[allow(clippy::too_many_arguments)] // one call site, each argument a distinct setting
     pub fn start(
         store: Store,
         publisher: Publisher,
@@ -75,12 +81,14 @@ impl Jobs {
         workers: usize,
         queue_limit: usize,
         orphan_grace: Duration,
+        orphans: mpsc::Receiver<JobId>,
+        background: Background,
     ) -> Self {
         let (queue, receiver) = mpsc::channel(queue_limit.max(1));
         let jobs = Self {
             inner: Arc::new(Inner {
                 store,
-                publisher: publisher.clone(),
+                publisher,
                 analyzer,
                 jobs_dir,
                 queue,
@@ -88,14 +96,20 @@ impl Jobs {
                 orphan_grace,
                 stopping: AtomicBool::new(false),
                 idle: tokio::sync::Notify::new(),
+                background: background.clone(),
             }),
         };
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for _ in 0..workers.max(1) {
             let (jobs, receiver) = (jobs.clone(), receiver.clone());
-            tokio::spawn(async move {
+            // A job in progress finishes its step (shutdown interrupts its analysis); the
+            // worker then takes nothing more.
+            background.spawn(|stop| async move {
                 loop {
-                    let next = receiver.lock().await.recv().await;
+                    let next = tokio::select! {
+                        () = stop.cancelled() => break,
+                        next = async { receiver.lock().await.recv().await } => next,
+                    };
                     let Some(id) = next else { break };
                     if let Err(error) = jobs.run(&id).await {
                         tracing::error!(job = %id, %error, "job failed inside the server");
@@ -103,8 +117,13 @@ impl Jobs {
                 }
             });
         }
-        let weak = jobs.clone();
-        publisher.on_orphan(Arc::new(move |job| weak.orphaned(job)));
+        let watcher = jobs.clone();
+        background.spawn_until_stopped(async move {
+            let mut orphans = orphans;
+            while let Some(job) = orphans.recv().await {
+                watcher.orphaned(job);
+            }
+        });
         jobs
     }
 
@@ -165,7 +184,7 @@ impl Jobs {
     /// unless someone subscribed again.
     pub fn orphaned(&self, job: JobId) {
         let jobs = self.clone();
-        tokio::spawn(async move {
+        self.inner.background.spawn_until_stopped(async move {
             tokio::time::sleep(jobs.inner.orphan_grace).await;
             let store = &jobs.inner.store;
             let still_open = matches!(store.job(&job).await, Ok(Some(JobRecord { state, .. })) if !state.is_final());
@@ -204,7 +223,7 @@ impl Jobs {
         let count = queued.len();
         let queue = self.inner.queue.clone();
         // The queue may be smaller than the backlog: feed it from a task that waits for room.
-        tokio::spawn(async move {
+        self.inner.background.spawn_until_stopped(async move {
             for job in queued {
                 if queue.send(job.id).await.is_err() {
                     break;

@@ -17,6 +17,7 @@
 //! - [`sniff`]: recognising video containers from their first bytes.
 //! - [`jobs_api`]: the `/api/jobs` endpoints.
 //! - [`jobs`]: the bounded queue, worker pool, cancellation, orphan grace, restart recovery.
+//! - [`background`]: the one stop signal for every background task, and the wait for them.
 //! - [`analyzer`]: the trait the worker analyses through, and its ffmpeg implementation.
 //! - [`publisher`]: storing then pushing job events, replay on subscribe, per-job ordering.
 //! - [`backend`]: the WebSocket route handlers (`subscribe`, `unsubscribe`, `cancel`, …).
@@ -28,6 +29,7 @@ pub mod analyzer;
 pub mod app;
 pub mod auth;
 pub mod backend;
+pub mod background;
 pub mod config;
 pub mod error;
 pub mod jobs;
@@ -45,6 +47,7 @@ pub mod video_check;
 
 use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
 use crate::app::AppState;
+use crate::background::Background;
 use crate::config::ServerConfig;
 use crate::jobs::Jobs;
 use crate::publisher::Publisher;
@@ -87,9 +90,20 @@ pub struct Server {
     /// The address actually bound (port 0 resolved).
     pub addr: SocketAddr,
     listener: tokio::net::TcpListener,
-    router: axum::Router,
-    gateway: Gateway,
-    jobs: Jobs,
+    /// Everything but the socket.
+    app: App,
+}
+
+/// The whole process but its socket: the router with its state, and what must be stopped.
+/// Built without binding a port, so the HTTP API can be driven in-process
+/// (`tower::ServiceExt::oneshot`), as axum's testing example does.
+pub struct App {
+    /// Every route: `/api`, `/ws`, `/@connections`, the static app.
+    pub router: axum::Router,
+    /// What the handlers share.
+    pub state: AppState,
+    /// Workers, timers and sweeps: stopped and awaited once the last request is done.
+    background: Background,
 }
 
 impl Server {
@@ -104,10 +118,66 @@ impl Server {
         Self::bind_with(config, Arc::new(analyzer)).await
     }
 
-    /// Prepares everything with the given analyzer (tests script one).
+    /// Binds the listen address, then prepares everything with the given analyzer (tests
+    /// script one).
     pub async fn bind_with(
         config: ServerConfig,
         analyzer: Arc<dyn VideoAnalyzer>,
+    ) -> Result<Self, StartError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let app = App::build(config, analyzer, addr).await?;
+        Ok(Self {
+            addr,
+            listener,
+            app,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then closes every WebSocket with 1001 (running
+    /// `$disconnect` for each) and returns once in-flight requests are done.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let gateway = self.app.state.gateway.clone();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            shutdown.await;
+            // WebSockets never finish on their own: close them so the HTTP server can drain.
+            gateway.shutdown().await;
+            let _ = stop_tx.send(());
+        });
+        let service = self
+            .app
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .await?;
+        self.app.stop().await;
+        Ok(())
+    }
+}
+
+impl App {
+    /// Opens the data folder and database, starts the job pipeline and the sweeps, and builds
+    /// the router, for a server reached at `addr` (its own origin is allowed by default).
+    pub async fn build(
+        config: ServerConfig,
+        analyzer: Arc<dyn VideoAnalyzer>,
+        addr: SocketAddr,
     ) -> Result<Self, StartError> {
         let data_dir = |path: &std::path::Path| {
             let path = path.to_path_buf();
@@ -125,16 +195,6 @@ impl Server {
             None => vidpush_gateway::key::load_or_create_management_key(&config.data_dir)
                 .map_err(data_dir(&config.data_dir))?,
         };
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Listen {
-                addr: config.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Listen {
-            addr: config.listen,
-            source,
-        })?;
 
         let store = Store::open(&config.data_dir.join("vidpush.db"))?;
         let mut gateway_config =
@@ -156,11 +216,12 @@ impl Server {
             burst: config.connect_rate.saturating_mul(2),
         };
 
-        let cell = backend::BackendCell::default();
-        let gateway = backend::register(Gateway::builder(gateway_config), &cell)
-            .build()
-            .map_err(|e| StartError::Gateway(e.to_string()))?;
-        let publisher = Publisher::new(store.clone(), gateway.connections());
+        // One direction: the push client, then the publisher and the job pipeline that push
+        // through it, then the routes that call them, then the gateway.
+        let background = Background::default();
+        let builder = Gateway::builder(gateway_config);
+        let (orphans_tx, orphans_rx) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
+        let publisher = Publisher::new(store.clone(), builder.connections(), orphans_tx);
         let jobs = Jobs::start(
             store.clone(),
             publisher.clone(),
@@ -169,15 +230,18 @@ impl Server {
             config.worker_count(),
             config.queue_limit,
             config.orphan_grace(),
+            orphans_rx,
+            background.clone(),
         );
         let backend = backend::Backend {
             store: store.clone(),
             publisher: publisher.clone(),
             jobs: jobs.clone(),
-            connections: gateway.connections(),
+            connections: builder.connections(),
         };
-        // Set exactly once, here, before the listener accepts anything.
-        let _ = cell.set(backend);
+        let gateway = backend::register(builder, backend)
+            .build()
+            .map_err(|e| StartError::Gateway(e.to_string()))?;
         let requeued = jobs.recover().await?;
         if requeued > 0 {
             tracing::info!(
@@ -203,43 +267,21 @@ impl Server {
             part_signer: multipart::part_url::PartSigner::new(&gateway.config().management_key),
             parts_in_flight: Default::default(),
         };
-        upload_expiry::spawn_sweeper(state.clone());
-        let jobs = state.jobs.clone();
-        let router = app::app(state, static_dir);
+        upload_expiry::spawn_sweeper(state.clone(), &background);
+        let router = app::app(state.clone(), static_dir);
         Ok(Self {
-            addr,
-            listener,
             router,
-            gateway,
-            jobs,
+            state,
+            background,
         })
     }
 
-    /// Serves until `shutdown` resolves, then closes every WebSocket with 1001 (running
-    /// `$disconnect` for each) and returns once in-flight requests are done.
-    pub async fn serve(
-        self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        let gateway = self.gateway.clone();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            shutdown.await;
-            // WebSockets never finish on their own: close them so the HTTP server can drain.
-            gateway.shutdown().await;
-            let _ = stop_tx.send(());
-        });
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
-            })
-            .await?;
-        self.jobs.shutdown().await;
-        self.gateway.flush().await;
-        Ok(())
+    /// Stops every analysis (they run again after a restart), every background task, and
+    /// writes the gateway's last connection records.
+    pub async fn stop(&self) {
+        self.state.jobs.shutdown().await;
+        self.background.stop().await;
+        self.state.gateway.flush().await;
     }
 }
 

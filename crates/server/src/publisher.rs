@@ -11,6 +11,7 @@ use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Mutex as AsyncMutex;
+use tokio::sync::mpsc;
 use vidpush_gateway::{Connections, PostError};
 use vidpush_protocol::{EventBody, JobEvent, JobId};
 
@@ -21,27 +22,25 @@ pub struct Publisher {
     connections: Connections,
     /// One lock per job with activity, so pushes of different jobs never wait on each other.
     job_locks: Arc<Mutex<HashMap<JobId, Arc<AsyncMutex<()>>>>>,
-    /// Called with a job whose last subscriber went away (its connection is gone).
-    orphan_hook: Arc<Mutex<Option<OrphanHook>>>,
+    /// Where jobs whose last subscriber went away (its connection gone) are reported, for the
+    /// job pipeline to apply its orphan policy.
+    orphans: mpsc::Sender<JobId>,
 }
 
-/// Told when a push found a job's subscriber gone, so the job can be cancelled after a grace.
-pub type OrphanHook = Arc<dyn Fn(JobId) + Send + Sync>;
+/// Orphan notices waiting for the job pipeline. Each is a few bytes and is read at once; should
+/// this many ever pile up, further notices are dropped, which only lets those jobs finish.
+pub const ORPHAN_NOTICES_QUEUED: usize = 1024;
 
 impl Publisher {
-    /// A publisher over `store`, pushing through `connections`.
-    pub fn new(store: Store, connections: Connections) -> Self {
+    /// A publisher over `store`, pushing through `connections` and reporting jobs that lost
+    /// their last subscriber to `orphans` (the receiving end goes to [`Jobs`](crate::jobs::Jobs)).
+    pub fn new(store: Store, connections: Connections, orphans: mpsc::Sender<JobId>) -> Self {
         Self {
             store,
             connections,
             job_locks: Arc::default(),
-            orphan_hook: Arc::default(),
+            orphans,
         }
-    }
-
-    /// Sets what to call when a job loses its last subscriber during a push.
-    pub fn on_orphan(&self, hook: OrphanHook) {
-        *self.orphan_hook.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
     fn lock_for(&self, job: &JobId) -> Arc<AsyncMutex<()>> {
@@ -126,14 +125,8 @@ impl Publisher {
                 tracing::debug!(%job, connection, "subscriber is gone; removing its subscription");
                 self.store.unsubscribe(job, connection).await?;
                 if self.store.subscribers(job).await?.is_empty() {
-                    let hook = self
-                        .orphan_hook
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .clone();
-                    if let Some(hook) = hook {
-                        hook(job.clone());
-                    }
+                    // Full or closed (the server is stopping): the job simply runs on.
+                    let _ = self.orphans.try_send(job.clone());
                 }
                 Ok(false)
             }

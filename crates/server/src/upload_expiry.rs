@@ -5,6 +5,7 @@
 //! to: the sweep skips any upload whose claim it cannot take, and looks again next time.
 
 use crate::app::AppState;
+use crate::background::Background;
 use crate::error::ApiFailure;
 use crate::store::now_ms;
 use crate::uploads::discard;
@@ -16,15 +17,19 @@ const MAX_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// Shortest pause between two looks: each look is a query, so never spin.
 const MIN_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Starts the task that looks for abandoned uploads for as long as the process runs.
-pub(crate) fn spawn_sweeper(state: AppState) {
+/// Starts the task that looks for abandoned uploads until the server stops; a sweep under way
+/// when it stops finishes first, so no upload is left half deleted.
+pub(crate) fn spawn_sweeper(state: AppState, background: &Background) {
     // Look ten times per expiry period, so an upload outlives its expiry by 10% at most.
     let sweep_every = (Duration::from_secs(state.config.upload_expiry_secs) / 10)
         .clamp(MIN_EXPIRY_SWEEP_INTERVAL, MAX_EXPIRY_SWEEP_INTERVAL);
-    tokio::spawn(async move {
+    background.spawn(|stop| async move {
         let mut every = tokio::time::interval(sweep_every);
         loop {
-            every.tick().await;
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = every.tick() => {}
+            }
             if let Err(error) = sweep_expired(&state).await {
                 tracing::warn!(%error, "expired-upload sweep failed");
             }
