@@ -8,8 +8,8 @@ use crate::error::ApiFailure;
 use crate::jobs::Jobs;
 use crate::multipart::in_flight::PartsInFlight;
 use crate::multipart::part_url::PartSigner;
+use crate::ports::{JobStore, UploadStore};
 use crate::publisher::Publisher;
-use crate::store::Store;
 use crate::upload_claims::{UploadClaim, UploadClaims};
 use crate::{jobs_api, multipart, uploads};
 use axum::extract::{ConnectInfo, State};
@@ -29,8 +29,10 @@ use vidpush_protocol::{ConnectCheck, ConnectVerdict, Health, UploadId};
 pub struct AppState {
     /// The settings the server runs with.
     pub config: Arc<ServerConfig>,
-    /// Durable state.
-    pub store: Store,
+    /// Upload records and multipart parts.
+    pub uploads: Arc<dyn UploadStore>,
+    /// Jobs and their events.
+    pub job_store: Arc<dyn JobStore>,
     /// The WebSocket side: token policy, connections.
     pub gateway: Gateway,
     /// Stores and pushes job events.

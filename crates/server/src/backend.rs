@@ -7,22 +7,25 @@
 
 use crate::auth;
 use crate::jobs::Jobs;
+use crate::ports::{JobRecord, JobStore, Push, StoreError, Subscriptions};
 use crate::publisher::Publisher;
-use crate::store::{JobRecord, Store, StoreError};
-use vidpush_gateway::{Connections, GatewayBuilder, RouteRequest, RouteResponse};
+use std::sync::Arc;
+use vidpush_gateway::{GatewayBuilder, RouteRequest, RouteResponse};
 use vidpush_protocol::{ClientAction, ErrorCode, JobId, Reply};
 
 /// What the route handlers share.
 #[derive(Clone)]
 pub struct Backend {
-    /// Jobs, subscriptions and events.
-    pub store: Store,
+    /// Jobs and their events.
+    pub job_store: Arc<dyn JobStore>,
+    /// Who follows each job.
+    pub subscriptions: Arc<dyn Subscriptions>,
     /// Stores and pushes events.
     pub publisher: Publisher,
     /// Cancels jobs.
     pub jobs: Jobs,
     /// Pushes replies sent outside a handler's return value.
-    pub connections: Connections,
+    pub push: Arc<dyn Push>,
 }
 
 /// Registers every backend route on a gateway under construction. The backend is complete
@@ -67,10 +70,14 @@ impl Backend {
     /// `$disconnect`: forget the connection's subscriptions; jobs left unwatched get the grace
     /// period.
     async fn disconnect(&self, req: RouteRequest) -> RouteResponse {
-        match self.store.drop_connection(req.connection_id.as_str()).await {
+        match self
+            .subscriptions
+            .drop_connection(req.connection_id.as_str())
+            .await
+        {
             Ok(jobs) => {
                 for job in jobs {
-                    if matches!(self.store.subscribers(&job).await, Ok(s) if s.is_empty()) {
+                    if matches!(self.subscriptions.subscribers(&job).await, Ok(s) if s.is_empty()) {
                         self.jobs.orphaned(job);
                     }
                 }
@@ -106,7 +113,7 @@ impl Backend {
                 self.subscribe(connection, caller, job_id, after_seq).await
             }
             ClientAction::Unsubscribe { job_id } => {
-                match self.store.unsubscribe(&job_id, connection).await {
+                match self.subscriptions.unsubscribe(&job_id, connection).await {
                     Ok(_) => Ok(RouteResponse::reply(
                         Reply::Unsubscribed { job_id }.to_json(),
                     )),
@@ -132,7 +139,7 @@ impl Backend {
         caller: &Option<String>,
         job_id: &JobId,
     ) -> Result<Result<JobRecord, RouteResponse>, StoreError> {
-        let Some(job) = self.store.job(job_id).await? else {
+        let Some(job) = self.job_store.job(job_id).await? else {
             return Ok(Err(error_reply(
                 ErrorCode::NotFound,
                 "no job with that id",
@@ -160,12 +167,12 @@ impl Backend {
             Ok(job) => job,
             Err(refusal) => return Ok(refusal),
         };
-        let connections = self.connections.clone();
+        let push = self.push.clone();
         let id = job_id.clone();
         self.publisher
             .subscribe_and_replay(&job_id, connection, after_seq, async move || {
                 // Read the state under the job's lock so it matches the replay that follows.
-                let (state, last_seq) = match self.store.job(&id).await {
+                let (state, last_seq) = match self.job_store.job(&id).await {
                     Ok(Some(now)) => (now.state, now.last_seq),
                     _ => (job.state, job.last_seq),
                 };
@@ -175,7 +182,7 @@ impl Backend {
                     last_seq,
                 };
                 // A connection gone already simply gets nothing; the replay notices it too.
-                let _ = connections.post(connection, reply.to_json());
+                let _ = push.post(connection, reply.to_json()).await;
             })
             .await?;
         Ok(RouteResponse::ok())

@@ -126,8 +126,8 @@ impl IntoResponse for ApiFailure {
     }
 }
 
-impl From<crate::store::StoreError> for ApiFailure {
-    fn from(error: crate::store::StoreError) -> Self {
+impl From<crate::ports::StoreError> for ApiFailure {
+    fn from(error: crate::ports::StoreError) -> Self {
         Self::internal(error)
     }
 }

@@ -8,8 +8,8 @@
 
 use crate::analyzer::{AnalysisFailure, VideoAnalyzer};
 use crate::background::Background;
+use crate::ports::{JobRecord, JobStore, StoreError, Subscriptions};
 use crate::publisher::Publisher;
-use crate::store::{JobRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +35,10 @@ pub struct Jobs {
 }
 
 struct Inner {
-    store: Store,
+    /// Jobs and their events.
+    job_store: Arc<dyn JobStore>,
+    /// Who follows each job, for the orphan grace.
+    subscriptions: Arc<dyn Subscriptions>,
     publisher: Publisher,
     analyzer: Arc<dyn VideoAnalyzer>,
     /// Where job folders live.
@@ -72,9 +75,10 @@ impl Jobs {
     /// Starts `workers` workers over a queue of `queue_limit` places, and the watch that
     /// applies the orphan grace to jobs the publisher reports on `orphans`. Every task runs in
     /// `background` and ends when it stops.
-    #[allow(clippy::too_many_arguments)] // one call site, each argument a distinct setting
+    #[allow(clippy::too_many_arguments)] // one call site; each argument a distinct port or setting
     pub fn start(
-        store: Store,
+        job_store: Arc<dyn JobStore>,
+        subscriptions: Arc<dyn Subscriptions>,
         publisher: Publisher,
         analyzer: Arc<dyn VideoAnalyzer>,
         jobs_dir: PathBuf,
@@ -87,7 +91,8 @@ impl Jobs {
         let (queue, receiver) = mpsc::channel(queue_limit.max(1));
         let jobs = Self {
             inner: Arc::new(Inner {
-                store,
+                job_store,
+                subscriptions,
                 publisher,
                 analyzer,
                 jobs_dir,
@@ -186,9 +191,10 @@ impl Jobs {
         let jobs = self.clone();
         self.inner.background.spawn_until_stopped(async move {
             tokio::time::sleep(jobs.inner.orphan_grace).await;
-            let store = &jobs.inner.store;
-            let still_open = matches!(store.job(&job).await, Ok(Some(JobRecord { state, .. })) if !state.is_final());
-            let watched = store
+            let still_open = matches!(jobs.inner.job_store.job(&job).await, Ok(Some(JobRecord { state, .. })) if !state.is_final());
+            let watched = jobs
+                .inner
+                .subscriptions
                 .subscribers(&job)
                 .await
                 .map(|s| !s.is_empty())
@@ -209,7 +215,7 @@ impl Jobs {
     /// After a restart: jobs that were running start over (their stream says so with a new
     /// `job.queued`), and every queued job goes back in the queue.
     pub async fn recover(&self) -> Result<usize, StoreError> {
-        let store = &self.inner.store;
+        let store = &self.inner.job_store;
         for job in store.jobs_in(&[JobState::Running]).await? {
             tracing::info!(job = %job.id, "re-queueing a job that was running when the server stopped");
             let body = EventBody::Queued {
@@ -239,7 +245,7 @@ impl Jobs {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Ok(()); // stays queued; the next start runs it
         }
-        match self.inner.store.job(id).await? {
+        match self.inner.job_store.job(id).await? {
             Some(job) if job.state == JobState::Queued => {}
             _ => return Ok(()), // cancelled while it waited
         }

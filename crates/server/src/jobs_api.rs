@@ -4,8 +4,9 @@
 use crate::app::AppState;
 use crate::auth;
 use crate::error::ApiFailure;
-use crate::store::JobRecord;
-use crate::uploads::human_bytes;
+use crate::ids::new_id;
+use crate::ports::JobRecord;
+use crate::sizes::human_bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -48,7 +49,7 @@ async fn create(
     }
     let _writing = app.claim_upload(&request.upload_id)?;
     let upload = app
-        .store
+        .uploads
         .upload(&request.upload_id)
         .await?
         .ok_or_else(missing)?;
@@ -63,11 +64,11 @@ async fn create(
     let slot = app.jobs.reserve().map_err(|full| ApiFailure::Busy {
         retry_after_secs: full.retry_after_secs,
     })?;
-    let job_id = JobId(crate::store::new_id());
+    let job_id = JobId(new_id());
     let dir = app.jobs.dir(&job_id);
     tokio::fs::create_dir_all(&dir).await?;
     tokio::fs::rename(app.upload_path(&upload.id), dir.join("source")).await?;
-    let (job, queued) = app.store.create_job(upload, job_id.clone()).await?;
+    let (job, queued) = app.job_store.create_job(upload, job_id.clone()).await?;
     app.publisher.push_stored(&job.id, &queued).await?;
     app.jobs.enqueue(slot, job_id.clone());
     tracing::info!(job = %job_id, "job queued");
@@ -180,7 +181,7 @@ async fn owned_job(
         return Err(missing());
     }
     let job = app
-        .store
+        .job_store
         .job(&JobId(raw.to_owned()))
         .await?
         .ok_or_else(missing)?;

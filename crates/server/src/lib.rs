@@ -21,23 +21,30 @@
 //! - [`analyzer`]: the trait the worker analyses through, and its ffmpeg implementation.
 //! - [`publisher`]: storing then pushing job events, replay on subscribe, per-job ordering.
 //! - [`backend`]: the WebSocket route handlers (`subscribe`, `unsubscribe`, `cancel`, …).
-//! - [`store`]: SQLite: uploads, jobs, events, subscriptions.
+//! - [`ports`]: what the backend needs from the world (jobs and events, subscriptions, upload
+//!   records, push), as narrow traits; [`adapters`]: their local implementations (SQLite, the
+//!   in-process gateway).
+//! - [`clock`], [`ids`], [`sizes`]: the time as stored, new ids, sizes written for people.
 //! - [`auth`]: the caller's principal from a bearer or `?token=`.
 //! - [`error`]: the API's error type and its JSON answers.
 
+pub mod adapters;
 pub mod analyzer;
 pub mod app;
 pub mod auth;
 pub mod backend;
 pub mod background;
+pub mod clock;
 pub mod config;
 pub mod error;
+pub mod ids;
 pub mod jobs;
 pub mod jobs_api;
 pub mod multipart;
+pub mod ports;
 pub mod publisher;
+pub mod sizes;
 pub mod sniff;
-pub mod store;
 pub mod tus_headers;
 pub mod upload_claims;
 pub mod upload_expiry;
@@ -45,13 +52,14 @@ pub mod upload_writer;
 pub mod uploads;
 pub mod video_check;
 
+use crate::adapters::sqlite::SqliteStore;
 use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
 use crate::app::AppState;
 use crate::background::Background;
 use crate::config::ServerConfig;
 use crate::jobs::Jobs;
+use crate::ports::{JobStore, Push, Subscriptions, UploadStore};
 use crate::publisher::Publisher;
-use crate::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +87,7 @@ pub enum StartError {
     },
     /// The database could not be opened.
     #[error("cannot open the database: {0}")]
-    Store(#[from] store::StoreError),
+    Store(#[from] ports::StoreError),
     /// The gateway could not start.
     #[error("cannot start the gateway: {0}")]
     Gateway(String),
@@ -196,7 +204,11 @@ impl App {
                 .map_err(data_dir(&config.data_dir))?,
         };
 
-        let store = Store::open(&config.data_dir.join("vidpush.db"))?;
+        // The local adapters behind the ports: one SQLite file plays every datastore port.
+        let sqlite = SqliteStore::open(&config.data_dir.join("vidpush.db"))?;
+        let job_store: Arc<dyn JobStore> = Arc::new(sqlite.clone());
+        let subscriptions: Arc<dyn Subscriptions> = Arc::new(sqlite.clone());
+        let uploads: Arc<dyn UploadStore> = Arc::new(sqlite);
         let mut gateway_config =
             GatewayConfig::new(config.data_dir.join("gateway.db"), management_key);
         gateway_config.tokens = config
@@ -221,9 +233,16 @@ impl App {
         let background = Background::default();
         let builder = Gateway::builder(gateway_config);
         let (orphans_tx, orphans_rx) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
-        let publisher = Publisher::new(store.clone(), builder.connections(), orphans_tx);
+        let push: Arc<dyn Push> = Arc::new(builder.connections());
+        let publisher = Publisher::new(
+            job_store.clone(),
+            subscriptions.clone(),
+            push.clone(),
+            orphans_tx,
+        );
         let jobs = Jobs::start(
-            store.clone(),
+            job_store.clone(),
+            subscriptions.clone(),
             publisher.clone(),
             analyzer,
             config.jobs_dir(),
@@ -234,10 +253,11 @@ impl App {
             background.clone(),
         );
         let backend = backend::Backend {
-            store: store.clone(),
+            job_store: job_store.clone(),
+            subscriptions,
             publisher: publisher.clone(),
             jobs: jobs.clone(),
-            connections: builder.connections(),
+            push,
         };
         let gateway = backend::register(builder, backend)
             .build()
@@ -259,7 +279,8 @@ impl App {
         }
         let state = AppState {
             config: Arc::new(config),
-            store,
+            uploads,
+            job_store,
             gateway: gateway.clone(),
             publisher,
             jobs,

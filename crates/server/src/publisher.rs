@@ -7,19 +7,22 @@
 //! every `seq` exactly in order, replayed ones before live ones. It never talks to a socket
 //! directly and never pushes an event it has not stored.
 
-use crate::store::{Store, StoreError};
+use crate::ports::{JobStore, Push, PushError, StoreError, Subscriptions};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Mutex as AsyncMutex;
 use tokio::sync::mpsc;
-use vidpush_gateway::{Connections, PostError};
 use vidpush_protocol::{EventBody, JobEvent, JobId};
 
 /// Stores and pushes job events; cheap to clone.
 #[derive(Clone)]
 pub struct Publisher {
-    store: Store,
-    connections: Connections,
+    /// Where events are stored first.
+    job_store: Arc<dyn JobStore>,
+    /// Who follows each job.
+    subscriptions: Arc<dyn Subscriptions>,
+    /// `@connections`.
+    push: Arc<dyn Push>,
     /// One lock per job with activity, so pushes of different jobs never wait on each other.
     job_locks: Arc<Mutex<HashMap<JobId, Arc<AsyncMutex<()>>>>>,
     /// Where jobs whose last subscriber went away (its connection gone) are reported, for the
@@ -34,10 +37,16 @@ pub const ORPHAN_NOTICES_QUEUED: usize = 1024;
 impl Publisher {
     /// A publisher over `store`, pushing through `connections` and reporting jobs that lost
     /// their last subscriber to `orphans` (the receiving end goes to [`Jobs`](crate::jobs::Jobs)).
-    pub fn new(store: Store, connections: Connections, orphans: mpsc::Sender<JobId>) -> Self {
+    pub fn new(
+        job_store: Arc<dyn JobStore>,
+        subscriptions: Arc<dyn Subscriptions>,
+        push: Arc<dyn Push>,
+        orphans: mpsc::Sender<JobId>,
+    ) -> Self {
         Self {
-            store,
-            connections,
+            job_store,
+            subscriptions,
+            push,
             job_locks: Arc::default(),
             orphans,
         }
@@ -65,7 +74,7 @@ impl Publisher {
     ) -> Result<Option<JobEvent>, StoreError> {
         let lock = self.lock_for(job);
         let guard = lock.lock().await;
-        let Some(event) = self.store.append_event(job, body).await? else {
+        let Some(event) = self.job_store.append_event(job, body).await? else {
             return Ok(None);
         };
         self.push_stored(job, &event).await?;
@@ -80,7 +89,7 @@ impl Publisher {
     /// with its job) to the job's subscribers.
     pub async fn push_stored(&self, job: &JobId, event: &JobEvent) -> Result<(), StoreError> {
         let text = event.to_json();
-        for connection in self.store.subscribers(job).await? {
+        for connection in self.subscriptions.subscribers(job).await? {
             self.post_or_forget(job, &connection, text.clone()).await?;
         }
         Ok(())
@@ -99,9 +108,9 @@ impl Publisher {
     ) -> Result<usize, StoreError> {
         let lock = self.lock_for(job);
         let _guard = lock.lock().await;
-        self.store.subscribe(job, connection).await?;
+        self.subscriptions.subscribe(job, connection).await?;
         before_replay().await;
-        let events = self.store.events_after(job, after_seq).await?;
+        let events = self.job_store.events_after(job, after_seq).await?;
         let count = events.len();
         for text in events {
             if !self.post_or_forget(job, connection, text).await? {
@@ -119,21 +128,26 @@ impl Publisher {
         connection: &str,
         text: String,
     ) -> Result<bool, StoreError> {
-        match self.connections.post(connection, text) {
+        match self.push.post(connection, text).await {
             Ok(()) => Ok(true),
-            Err(PostError::Gone) => {
+            Err(PushError::Gone) => {
                 tracing::debug!(%job, connection, "subscriber is gone; removing its subscription");
-                self.store.unsubscribe(job, connection).await?;
-                if self.store.subscribers(job).await?.is_empty() {
+                self.subscriptions.unsubscribe(job, connection).await?;
+                if self.subscriptions.subscribers(job).await?.is_empty() {
                     // Full or closed (the server is stopping): the job simply runs on.
                     let _ = self.orphans.try_send(job.clone());
                 }
                 Ok(false)
             }
-            Err(other) => {
-                // Only a message over the limit gets here; events are built to stay far below
-                // it, so this is a bug worth a loud log, not a reason to stop the job.
-                tracing::error!(%job, connection, error = %other, "push refused");
+            Err(error @ PushError::TooLarge { .. }) => {
+                // Events are built to stay far below the limit, so this is a bug worth a loud
+                // log, not a reason to stop the job.
+                tracing::error!(%job, connection, %error, "push refused");
+                Ok(true)
+            }
+            Err(error) => {
+                // The event is stored: the page gets it by replay when it resubscribes.
+                tracing::warn!(%job, connection, %error, "push failed");
                 Ok(true)
             }
         }

@@ -6,8 +6,8 @@
 
 use crate::app::AppState;
 use crate::background::Background;
+use crate::clock::now_ms;
 use crate::error::ApiFailure;
-use crate::store::now_ms;
 use crate::uploads::discard;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -40,7 +40,7 @@ pub(crate) fn spawn_sweeper(state: AppState, background: &Background) {
 /// Deletes unfinished uploads that received nothing for the configured expiry.
 pub async fn sweep_expired(app: &AppState) -> Result<usize, ApiFailure> {
     let cutoff = now_ms().saturating_sub(app.config.upload_expiry_secs * 1000);
-    let stale = app.store.stale_uploads(cutoff).await?;
+    let stale = app.uploads.stale_uploads(cutoff).await?;
     for id in &stale {
         let Ok(_writing) = app.claim_upload(id) else {
             continue;

@@ -7,7 +7,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiFailure;
-use crate::store::UploadRecord;
+use crate::ports::UploadRecord;
 use crate::upload_claims::{StopSignal, UploadClaim};
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -153,7 +153,7 @@ impl WriteJob {
         out.get_ref().sync_data()?;
         self.runtime.block_on(
             self.app
-                .store
+                .uploads
                 .set_upload_offset(&self.id, self.start + written),
         )?;
         Ok(())

@@ -14,8 +14,11 @@
 
 use crate::app::AppState;
 use crate::auth;
+use crate::clock::now_ms;
 use crate::error::ApiFailure;
-use crate::store::{UploadRecord, new_id, now_ms};
+use crate::ids::new_id;
+use crate::ports::UploadRecord;
+use crate::sizes::human_bytes;
 use crate::tus_headers::{
     display_name, header_value, number_header, parse_checksum, parse_metadata, require_tus,
 };
@@ -114,7 +117,7 @@ async fn create(
         updated_at_ms: now_ms(),
     };
     tokio::fs::File::create(app.upload_path(&upload.id)).await?;
-    app.store.create_upload(upload.clone()).await?;
+    app.uploads.create_upload(upload.clone()).await?;
     tracing::info!(upload = %upload.id, length, "upload created");
     let mut response = StatusCode::CREATED.into_response();
     let h = response.headers_mut();
@@ -199,7 +202,11 @@ async fn append(
     let claim = app.claim_upload(&upload.id)?;
     let stop = claim.stop_signal();
     // Re-read under the claim: another PATCH may have finished in between.
-    let upload = app.store.upload(&upload.id).await?.ok_or_else(not_found)?;
+    let upload = app
+        .uploads
+        .upload(&upload.id)
+        .await?
+        .ok_or_else(not_found)?;
     if claimed != upload.offset {
         return Err(ApiFailure::Conflict(format!(
             "the server has {} bytes of this upload, not {claimed}: ask with HEAD and continue from there",
@@ -273,7 +280,7 @@ pub(crate) async fn owned_upload(
         return Err(not_found());
     }
     let upload = app
-        .store
+        .uploads
         .upload(&UploadId(raw.to_owned()))
         .await?
         .ok_or_else(not_found)?;
@@ -285,26 +292,10 @@ fn not_found() -> ApiFailure {
     ApiFailure::NotFound("no upload with that id: it may have expired or been used for a job; start the upload again".into())
 }
 
-/// `1.5 GB`-style sizes for messages.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 /// Deletes an upload's row and file; the caller holds its claim. False when the row was
 /// already gone (terminated, expired or turned into a job by another request).
 pub(crate) async fn discard(app: &AppState, id: &UploadId) -> Result<bool, ApiFailure> {
-    let existed = app.store.delete_upload(id).await?;
+    let existed = app.uploads.delete_upload(id).await?;
     remove_if_present(&app.upload_path(id)).await?;
     Ok(existed)
 }
@@ -313,16 +304,5 @@ async fn remove_if_present(path: &std::path::Path) -> std::io::Result<()> {
     match tokio::fs::remove_file(path).await {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_like_a_person_wrote_them() {
-        assert_eq!(human_bytes(999), "999 bytes");
-        assert_eq!(human_bytes(10_000_000_000_000), "10.0 TB");
     }
 }

@@ -5,7 +5,9 @@
 //! Modules: [`part_url`] signs and checks the expiring part URLs; [`in_flight`] lets parts of
 //! one upload arrive in parallel and keeps a completion from judging a part still being
 //! written; [`part_writer`] streams a part into its byte range of the upload's file with its
-//! MD5 `ETag` and an fsync; [`records`] keeps the part rows.
+//! MD5 `ETag` and an fsync. The part records go through the [`UploadStore`] port.
+//!
+//! [`UploadStore`]: crate::ports::UploadStore
 //!
 //! A multipart upload is an ordinary upload (file in `<data>/uploads/`, row, owner, expiry), so
 //! `POST /api/jobs` and the expiry sweep need nothing new. As with tus, the declared size is
@@ -15,12 +17,13 @@
 pub mod in_flight;
 pub mod part_url;
 pub mod part_writer;
-pub mod records;
 
 use crate::app::AppState;
 use crate::auth;
+use crate::clock::now_ms;
 use crate::error::ApiFailure;
-use crate::store::{UploadRecord, new_id, now_ms};
+use crate::ids::new_id;
+use crate::ports::UploadRecord;
 use crate::tus_headers::display_name;
 use crate::uploads::{check_declared_size, discard, owned_upload};
 use crate::video_check::{check_video_head, read_first_frames};
@@ -93,7 +96,7 @@ async fn create(
     // The file exists before any part: parts are written into their ranges of it.
     let file = tokio::fs::File::create(app.upload_path(&upload.id)).await?;
     file.set_len(upload.length).await?;
-    app.store
+    app.uploads
         .create_multipart(upload.clone(), part_size)
         .await?;
     tracing::info!(upload = %upload.id, length = upload.length, part_size, "multipart upload created");
@@ -134,7 +137,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     let upload = owned_multipart(&app, &id, &headers, &uri).await?;
-    let parts = app.store.parts(&upload.record.id).await?;
+    let parts = app.uploads.parts(&upload.record.id).await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         Json(ListPartsResponse { parts }),
@@ -206,7 +209,7 @@ async fn put_part(
         size: place.size,
         etag: etag.clone(),
     };
-    if !app.store.record_part(&id, stored).await? {
+    if !app.uploads.record_part(&id, stored).await? {
         return Err(ApiFailure::NotFound(
             "the upload was aborted, expired or completed while this part was sent".into(),
         ));
@@ -249,9 +252,9 @@ async fn complete(
     // No job creation, expiry or abort in between; no part changing on disk while judged.
     let _claim = app.claim_upload(&id)?;
     let _completing = app.parts_in_flight.start_completing(&id)?;
-    let stored = app.store.parts(&id).await?;
+    let stored = app.uploads.parts(&id).await?;
     check_completion(&request, &stored, upload.part_count())?;
-    app.store.finish_multipart(&id).await?;
+    app.uploads.finish_multipart(&id).await?;
     tracing::info!(bytes = upload.record.length, "multipart upload complete");
     Ok(Json(done))
 }
@@ -319,7 +322,7 @@ impl Multipart {
 
 /// The multipart upload `id`, whoever owns it (the part URL's signature was checked).
 async fn multipart(app: &AppState, id: &UploadId) -> Result<Multipart, ApiFailure> {
-    let record = app.store.upload(id).await?.ok_or_else(not_found)?;
+    let record = app.uploads.upload(id).await?.ok_or_else(not_found)?;
     with_part_size(app, record).await
 }
 
@@ -336,7 +339,7 @@ async fn owned_multipart(
 
 /// The upload with its part size; a tus upload is not found here.
 async fn with_part_size(app: &AppState, record: UploadRecord) -> Result<Multipart, ApiFailure> {
-    let part_size = app.store.part_size(&record.id).await?.ok_or_else(|| {
+    let part_size = app.uploads.part_size(&record.id).await?.ok_or_else(|| {
         ApiFailure::NotFound(
             "that upload is a tus upload, not a multipart one: continue it with tus".into(),
         )

@@ -1,36 +1,78 @@
-//! The multipart rows in SQLite: which uploads are multipart and with what part size, and each
-//! stored part's size and `ETag`. The upload itself is an ordinary upload row (its file, owner,
-//! length and expiry), so job creation and the expiry sweep treat both protocols alike; a
-//! trigger removes an upload's multipart rows whenever its upload row goes.
+//! [`UploadStore`] in SQLite: the `uploads` table, and the multipart tables that a trigger
+//! empties whenever an upload row goes.
 
-use crate::store::{Store, StoreError, UploadRecord, now_ms};
+use super::SqliteStore;
+use crate::clock::now_ms;
+use crate::ports::{StoreError, UploadRecord, UploadStore};
+use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use vidpush_protocol::UploadId;
 use vidpush_protocol::multipart::UploadedPart;
 
-/// Created beside the store's own tables at start-up.
-pub(crate) const SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS multipart_uploads (
-        upload_id TEXT PRIMARY KEY,
-        part_size INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS upload_parts (
-        upload_id TEXT NOT NULL,
-        part_number INTEGER NOT NULL,
-        size INTEGER NOT NULL,
-        etag TEXT NOT NULL,
-        PRIMARY KEY (upload_id, part_number)
-    ) WITHOUT ROWID;
-    CREATE TRIGGER IF NOT EXISTS multipart_rows_follow_their_upload
-    AFTER DELETE ON uploads BEGIN
-        DELETE FROM upload_parts WHERE upload_id = OLD.id;
-        DELETE FROM multipart_uploads WHERE upload_id = OLD.id;
-    END;
-";
+#[async_trait]
+impl UploadStore for SqliteStore {
+    /// Records a new, empty upload.
+    async fn create_upload(&self, upload: UploadRecord) -> Result<(), StoreError> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO uploads (id, length, offset, file_name, file_type, owner, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![upload.id.as_str(), upload.length, upload.offset, upload.file_name, upload.file_type, upload.owner, upload.updated_at_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 
-impl Store {
+    /// The upload with this id, if any.
+    async fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>, StoreError> {
+        let id = id.clone();
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT id, length, offset, file_name, file_type, owner, updated_at_ms FROM uploads WHERE id = ?1",
+                [id.as_str()],
+                upload_from_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Records that bytes up to `offset` are on disk (after they were flushed).
+    async fn set_upload_offset(&self, id: &UploadId, offset: u64) -> Result<(), StoreError> {
+        let id = id.clone();
+        self.call(move |c| {
+            c.execute(
+                "UPDATE uploads SET offset = ?2, updated_at_ms = ?3 WHERE id = ?1",
+                params![id.as_str(), offset, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Forgets an upload (its file is the caller's to remove).
+    async fn delete_upload(&self, id: &UploadId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.call(move |c| Ok(c.execute("DELETE FROM uploads WHERE id = ?1", [id.as_str()])? > 0))
+            .await
+    }
+
+    /// Unfinished uploads with no bytes since `before_ms`: the expiry sweep removes them.
+    async fn stale_uploads(&self, before_ms: u64) -> Result<Vec<UploadId>, StoreError> {
+        self.call(move |c| {
+            let mut stmt =
+                c.prepare("SELECT id FROM uploads WHERE offset < length AND updated_at_ms < ?1")?;
+            let ids = stmt
+                .query_map([before_ms], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ids.into_iter().map(UploadId).collect())
+        })
+        .await
+    }
+
     /// Records a new, empty multipart upload and its part size in one transaction.
-    pub async fn create_multipart(
+    async fn create_multipart(
         &self,
         upload: UploadRecord,
         part_size: u64,
@@ -53,7 +95,7 @@ impl Store {
     }
 
     /// The part size of a multipart upload; `None` for a tus upload or no upload at all.
-    pub async fn part_size(&self, id: &UploadId) -> Result<Option<u64>, StoreError> {
+    async fn part_size(&self, id: &UploadId) -> Result<Option<u64>, StoreError> {
         let id = id.clone();
         self.call(move |c| {
             Ok(c.query_row(
@@ -69,7 +111,7 @@ impl Store {
     /// Records a part that is on disk (fsynced), replacing an earlier copy of the same part,
     /// and counts it as activity for the expiry sweep. False when the upload is gone or already
     /// complete, so the part belongs to nothing.
-    pub async fn record_part(&self, id: &UploadId, part: UploadedPart) -> Result<bool, StoreError> {
+    async fn record_part(&self, id: &UploadId, part: UploadedPart) -> Result<bool, StoreError> {
         let id = id.clone();
         self.call(move |c| {
             let tx = c.transaction()?;
@@ -92,7 +134,7 @@ impl Store {
     }
 
     /// Every stored part of an upload, by part number.
-    pub async fn parts(&self, id: &UploadId) -> Result<Vec<UploadedPart>, StoreError> {
+    async fn parts(&self, id: &UploadId) -> Result<Vec<UploadedPart>, StoreError> {
         let id = id.clone();
         self.call(move |c| {
             let mut stmt = c.prepare(
@@ -114,7 +156,7 @@ impl Store {
 
     /// Marks a multipart upload whole: its offset becomes its length, so `POST /api/jobs`
     /// takes it; its part rows are no longer needed.
-    pub async fn finish_multipart(&self, id: &UploadId) -> Result<(), StoreError> {
+    async fn finish_multipart(&self, id: &UploadId) -> Result<(), StoreError> {
         let id = id.clone();
         self.call(move |c| {
             let tx = c.transaction()?;
@@ -131,4 +173,16 @@ impl Store {
         })
         .await
     }
+}
+
+fn upload_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRecord> {
+    Ok(UploadRecord {
+        id: UploadId(row.get(0)?),
+        length: row.get(1)?,
+        offset: row.get(2)?,
+        file_name: row.get(3)?,
+        file_type: row.get(4)?,
+        owner: row.get(5)?,
+        updated_at_ms: row.get(6)?,
+    })
 }

@@ -1,0 +1,37 @@
+//! [`JobStore`]: jobs and their event streams.
+
+use super::records::{JobRecord, StoreError, UploadRecord};
+use async_trait::async_trait;
+use vidpush_protocol::{EventBody, JobEvent, JobId, JobState};
+
+/// Jobs and each job's stream of events. Every event gets the job's next `seq` (1, 2, 3 … with
+/// no gap) in the same atomic step that stores it: a SQLite transaction locally, a conditional
+/// transaction on DynamoDB (retried when another writer took the `seq`).
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    /// Turns a finished upload into a queued job in one atomic step: the upload record goes,
+    /// the job and its first event (`job.queued`) come. Returns the job and that event.
+    async fn create_job(
+        &self,
+        upload: UploadRecord,
+        job: JobId,
+    ) -> Result<(JobRecord, JobEvent), StoreError>;
+
+    /// The job with this id, if any.
+    async fn job(&self, id: &JobId) -> Result<Option<JobRecord>, StoreError>;
+
+    /// Every job in one of `states` (restart recovery).
+    async fn jobs_in(&self, states: &[JobState]) -> Result<Vec<JobRecord>, StoreError>;
+
+    /// Stores `body` as the job's next event and moves the job's state when the event does.
+    /// `None` once the job is final: nothing follows `job.completed`, `job.failed` or
+    /// `job.cancelled`.
+    async fn append_event(
+        &self,
+        job: &JobId,
+        body: EventBody,
+    ) -> Result<Option<JobEvent>, StoreError>;
+
+    /// The job's stored events with `seq > after_seq`, in order, as their JSON text.
+    async fn events_after(&self, job: &JobId, after_seq: u64) -> Result<Vec<String>, StoreError>;
+}

@@ -1,0 +1,24 @@
+//! The ports: what the backend functions need from the world, as a few narrow traits, so the
+//! same handlers, job runner and publisher run on one machine and on AWS.
+//!
+//! - [`records`]: the upload and job records every port speaks in, and [`StoreError`].
+//! - [`jobs`]: [`JobStore`], jobs and their event streams (gap-free `seq`, replay after a seq).
+//! - [`subscriptions`]: [`Subscriptions`], which connection follows which job.
+//! - [`uploads`]: [`UploadStore`], upload records and their multipart parts.
+//! - [`push`]: [`Push`], `@connections` post with "Gone".
+//!
+//! The contracts carry no SQLite transaction and no in-process lock: each call is one atomic
+//! step a DynamoDB conditional write, an S3 call, or an `@connections` request can make.
+//! The local adapters are in [`crate::adapters`].
+
+pub mod jobs;
+pub mod push;
+pub mod records;
+pub mod subscriptions;
+pub mod uploads;
+
+pub use jobs::JobStore;
+pub use push::{Push, PushError};
+pub use records::{JobRecord, StoreError, UploadRecord};
+pub use subscriptions::Subscriptions;
+pub use uploads::UploadStore;
