@@ -183,6 +183,31 @@ async fn a_connection_in_its_close_handshake_is_gone_to_every_verb() {
 }
 
 #[tokio::test]
+async fn a_connection_the_gateway_is_closing_itself_is_gone_to_every_verb() {
+    let mut gw = start(|_| {}).await;
+    let (mut client, id) = gw.connect_with_id().await;
+    client
+        .send(Message::binary(vec![1u8, 2, 3]))
+        .await
+        .expect("open");
+    // Our close frame is here, our answer is not sent yet: the gateway waits (up to ~2 s) for it.
+    assert_eq!(close_frame(&mut client).await.0, 1003);
+    assert_eq!(gw.management("GET", &id, Some(KEY), b"").await.0, 410);
+    assert_eq!(gw.gateway.connections().get(&id), Err(Gone));
+    assert_eq!(gw.management("POST", &id, Some(KEY), b"lost").await.0, 410);
+    assert_eq!(gw.management("DELETE", &id, Some(KEY), b"").await.0, 410);
+    assert_eq!(
+        gw.event("$disconnect")
+            .await
+            .request
+            .disconnect
+            .expect("close info")
+            .code,
+        1003
+    );
+}
+
+#[tokio::test]
 async fn a_connection_still_in_connect_is_gone_to_posts() {
     let (config, dir) = config();
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
