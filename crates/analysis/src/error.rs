@@ -65,10 +65,11 @@ impl AnalysisError {
         }
     }
 
-    /// What ffprobe or ffmpeg printed, when they refused the file: for logs, not for users.
+    /// What ffprobe or ffmpeg printed, when they refused the file and said something: for logs,
+    /// not for users.
     pub fn tool_output(&self) -> Option<&str> {
         match self {
-            Self::Refused { tool_output, .. } => Some(tool_output),
+            Self::Refused { tool_output, .. } if !tool_output.is_empty() => Some(tool_output),
             _ => None,
         }
     }

@@ -343,6 +343,7 @@ mod tests {
             error.to_string().starts_with("the picture is 16000×16000"),
             "{error}"
         );
+        assert_eq!(error.tool_output(), None, "ffprobe said nothing");
     }
 
     #[test]
