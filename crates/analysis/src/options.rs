@@ -31,7 +31,7 @@ pub const MAX_FRAME_PIXELS: u64 = 8192 * 4320;
 /// that slips past [`MAX_FRAME_PIXELS`] costs a bounded amount. Measured with Debian's ffmpeg
 /// 5.1 decoding as vidpush does (4 decoder threads): its libraries alone take 270 MiB; 1080p
 /// and 4K need at most 610 MiB; 8K H.264 1.1 GiB, 8K HEVC 10-bit 1.6 GiB, 8K AV1 10-bit (the
-/// hungriest) 2.1 GiB. Address space, not resident memory: those runs touched about half of it.
+/// hungriest) 2.1 GiB. Address space, not resident memory: those runs touched 55–70% of it.
 pub const DEFAULT_MAX_DECODER_MEMORY: u64 = 3 * 1024 * 1024 * 1024;
 
 /// Knobs of one analysis.
