@@ -1,6 +1,6 @@
 //! What ffprobe or ffmpeg said when it refused a file, sorted into the few cases a person can
 //! act on: damaged or cut short, not a video format, no video stream, a codec that cannot be
-//! decoded. Anything else keeps the decoder's first line, cleaned. A file that opened but
+//! decoded, frames larger than we decode, a decoder out of its memory limit. Anything else keeps the decoder's first line, cleaned. A file that opened but
 //! decoded only part of its declared length is cut short too ([`Complaint::Incomplete`]).
 //!
 //! Owns the reading of decoder stderr. The sentences it makes are for the person who sent the
@@ -9,6 +9,7 @@
 //!
 //! [`AnalysisError::Refused`]: crate::AnalysisError::Refused
 
+use crate::options::MAX_FRAME_PIXELS;
 use std::fmt;
 use vidpush_protocol::limits::NAMED_FORMATS;
 
@@ -48,6 +49,25 @@ const DAMAGED_OR_INCOMPLETE: &str = "the file is damaged or incomplete";
 /// What a person can do about a damaged or incomplete file.
 const ASK_FOR_ORIGINAL: &str = "try again with the complete original file";
 
+/// The fragment (lower case) ffmpeg and ffprobe give when a picture is over `-max_pixels`, after
+/// `Picture size <w>x<h>` (libavutil's `av_image_check_size2`, unchanged since ffmpeg 3.3).
+const FRAME_TOO_LARGE_SIGN: &str = "exceeds specified max pixel count";
+
+/// Fragments (lower case) that mean a decoder ran out of memory: ENOMEM's text, decoders' own
+/// words, the loader failing to map a library, and the frame pool failing (h264 says only
+/// `get_buffer() failed`, then "Invalid data found", when its frames cannot be allocated).
+const OUT_OF_MEMORY_SIGNS: [&str; 6] = [
+    "cannot allocate memory",
+    "could not allocate",
+    "failed to allocate",
+    "out of memory",
+    "failed to map segment",
+    "get_buffer() failed",
+];
+
+/// The fragment (lower case) that says a frame pool failed over nonsense dimensions, not memory.
+const INVALID_PICTURE_SIGN: &str = "image parameters invalid";
+
 /// The start of ffmpeg's progress reports (`frame=  40 fps=… time=…`): not a complaint.
 pub(crate) const PROGRESS_REPORT: &str = "frame=";
 
@@ -74,6 +94,15 @@ pub enum Complaint {
     NoVideoStream,
     /// The video stream is in a codec with no decoder here.
     UnsupportedCodec,
+    /// Its frames have more than [`MAX_FRAME_PIXELS`] pixels; none was decoded.
+    FrameTooLarge {
+        /// Width of the picture in pixels, as the file declares it.
+        width: u32,
+        /// Height of the picture in pixels.
+        height: u32,
+    },
+    /// The decoder needed more memory than its limit (`max_decoder_memory`) allows.
+    OutOfMemory,
     /// Anything else: the decoder's first line, without paths or addresses.
     Other(String),
 }
@@ -83,7 +112,11 @@ impl Complaint {
     pub fn from_stderr(stderr: &str, input: &str) -> Self {
         let lower = stderr.to_lowercase();
         let says = |signs: &[&str]| signs.iter().any(|sign| lower.contains(sign));
-        if says(&NO_VIDEO_SIGNS) {
+        if let Some((width, height)) = oversized_picture(&lower) {
+            Self::FrameTooLarge { width, height }
+        } else if says(&OUT_OF_MEMORY_SIGNS) && !lower.contains(INVALID_PICTURE_SIGN) {
+            Self::OutOfMemory
+        } else if says(&NO_VIDEO_SIGNS) {
             Self::NoVideoStream
         } else if says(&UNSUPPORTED_CODEC_SIGNS) {
             Self::UnsupportedCodec
@@ -121,9 +154,30 @@ impl fmt::Display for Complaint {
             Self::UnsupportedCodec => f.write_str(
                 "the video is stored in a format that cannot be decoded here; convert it to H.264 (an ordinary MP4) and try again",
             ),
+            Self::FrameTooLarge { width, height } => write!(
+                f,
+                "the picture is {width}×{height} pixels; vidpush analyses videos of up to {:.1} \
+                 million pixels per frame (8K, 8192×4320); make a copy at 8K or smaller and try again",
+                MAX_FRAME_PIXELS as f64 / 1e6
+            ),
+            Self::OutOfMemory => f.write_str(
+                "decoding the video needed more memory than one video may use here; make a copy \
+                 that is smaller or in a simpler format (H.264 at 4K or less) and try again",
+            ),
             Self::Other(detail) => write!(f, "the file could not be read as a video: {detail}"),
         }
     }
+}
+
+/// The size in `Picture size <w>x<h> exceeds specified max pixel count`, from lower-case
+/// stderr.
+fn oversized_picture(lower: &str) -> Option<(u32, u32)> {
+    let line = lower
+        .lines()
+        .find(|line| line.contains(FRAME_TOO_LARGE_SIGN))?;
+    let size = line.split("picture size ").nth(1)?.split(' ').next()?;
+    let (width, height) = size.split_once('x')?;
+    Some((width.parse().ok()?, height.parse().ok()?))
 }
 
 /// The first line of a tool's stderr that says something, as a short detail for people: no
@@ -209,6 +263,57 @@ mod tests {
         [h264 @ 0x56500cc36e80] missing picture in access unit with size 4588\n\
         [h264 @ 0x56500cc36e80] Error splitting the input into NAL units.\n";
 
+    /// Real stderr of ffprobe 5.1 with `-max_pixels 35389440` on a 16000×16000 H.264 MP4.
+    const OVERSIZED: &str = "[h264 @ 0x559b6aff8780] [IMGUTILS @ 0x7ffee8b34910] Picture size 16000x16000 exceeds specified max pixel count 35389440, see the documentation if you wish to increase it\n\
+        [h264 @ 0x559b6aff8780] video_get_buffer: image parameters invalid\n\
+        [h264 @ 0x559b6aff8780] get_buffer() failed\n\
+        [h264 @ 0x559b6aff8780] decode_slice_header error\n\
+        [h264 @ 0x559b6aff8780] no frame!\n";
+
+    /// Real stderr of ffmpeg 5.1 decoding a 4K H.264 under a 300 MiB address-space limit.
+    const NO_MEMORY: &str = "[h264 @ 0x56022fbe8040] Could not allocate memory\n\
+        [h264 @ 0x56022fbe8040] h264_slice_header_init() failedError while decoding stream #0:0: Cannot allocate memory\n";
+
+    /// Real stderr of ffmpeg 5.1 on the same file under 350 MiB: its frame pool fails, and
+    /// ffmpeg reports it as invalid data.
+    const NO_FRAME_POOL: &str = "[h264 @ 0x5642caa0f040] thread_get_buffer() failed\n\
+        [h264 @ 0x5642caa0f040] get_buffer() failed\n\
+        [h264 @ 0x5642caa0f040] decode_slice_header error\n\
+        [h264 @ 0x5642caa0f040] no frame!\n\
+        Error while decoding stream #0:0: Invalid data found when processing input\n";
+
+    /// Real stderr of ffmpeg 5.1 started under a 200 MiB address-space limit.
+    const NO_ROOM_TO_LOAD: &str = "ffmpeg: error while loading shared libraries: libgomp.so.1: failed to map segment from shared object\n";
+
+    #[test]
+    fn a_picture_over_the_pixel_limit_says_its_size_and_the_limit() {
+        let complaint = Complaint::from_stderr(OVERSIZED, INPUT);
+        assert_eq!(
+            complaint,
+            Complaint::FrameTooLarge {
+                width: 16000,
+                height: 16000
+            }
+        );
+        assert_eq!(
+            complaint.to_string(),
+            "the picture is 16000×16000 pixels; vidpush analyses videos of up to 35.4 million \
+             pixels per frame (8K, 8192×4320); make a copy at 8K or smaller and try again"
+        );
+    }
+
+    #[test]
+    fn a_decoder_out_of_memory_says_so_whatever_words_ffmpeg_found() {
+        for stderr in [NO_MEMORY, NO_FRAME_POOL, NO_ROOM_TO_LOAD] {
+            assert_eq!(
+                Complaint::from_stderr(stderr, INPUT),
+                Complaint::OutOfMemory,
+                "{stderr}"
+            );
+        }
+        assert!(Complaint::OutOfMemory.to_string().contains("more memory"));
+    }
+
     #[test]
     fn a_truncated_mp4_is_damaged_or_incomplete() {
         let complaint = Complaint::from_stderr(TRUNCATED_MP4, INPUT);
@@ -280,6 +385,10 @@ mod tests {
             AUDIO_ONLY,
             UNKNOWN_CODEC,
             BROKEN_H264,
+            OVERSIZED,
+            NO_MEMORY,
+            NO_FRAME_POOL,
+            NO_ROOM_TO_LOAD,
             "[matroska,webm @ 0x5556352f0940] [vist @ 0xabc] something new\n",
         ] {
             let message = Complaint::from_stderr(stderr, INPUT).to_string();

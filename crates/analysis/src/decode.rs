@@ -4,7 +4,7 @@
 //! the disk.
 
 use crate::error::AnalysisError;
-use crate::options::{AnalysisOptions, CancelFlag};
+use crate::options::{AnalysisOptions, CancelFlag, MAX_FRAME_PIXELS};
 use crate::process::BoundedChild;
 use std::io::Read;
 use std::path::Path;
@@ -121,9 +121,25 @@ pub fn frame_bytes(width: u32, height: u32) -> usize {
     (width as usize * height as usize) * 3 / 2
 }
 
+/// Most decoder threads one ffmpeg uses. Each frame thread holds its own frames in flight, so
+/// memory grows with threads (8K H.264: 0.6 GiB of address space with one thread, 1.1 GiB with
+/// four, 1.7 GiB with eight) while our output is a small picture; ffmpeg's own default is one
+/// thread per core plus one, up to 16, which would make the memory a file needs depend on the
+/// machine. Four keeps 8K within [`crate::options::DEFAULT_MAX_DECODER_MEMORY`].
+pub const MAX_DECODER_THREADS: usize = 4;
+
+/// Decoder threads for this machine: one per core, at most [`MAX_DECODER_THREADS`].
+fn decoder_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_DECODER_THREADS)
+}
+
 /// The ffmpeg arguments that decode `path` to frames at most `want_width` pixels wide, up to
 /// but without the output: the analysis adds `-f yuv4mpegpipe -`, the benchmark `-f null -` to
-/// time decoding alone.
+/// time decoding alone. The decoder refuses any picture over [`MAX_FRAME_PIXELS`] before it
+/// allocates one (also when a stream changes size part-way), and runs at most
+/// [`MAX_DECODER_THREADS`] threads.
 ///
 /// ffmpeg picks the size itself, from the picture it decodes: the display aspect is kept
 /// (`dar` counts non-square pixels; ffmpeg has already turned rotated video upright), the
@@ -135,11 +151,20 @@ pub fn ffmpeg_args(path: &Path, want_width: u32) -> Vec<std::ffi::OsString> {
         "scale=w='max({MIN_SIDE},trunc(min({want_width},iw*sar)/2)*2)'\
          :h='max({MIN_SIDE},trunc(ow/dar/2+0.5)*2)':flags=area:out_range=limited,format=yuv420p"
     );
-    let mut args: Vec<std::ffi::OsString> =
-        ["-nostdin", "-hide_banner", "-loglevel", "error", "-i"]
-            .iter()
-            .map(Into::into)
-            .collect();
+    let mut args: Vec<std::ffi::OsString> = ["-nostdin", "-hide_banner", "-loglevel", "error"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    // Decoder options go before the input they apply to.
+    for arg in [
+        "-threads".to_owned(),
+        decoder_threads().to_string(),
+        "-max_pixels".to_owned(),
+        MAX_FRAME_PIXELS.to_string(),
+        "-i".to_owned(),
+    ] {
+        args.push(arg.into());
+    }
     args.push(path.into());
     // Only the first video stream: audio, subtitles and data would only cost time. Passthrough
     // keeps one output frame per decoded frame, so frame numbers are the file's own.
@@ -239,7 +264,13 @@ impl FrameDecoder {
             .args(["-stats", "-stats_period", REPORT_PERIOD_SECS])
             .args(ffmpeg_args(path, want_width))
             .args(["-f", "yuv4mpegpipe", "-"]);
-        let mut child = BoundedChild::spawn(command, deadline, options.time_limit, cancel)?;
+        let mut child = BoundedChild::spawn(
+            command,
+            deadline,
+            options.time_limit,
+            options.max_decoder_memory,
+            cancel,
+        )?;
         widen_pipe(child.stdout());
         Ok(FrameDecoder {
             child,

@@ -10,15 +10,15 @@ pub enum AnalysisError {
     /// The file has no video stream (audio only, a still cover image, subtitles).
     #[error("{}", NO_VIDEO_STREAM)]
     NotAVideo,
-    /// ffprobe or ffmpeg refused the file, or decoding ended well before the file's declared
-    /// end (the complaint says which).
+    /// ffprobe or ffmpeg refused the file, decoding ended well before the file's declared end,
+    /// or the probe found frames larger than we decode (the complaint says which).
     #[error("{complaint}")]
     Refused {
         /// What the refusal means, as the person who sent the file reads it.
         complaint: Complaint,
         /// The tool's stderr as captured (bounded; with ffmpeg's progress reports when decoding
-        /// stopped short): for the operator's log, never for users,
-        /// since it names server paths and memory addresses.
+        /// stopped short; empty when the refusal is ours, from what ffprobe reported): for the
+        /// operator's log, never for users, since it names server paths and memory addresses.
         tool_output: String,
     },
     /// The tools ran, but what they produced does not make a video (no frame size, no
@@ -65,10 +65,11 @@ impl AnalysisError {
         }
     }
 
-    /// What ffprobe or ffmpeg printed, when they refused the file: for logs, not for users.
+    /// What ffprobe or ffmpeg printed, when they refused the file and said something: for logs,
+    /// not for users.
     pub fn tool_output(&self) -> Option<&str> {
         match self {
-            Self::Refused { tool_output, .. } => Some(tool_output),
+            Self::Refused { tool_output, .. } if !tool_output.is_empty() => Some(tool_output),
             _ => None,
         }
     }

@@ -5,12 +5,14 @@
 //!
 //! Modules, in the order data flows through them:
 //!
-//! - [`options`]: `AnalysisOptions` (sizes and limits) and the `CancelFlag`.
-//! - [`process`]: ffmpeg/ffprobe children with a watchdog (time limit, cancel), bounded stderr,
-//!   and kill-and-reap on drop.
-//! - [`probe`]: ffprobe's JSON to the protocol's `VideoMetadata`.
+//! - [`options`]: `AnalysisOptions` (sizes and limits), the largest frame analysed
+//!   (`MAX_FRAME_PIXELS`) and the `CancelFlag`.
+//! - [`process`]: ffmpeg/ffprobe children under an address-space limit, with a watchdog (time
+//!   limit, cancel), bounded stderr, and kill-and-reap on drop.
+//! - [`probe`]: ffprobe's JSON to the protocol's `VideoMetadata`; refuses frames over the limit.
 //! - [`decode`]: ffmpeg decoding to downscaled YUV frames on a pipe (started alongside the
-//!   probe; ffmpeg picks the size), with a size limit.
+//!   probe; ffmpeg picks the size), with a size limit, a thread cap, and a decoder that refuses
+//!   frames over the limit before allocating them.
 //! - [`completeness`]: whether decoding reached the end the container declares; a file cut
 //!   short after its index fails as damaged.
 //! - [`features`]: per-frame features (small luma/chroma image, soft colour histogram) and

@@ -19,6 +19,21 @@ pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
 /// video at 320x180; a file that claims to be longer is stopped instead of decoded forever.
 pub const DEFAULT_MAX_DECODED_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 
+/// Largest frame analysed, in pixels (width × height as ffprobe reports them): 8192×4320, the
+/// frame of DCI 8K, the largest of the 8K formats; UHD 8K (7680×4320) fits. Above it one frame
+/// costs more than 53 MB decoded and a decoder keeps a dozen of them, so a tiny crafted file
+/// (a 734 KiB H.264 of 16000×16000 frames) could demand gigabytes. Both ffprobe and ffmpeg are
+/// told this limit (`-max_pixels`), so they refuse such a picture before allocating it, and
+/// the probe refuses a stream that declares it.
+pub const MAX_FRAME_PIXELS: u64 = 8192 * 4320;
+
+/// Default address-space limit of every ffmpeg and ffprobe child (3 GiB), so a hostile file
+/// that slips past [`MAX_FRAME_PIXELS`] costs a bounded amount. Measured with Debian's ffmpeg
+/// 5.1 decoding as vidpush does (4 decoder threads): its libraries alone take 270 MiB; 1080p
+/// and 4K need at most 610 MiB; 8K H.264 1.1 GiB, 8K HEVC 10-bit 1.6 GiB, 8K AV1 10-bit (the
+/// hungriest) 2.1 GiB. Address space, not resident memory: those runs touched 55–70% of it.
+pub const DEFAULT_MAX_DECODER_MEMORY: u64 = 3 * 1024 * 1024 * 1024;
+
 /// Knobs of one analysis.
 #[derive(Clone, Debug)]
 pub struct AnalysisOptions {
@@ -30,6 +45,9 @@ pub struct AnalysisOptions {
     pub time_limit: Duration,
     /// Cap on raw frame bytes read from ffmpeg.
     pub max_decoded_bytes: u64,
+    /// Address-space limit, in bytes, of each ffmpeg and ffprobe child: what one decoder may
+    /// take of the machine's memory, whatever the file asks for.
+    pub max_decoder_memory: u64,
     /// JPEG quality of thumbnails, 1 to 100.
     pub thumbnail_quality: u8,
     /// The ffmpeg program to run (a path or a name on `PATH`).
@@ -45,6 +63,7 @@ impl Default for AnalysisOptions {
             thumbnail_width: DEFAULT_THUMBNAIL_WIDTH,
             time_limit: DEFAULT_TIME_LIMIT,
             max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
+            max_decoder_memory: DEFAULT_MAX_DECODER_MEMORY,
             // 80: no visible blocking at 320 px, a third the size of quality 95.
             thumbnail_quality: 80,
             ffmpeg: "ffmpeg".to_owned(),

@@ -1,8 +1,9 @@
 //! Container facts from ffprobe. Owns running ffprobe (bounded like every child) and turning its
 //! JSON into the protocol's `VideoMetadata` plus the few facts decoding needs; it never decodes.
 
+use crate::complaint::Complaint;
 use crate::error::AnalysisError;
-use crate::options::{AnalysisOptions, CancelFlag};
+use crate::options::{AnalysisOptions, CancelFlag, MAX_FRAME_PIXELS};
 use crate::process::BoundedChild;
 use crate::timecode::{FrameRate, clock_millis};
 use serde::Deserialize;
@@ -99,17 +100,28 @@ pub(crate) fn probe_until(
     cancel: &CancelFlag,
 ) -> Result<Probe, AnalysisError> {
     let mut command = Command::new(&options.ffprobe);
+    // ffprobe decodes a frame or two to learn the stream's facts: `-max_pixels` makes it
+    // refuse an oversized picture (with a complaint naming its size) instead of allocating it.
+    let max_pixels = MAX_FRAME_PIXELS.to_string();
     command
         .args([
             "-v",
             "error",
+            "-max_pixels",
+            &max_pixels,
             "-print_format",
             "json",
             "-show_streams",
             "-show_format",
         ])
         .arg(path);
-    let mut child = BoundedChild::spawn(command, deadline, options.time_limit, cancel)?;
+    let mut child = BoundedChild::spawn(
+        command,
+        deadline,
+        options.time_limit,
+        options.max_decoder_memory,
+        cancel,
+    )?;
     let mut json = Vec::new();
     child
         .stdout()
@@ -151,6 +163,14 @@ fn interpret(parsed: ProbeJson) -> Result<Probe, AnalysisError> {
             ));
         }
     };
+    // The stored size is what a decoder allocates; a file that declares more than we decode is
+    // refused here, before ffmpeg gets to it.
+    if u64::from(width) * u64::from(height) > MAX_FRAME_PIXELS {
+        return Err(AnalysisError::Refused {
+            complaint: Complaint::FrameTooLarge { width, height },
+            tool_output: String::new(),
+        });
+    }
     let (width, height) = display_size(video, width, height);
     let rate = frame_rate(video);
     // The video's own length first: audio that runs on past the picture is not more video.
@@ -297,6 +317,42 @@ mod tests {
         let probe = parse(json).expect("valid video");
         assert_eq!(probe.metadata.duration_millis, 4_007);
         assert_eq!(probe.expected_frames, Some(100));
+    }
+
+    fn sized(width: u32, height: u32) -> String {
+        format!(
+            r#"{{"streams":[{{"codec_type":"video","codec_name":"h264","width":{width},
+            "height":{height},"r_frame_rate":"25/1"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_frame_over_the_pixel_limit_is_refused_with_its_size() {
+        let error = parse(&sized(16000, 16000)).unwrap_err();
+        assert!(matches!(
+            error,
+            AnalysisError::Refused {
+                complaint: Complaint::FrameTooLarge {
+                    width: 16000,
+                    height: 16000
+                },
+                ..
+            }
+        ));
+        assert!(
+            error.to_string().starts_with("the picture is 16000×16000"),
+            "{error}"
+        );
+        assert_eq!(error.tool_output(), None, "ffprobe said nothing");
+    }
+
+    #[test]
+    fn every_8k_size_is_within_the_pixel_limit() {
+        for (width, height) in [(7680, 4320), (8192, 4320), (4320, 7680), (8192, 4096)] {
+            let probe = parse(&sized(width, height)).expect("an 8K video is analysed");
+            assert_eq!(probe.metadata.frame_width, width);
+        }
+        assert!(parse(&sized(8192, 4321)).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! ffmpeg and ffprobe as bounded child processes. Owns spawning, the watchdog that enforces the
-//! wall-clock limit and cancellation, bounded stderr capture, and killing plus reaping the child
-//! whenever its owner lets go, so no path leaves a zombie or a runaway decoder behind.
+//! ffmpeg and ffprobe as bounded child processes. Owns spawning, the address-space limit every
+//! child runs under, the watchdog that enforces the wall-clock limit and cancellation, bounded
+//! stderr capture, and killing plus reaping the child whenever its owner lets go, so no path
+//! leaves a zombie, a runaway decoder or a decoder that eats the machine's memory behind.
 
 use crate::error::AnalysisError;
 use crate::options::CancelFlag;
@@ -59,12 +60,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl BoundedChild {
-    /// Starts `command` with stdin closed and stdout/stderr piped; the watchdog kills it when
-    /// `deadline` passes or `cancel` is set.
+    /// Starts `command` with stdin closed, stdout/stderr piped and at most `max_memory` bytes
+    /// of address space (an allocation past it fails inside the child, which then exits with
+    /// its complaint); the watchdog kills it when `deadline` passes or `cancel` is set.
     pub fn spawn(
         mut command: Command,
         deadline: Instant,
         limit: Duration,
+        max_memory: u64,
         cancel: &CancelFlag,
     ) -> Result<Self, AnalysisError> {
         let program = command.get_program().to_string_lossy().into_owned();
@@ -72,6 +75,7 @@ impl BoundedChild {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        limit_address_space(&mut command, max_memory);
         let mut child = command
             .spawn()
             .map_err(|error| AnalysisError::ToolMissing {
@@ -164,6 +168,33 @@ impl Drop for BoundedChild {
     }
 }
 
+/// Makes the child run with at most `bytes` of address space (`RLIMIT_AS`, soft and hard, so
+/// the child cannot raise it). Address space rather than resident memory because the kernel
+/// enforces it at every allocation, while a resident-size limit is not enforced at all.
+#[cfg(unix)]
+fn limit_address_space(command: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // calls are allowed: it makes one `setrlimit` call on a value copied in beforehand, and
+    // allocates, locks and reads no shared state.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_address_space(_command: &mut Command, _bytes: u64) {}
+
 /// The watchdog loop: sleeps on the condvar in short ticks, kills on cancel or deadline.
 fn watch(shared: &Shared, deadline: Instant, cancel: &CancelFlag) {
     let mut state = lock(&shared.state);
@@ -240,6 +271,36 @@ mod tests {
         assert!(kept.ends_with("\nfinal report\n"));
         assert!(kept.contains("bytes of output left out"));
         assert!(kept.len() < STDERR_LIMIT + STDERR_TAIL + 100);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn every_child_runs_under_the_address_space_limit() {
+        let limit: u64 = 768 * 1024 * 1024;
+        let mut command = Command::new("cat");
+        command.arg("/proc/self/limits");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut child = BoundedChild::spawn(
+            command,
+            deadline,
+            Duration::from_secs(10),
+            limit,
+            &CancelFlag::new(),
+        )
+        .expect("cat starts");
+        let mut limits = String::new();
+        child
+            .stdout()
+            .read_to_string(&mut limits)
+            .expect("cat prints its limits");
+        let (status, _) = child.wait().expect("cat exits");
+        assert!(status.success());
+        let line = limits
+            .lines()
+            .find(|line| line.starts_with("Max address space"))
+            .expect("Linux lists the address-space limit");
+        let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+        assert_eq!(numbers, [limit.to_string(), limit.to_string()], "{line}");
     }
 
     #[test]

@@ -377,6 +377,114 @@ fn time_limit_stops_the_analysis() {
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
+/// Time within which an oversized picture is refused: it takes ffprobe's start-up, not a decode.
+const REFUSAL_TIME: Duration = Duration::from_secs(3);
+
+#[test]
+fn a_16000_by_16000_h264_is_refused_before_any_frame_is_decoded() {
+    let clips = Clips::new();
+    // The tester's memory bomb: one grey 16000×16000 frame, about 750 KiB as H.264, that made
+    // ffmpeg take 0.9 GiB of memory on two cores (2.6 GiB on more) to decode.
+    let path = clips.ffmpeg(
+        "bomb.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=16000x16000:r=25",
+            "-frames:v",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let started = Instant::now();
+    let error = analysis_error(&path);
+    let took = started.elapsed();
+    assert_eq!(
+        complaint_of(&error),
+        Some(Complaint::FrameTooLarge {
+            width: 16000,
+            height: 16000
+        }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("the picture is 16000×16000 pixels; vidpush analyses videos of up to"),
+        "{error}"
+    );
+    assert!(took < REFUSAL_TIME, "refusing took {took:?}");
+    let probed = probe(&path, &AnalysisOptions::default()).unwrap_err();
+    assert_eq!(probed.to_string(), error.to_string());
+}
+
+#[test]
+fn an_8k_video_is_analysed_within_the_decoder_limits() {
+    let clips = Clips::new();
+    let path = clips.ffmpeg(
+        "uhd8k.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=7680x4320:r=25",
+            "-frames:v",
+            "5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let result = analyse(&path);
+    let metadata = &result.video_metadata;
+    assert_eq!((metadata.frame_width, metadata.frame_height), (7680, 4320));
+    assert_eq!(result.summary.frames_analyzed, 5);
+}
+
+#[test]
+fn a_decoder_over_its_memory_limit_stops_with_a_sentence() {
+    let clips = Clips::new();
+    let path = clips.ffmpeg(
+        "uhd4k.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=3840x2160:r=25",
+            "-frames:v",
+            "3",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    // Debian's ffmpeg needs about 270 MiB of address space for its libraries and 400 MiB or
+    // more to decode 4K; 300 MiB leaves it no room for the frames.
+    let options = AnalysisOptions {
+        max_decoder_memory: 300 * 1024 * 1024,
+        ..AnalysisOptions::default()
+    };
+    let error = analyze(&path, &options, &CancelFlag::new(), &mut |_| {}).unwrap_err();
+    assert_eq!(
+        complaint_of(&error),
+        Some(Complaint::OutOfMemory),
+        "{error}"
+    );
+    assert_eq!(error.to_string(), Complaint::OutOfMemory.to_string());
+}
+
 #[test]
 fn output_size_limit_stops_the_analysis() {
     let clips = Clips::new();

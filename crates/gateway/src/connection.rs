@@ -63,6 +63,7 @@ pub(crate) async fn run(gateway: Arc<Inner>, entry: Arc<Entry>, mut socket: WebS
     } else {
         // Shutdown started while this connection was in `$connect`.
         close(
+            &entry,
             &mut socket,
             CLOSE_GOING_AWAY,
             "the gateway is shutting down",
@@ -103,13 +104,13 @@ async fn serve(gateway: &Inner, entry: &Entry, socket: &mut WebSocket) -> CloseI
                     return closed;
                 }
                 if let Some(request) = close_request {
-                    return close(socket, request.code, &request.reason, false).await;
+                    return close(entry, socket, request.code, &request.reason, false).await;
                 }
             }
             received = socket.recv() => {
                 let message = match received {
                     Some(Ok(message)) => message,
-                    Some(Err(error)) => return read_failed(socket, error).await,
+                    Some(Err(error)) => return read_failed(entry, socket, error).await,
                     None => return dropped(),
                 };
                 match message {
@@ -119,9 +120,9 @@ async fn serve(gateway: &Inner, entry: &Entry, socket: &mut WebSocket) -> CloseI
                         route(gateway, entry, text.as_str()).await;
                     }
                     Message::Binary(_) => {
-                        return close(socket, CLOSE_UNSUPPORTED, "binary frames are not supported", false).await;
+                        return close(entry, socket, CLOSE_UNSUPPORTED, "binary frames are not supported", false).await;
                     }
-                    Message::Close(frame) => return closed_by_client(socket, frame).await,
+                    Message::Close(frame) => return closed_by_client(entry, socket, frame).await,
                     // tungstenite answers pings itself; neither counts as a message (AWS's idle
                     // timer is about messages).
                     Message::Ping(_) | Message::Pong(_) => {}
@@ -130,10 +131,10 @@ async fn serve(gateway: &Inner, entry: &Entry, socket: &mut WebSocket) -> CloseI
             () = &mut timer => {
                 let now = Instant::now();
                 if now >= retire_at {
-                    return close(socket, CLOSE_GOING_AWAY, "connection lifetime exceeded", false).await;
+                    return close(entry, socket, CLOSE_GOING_AWAY, "connection lifetime exceeded", false).await;
                 }
                 if now >= idle_since + config.idle_timeout {
-                    return close(socket, CLOSE_GOING_AWAY, "idle timeout", false).await;
+                    return close(entry, socket, CLOSE_GOING_AWAY, "idle timeout", false).await;
                 }
                 // A message arrived since the timer was set: re-arm instead of resetting the
                 // timer on every message.
@@ -230,7 +231,17 @@ fn far_future() -> Instant {
 
 /// Sends a close frame and waits (bounded) for the client's answer. `linger` is for closes after
 /// a read error, when the read side can no longer be parsed and no answer can be seen.
-async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) -> CloseInfo {
+async fn close(
+    entry: &Entry,
+    socket: &mut WebSocket,
+    code: u16,
+    reason: &str,
+    linger: bool,
+) -> CloseInfo {
+    // From here on the connection is closing: gone to every `@connections` verb (as on AWS),
+    // though it stays registered until the handshake below ends. Err means a close was already
+    // requested, so the connection is marked already.
+    let _ = entry.request_close(code, reason);
     let frame = CloseFrame {
         code,
         reason: reason.into(),
@@ -260,9 +271,12 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str, linger: bool) ->
 
 /// The client closed: tungstenite has queued the echo; let it go out, then report the client's
 /// code.
-async fn closed_by_client(socket: &mut WebSocket, frame: Option<CloseFrame>) -> CloseInfo {
-    let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, socket.flush()).await;
-    match frame {
+async fn closed_by_client(
+    entry: &Entry,
+    socket: &mut WebSocket,
+    frame: Option<CloseFrame>,
+) -> CloseInfo {
+    let closed = match frame {
         Some(frame) => CloseInfo {
             code: frame.code,
             reason: frame.reason.to_string(),
@@ -271,23 +285,36 @@ async fn closed_by_client(socket: &mut WebSocket, frame: Option<CloseFrame>) -> 
             code: CLOSE_NO_STATUS,
             reason: String::new(),
         },
-    }
+    };
+    // Closing, so gone to `@connections` while the echo goes out (see `close`).
+    let _ = entry.request_close(closed.code, &closed.reason);
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE_TIMEOUT, socket.flush()).await;
+    closed
 }
 
 /// A read error: oversize (1009), bad UTF-8 (1007), protocol violation (1002) or a dead socket.
-async fn read_failed(socket: &mut WebSocket, error: axum::Error) -> CloseInfo {
+async fn read_failed(entry: &Entry, socket: &mut WebSocket, error: axum::Error) -> CloseInfo {
     use tungstenite::error::{Error as WsError, ProtocolError};
     let inner = error.into_inner();
     let Some(error) = inner.downcast_ref::<WsError>() else {
         return dropped();
     };
     match error {
-        WsError::Capacity(_) => close(socket, CLOSE_TOO_BIG, "message too big", true).await,
+        WsError::Capacity(_) => close(entry, socket, CLOSE_TOO_BIG, "message too big", true).await,
         WsError::Utf8(_) => {
-            close(socket, CLOSE_INVALID_DATA, "text is not valid UTF-8", true).await
+            close(
+                entry,
+                socket,
+                CLOSE_INVALID_DATA,
+                "text is not valid UTF-8",
+                true,
+            )
+            .await
         }
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => dropped(),
-        WsError::Protocol(_) => close(socket, CLOSE_PROTOCOL_ERROR, "protocol error", true).await,
+        WsError::Protocol(_) => {
+            close(entry, socket, CLOSE_PROTOCOL_ERROR, "protocol error", true).await
+        }
         _ => dropped(),
     }
 }

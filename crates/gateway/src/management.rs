@@ -19,7 +19,7 @@ use crate::connection::CLOSE_NORMAL;
 use crate::gateway::Inner;
 use crate::handshake::Principal;
 use crate::id::ConnectionId;
-use crate::registry::Registry;
+use crate::registry::{Entry, Registry};
 use crate::route::Identity;
 use crate::timestamp::iso8601;
 
@@ -83,13 +83,13 @@ impl Connections {
                 max,
             });
         }
-        let entry = self.registry.get(id.as_ref()).ok_or(PostError::Gone)?;
+        let entry = self.open(id.as_ref()).map_err(|Gone| PostError::Gone)?;
         entry.push(data).map_err(|_| PostError::Gone)
     }
 
     /// Describes connection `id`, from memory (so `lastActiveAt` is exact).
     pub fn get(&self, id: impl AsRef<str>) -> Result<ConnectionInfo, Gone> {
-        let entry = self.registry.get(id.as_ref()).ok_or(Gone)?;
+        let entry = self.open(id.as_ref())?;
         Ok(ConnectionInfo {
             connected_at: entry.connected_at,
             last_active_at: entry.last_active(),
@@ -101,8 +101,19 @@ impl Connections {
     /// Closes connection `id` with 1000. Returns once the close is requested; the socket closes
     /// and `$disconnect` runs shortly after. Later posts to it answer [`PostError::Gone`].
     pub fn delete(&self, id: impl AsRef<str>) -> Result<(), Gone> {
-        let entry = self.registry.get(id.as_ref()).ok_or(Gone)?;
+        let entry = self.open(id.as_ref())?;
         entry.request_close(CLOSE_NORMAL, "").map_err(|_| Gone)
+    }
+
+    /// Connection `id` if it is open. One whose close was requested (by `DELETE`, a limit, a
+    /// slow reader or shutdown) stays in the registry for its close handshake, but to every
+    /// management verb it is already gone, as on AWS. `post` and `delete` check again under the
+    /// outbox lock, so a close that lands after this check is still seen.
+    fn open(&self, id: &str) -> Result<Arc<Entry>, Gone> {
+        self.registry
+            .get(id)
+            .filter(|entry| entry.close_requested().is_none())
+            .ok_or(Gone)
     }
 
     /// How many connections are open.

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
-use vidpush_gateway::{Gateway, PostError, RouteRequest, RouteResponse};
+use vidpush_gateway::{Gateway, Gone, PostError, RouteRequest, RouteResponse};
 
 #[tokio::test]
 async fn post_delivers_text_frames_in_post_order() {
@@ -163,6 +163,48 @@ async fn delete_answers_204_closes_with_1000_and_then_the_id_is_gone() {
     assert_eq!(gw.management("DELETE", &id, Some(KEY), b"").await.0, 410);
     assert_eq!(gw.management("POST", &id, Some(KEY), b"late").await.0, 410);
     assert_eq!(gw.management("GET", &id, Some(KEY), b"").await.0, 410);
+}
+
+#[tokio::test]
+async fn a_connection_in_its_close_handshake_is_gone_to_every_verb() {
+    let mut gw = start(|_| {}).await;
+    let (mut client, id) = gw.connect_with_id().await;
+    assert_eq!(gw.management("DELETE", &id, Some(KEY), b"").await.0, 204);
+    // The client has not read the close frame, so the gateway is still waiting (up to ~2 s)
+    // for its answer: the connection is closing, and closing is gone, as on AWS.
+    assert_eq!(gw.management("GET", &id, Some(KEY), b"").await.0, 410);
+    assert_eq!(gw.gateway.connections().get(&id), Err(Gone));
+    assert_eq!(gw.management("POST", &id, Some(KEY), b"late").await.0, 410);
+    assert_eq!(gw.management("DELETE", &id, Some(KEY), b"").await.0, 410);
+    // The close still completes normally once the client answers it.
+    assert_eq!(close_frame(&mut client).await.0, 1000);
+    gw.event("$disconnect").await;
+    assert_eq!(gw.management("GET", &id, Some(KEY), b"").await.0, 410);
+}
+
+#[tokio::test]
+async fn a_connection_the_gateway_is_closing_itself_is_gone_to_every_verb() {
+    let mut gw = start(|_| {}).await;
+    let (mut client, id) = gw.connect_with_id().await;
+    client
+        .send(Message::binary(vec![1u8, 2, 3]))
+        .await
+        .expect("open");
+    // Our close frame is here, our answer is not sent yet: the gateway waits (up to ~2 s) for it.
+    assert_eq!(close_frame(&mut client).await.0, 1003);
+    assert_eq!(gw.management("GET", &id, Some(KEY), b"").await.0, 410);
+    assert_eq!(gw.gateway.connections().get(&id), Err(Gone));
+    assert_eq!(gw.management("POST", &id, Some(KEY), b"lost").await.0, 410);
+    assert_eq!(gw.management("DELETE", &id, Some(KEY), b"").await.0, 410);
+    assert_eq!(
+        gw.event("$disconnect")
+            .await
+            .request
+            .disconnect
+            .expect("close info")
+            .code,
+        1003
+    );
 }
 
 #[tokio::test]
