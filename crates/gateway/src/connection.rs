@@ -15,10 +15,11 @@ use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio::time::{Instant, sleep_until};
 
-use crate::gateway::Inner;
-use crate::registry::{Entry, SLOW_READER_CLOSE, Slot};
+use crate::close_code::*;
+use crate::registry::{Entry, Slot};
 use crate::route::CloseInfo;
 use crate::selection::{self, Selection};
+use crate::shared::Inner;
 use crate::timestamp::now_millis;
 
 /// How long to wait for the client's answer to our close frame before dropping the socket.
@@ -30,24 +31,8 @@ const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 /// time to read the 1009, 1007 or 1002.
 const READ_ERROR_CLOSE_LINGER: Duration = Duration::from_millis(500);
 
-/// Normal closure: `@connections` DELETE.
-pub(crate) const CLOSE_NORMAL: u16 = 1000;
-/// Going away: idle, lifetime, shutdown.
-pub(crate) const CLOSE_GOING_AWAY: u16 = 1001;
-/// Protocol error from the client.
-const CLOSE_PROTOCOL_ERROR: u16 = 1002;
-/// Unsupported data: binary frames.
-const CLOSE_UNSUPPORTED: u16 = 1003;
-/// What `$disconnect` hears when the client closed without a code.
-const CLOSE_NO_STATUS: u16 = 1005;
-/// What `$disconnect` hears when the TCP connection ended without a close frame.
-const CLOSE_ABNORMAL: u16 = 1006;
-/// Text that is not UTF-8.
-const CLOSE_INVALID_DATA: u16 = 1007;
-/// Frame or message over the limit.
-const CLOSE_TOO_BIG: u16 = 1009;
-
 /// Runs the connection from its first frame until `$disconnect` has run.
+#[tracing::instrument(name = "connection", skip_all, fields(id = %entry.id))]
 pub(crate) async fn run(gateway: Arc<Inner>, entry: Arc<Entry>, mut socket: WebSocket, slot: Slot) {
     let closed = if gateway.registry.insert(Arc::clone(&entry)) {
         gateway.store.insert(crate::store::Row {

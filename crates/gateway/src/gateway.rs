@@ -19,11 +19,11 @@ use serde::Deserialize;
 
 use crate::config::GatewayConfig;
 use crate::handshake::{Admission, Handshake, Principal, Refusal};
-use crate::id::new_request_id;
 use crate::management::{self, Connections};
 use crate::registry::{Entry, Registry};
-use crate::route::{CloseInfo, Identity, RouteHandler, RouteRequest, RouteResponse};
+use crate::route::{Identity, RouteHandler, RouteResponse};
 use crate::selection::CONNECT;
+use crate::shared::Inner;
 use crate::store::{Store, StoreError};
 use crate::timestamp::now_millis;
 
@@ -43,44 +43,6 @@ pub enum GatewayError {
     Store(#[from] StoreError),
     #[error("invalid gateway configuration: {0}")]
     Config(&'static str),
-}
-
-/// What every connection task and handler shares.
-pub(crate) struct Inner {
-    pub config: GatewayConfig,
-    pub admission: Admission,
-    pub registry: Arc<Registry>,
-    pub store: Store,
-    pub routes: HashMap<String, Arc<dyn RouteHandler>>,
-}
-
-impl Inner {
-    /// A route invocation about `entry`.
-    pub(crate) fn request(
-        &self,
-        entry: &Entry,
-        route_key: &str,
-        body: Option<String>,
-        disconnect: Option<CloseInfo>,
-    ) -> RouteRequest {
-        RouteRequest {
-            route_key: route_key.to_owned(),
-            connection_id: entry.id.clone(),
-            request_id: new_request_id(),
-            body,
-            identity: entry.identity.clone(),
-            principal: entry.principal.clone(),
-            disconnect,
-            connected_at: entry.connected_at,
-        }
-    }
-}
-
-impl Inner {
-    /// The in-process `@connections` client over this gateway's connections.
-    pub(crate) fn connections(&self) -> Connections {
-        Connections::over(&self.registry, &self.config)
-    }
 }
 
 /// Collects routes, then builds a [`Gateway`].
@@ -212,7 +174,7 @@ impl Gateway {
         for entry in self.inner.registry.begin_shutdown() {
             // Gone means it was already closing; it finishes on its own.
             let _ = entry.request_close(
-                crate::connection::CLOSE_GOING_AWAY,
+                crate::close_code::CLOSE_GOING_AWAY,
                 "the gateway is shutting down",
             );
         }

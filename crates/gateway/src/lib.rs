@@ -14,7 +14,9 @@
 //! - [`selection`]: the pure route-selection function (JSON `action` → route), fuzzed.
 //! - [`route`]: what handlers receive and answer ([`RouteRequest`], [`RouteResponse`]).
 //! - `registry`: live connections in memory, their outbound queues, the connection cap.
+//! - `shared`: the state the upgrade handler, each connection task and `@connections` share.
 //! - `connection`: the task of one connection: read, route, write, limits, timeouts, close.
+//! - [`close_code`]: the close codes sent and reported to `$disconnect`.
 //! - [`management`]: `@connections` post/get/delete, shared by HTTP and the Rust client.
 //! - `store`: the SQLite record of connections, written in batches by one thread.
 //! - [`gateway`]: builder, router (`/ws`, `/@connections/{id}`), shutdown.
@@ -35,6 +37,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod close_code;
 pub mod config;
 mod connection;
 pub mod gateway;
@@ -46,6 +49,7 @@ mod rate;
 mod registry;
 pub mod route;
 pub mod selection;
+mod shared;
 mod store;
 pub mod timestamp;
 

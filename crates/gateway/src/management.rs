@@ -14,13 +14,13 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::close_code::CLOSE_NORMAL;
 use crate::config::GatewayConfig;
-use crate::connection::CLOSE_NORMAL;
-use crate::gateway::Inner;
 use crate::handshake::Principal;
 use crate::id::ConnectionId;
 use crate::registry::{Entry, Registry};
 use crate::route::Identity;
+use crate::shared::Inner;
 use crate::timestamp::iso8601;
 
 /// The connection does not exist, is closed or closing, or is still in `$connect` (AWS: 410).
@@ -60,6 +60,13 @@ pub struct Connections {
     pub(crate) registry: Arc<Registry>,
     /// AWS's message limit, checked before a post is queued.
     pub(crate) max_message_bytes: usize,
+}
+
+impl Inner {
+    /// The in-process `@connections` client over this gateway's connections.
+    pub(crate) fn connections(&self) -> Connections {
+        Connections::over(&self.registry, &self.config)
+    }
 }
 
 impl Connections {

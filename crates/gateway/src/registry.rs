@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use crate::close_code::SLOW_READER_CLOSE;
 use crate::handshake::Principal;
 use crate::id::ConnectionId;
 use crate::route::{CloseInfo, Identity};
@@ -18,9 +19,6 @@ use crate::route::{CloseInfo, Identity};
 /// Most bytes that may wait in one connection's outbound queue. A client that stops reading
 /// would otherwise make the gateway hold every post for it; past this it is closed with 1008.
 pub const MAX_QUEUED_BYTES: usize = 8 * 1024 * 1024;
-
-/// Close code for a client that does not read what it is sent (policy violation).
-pub(crate) const SLOW_READER_CLOSE: u16 = 1008;
 
 /// Why a post or close found no open connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -69,6 +69,7 @@ fn error_reply(
 impl Backend {
     /// `$disconnect`: forget the connection's subscriptions; jobs left unwatched get the grace
     /// period.
+    #[tracing::instrument(skip_all, fields(connection = %req.connection_id))]
     async fn disconnect(&self, req: RouteRequest) -> RouteResponse {
         match self
             .subscriptions
@@ -90,6 +91,7 @@ impl Backend {
     }
 
     /// Every message route: parse the action, then act on it.
+    #[tracing::instrument(skip_all, fields(connection = %req.connection_id, route = %req.route_key))]
     async fn message(&self, req: RouteRequest) -> RouteResponse {
         let body = req.body.as_deref().unwrap_or("");
         let action = match serde_json::from_str::<ClientAction>(body) {

@@ -155,6 +155,7 @@ impl Jobs {
     }
 
     /// Cancels a queued or running job; returns false when it was already over.
+    #[tracing::instrument(skip(self), fields(job = %job))]
     pub async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError> {
         let running = self
             .inner
@@ -240,6 +241,7 @@ impl Jobs {
     }
 
     /// Runs one job to its end.
+    #[tracing::instrument(name = "job", skip(self), fields(job = %id))]
     async fn run(&self, id: &JobId) -> Result<(), StoreError> {
         let publisher = &self.inner.publisher;
         if self.inner.stopping.load(Ordering::SeqCst) {

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `POST /api/jobs {uploadId}` → 201 `{jobId}`.
+#[tracing::instrument(skip_all)]
 async fn create(
     State(app): State<AppState>,
     uri: Uri,
