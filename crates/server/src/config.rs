@@ -33,7 +33,7 @@ pub struct ServerConfig {
     pub allowed_origins: Vec<String>,
 
     /// Key for the `@connections` management API. Default: generated once and kept in the
-    /// data folder (`management-key`).
+    /// data folder (`management.key`).
     #[arg(long, env = "VIDPUSH_MANAGEMENT_KEY", hide_env_values = true)]
     pub management_key: Option<String>,
 
@@ -130,5 +130,19 @@ impl ServerConfig {
         origins.sort();
         origins.dedup();
         origins
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_names_the_management_key_file_as_it_is_on_disk() {
+        let help = ServerConfig::command().render_long_help().to_string();
+        let file = format!("`{}`", vidpush_gateway::key::MANAGEMENT_KEY_FILE);
+        assert!(help.contains(&file), "{help}");
+        assert!(!help.contains("`management-key`"), "{help}");
     }
 }
