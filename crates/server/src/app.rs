@@ -9,6 +9,7 @@ use crate::jobs::Jobs;
 use crate::publisher::Publisher;
 use crate::store::Store;
 use crate::upload_claims::{UploadClaim, UploadClaims};
+use crate::upload_writer::UploadWriters;
 use crate::{jobs_api, uploads};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Uploads a request is writing to right now: one writer per upload at a time.
     pub upload_claims: UploadClaims,
+    /// The cap on PATCH bodies written at once.
+    pub upload_writers: UploadWriters,
 }
 
 impl AppState {

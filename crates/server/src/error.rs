@@ -49,6 +49,24 @@ pub enum ApiFailure {
         /// Seconds to wait before trying again.
         retry_after_secs: u64,
     },
+    /// Every upload writer is busy; the PATCH may be sent again shortly.
+    #[error(
+        "the server is receiving as many uploads as it can right now; send this part again in {retry_after_secs} s"
+    )]
+    UploadsBusy {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
+    /// A PATCH body stopped arriving; what came before is kept.
+    #[error(
+        "no bytes of the upload arrived for {waited_secs} s, so the server stopped waiting; it kept the first {offset} bytes: ask with HEAD and continue from there"
+    )]
+    BodyStalled {
+        /// How long the server waited for the next bytes.
+        waited_secs: u64,
+        /// The upload's offset recorded once the received bytes were on disk.
+        offset: u64,
+    },
     /// Something failed inside the server; logged, never shown in detail.
     #[error("internal error: {0}")]
     Internal(String),
@@ -76,7 +94,10 @@ impl ApiFailure {
                 StatusCode::from_u16(460).expect("460 is a valid status code"),
                 "checksum_mismatch",
             ),
-            Self::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::Busy { .. } | Self::UploadsBusy { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "busy")
+            }
+            Self::BodyStalled { .. } => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -113,7 +134,7 @@ impl IntoResponse for ApiFailure {
             "Tus-Resumable",
             HeaderValue::from_static(vidpush_protocol::limits::TUS_VERSION),
         );
-        if let Self::Busy { retry_after_secs } = self {
+        if let Self::Busy { retry_after_secs } | Self::UploadsBusy { retry_after_secs } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if let Self::TusVersion = self {

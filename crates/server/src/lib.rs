@@ -3,13 +3,15 @@
 //!
 //! Modules:
 //! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
+//! - [`listener`]: accepting connections and serving HTTP/1.1 on them: the request-head
+//!   timeout, the per-IP cap on connections without a request yet, graceful shutdown.
 //! - [`app`]: shared state, the HTTP router, `/api/health` and `/api/connect-check`.
 //! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`: the routes and handlers, and
 //!   the upload files and rows they create and delete.
 //! - [`tus_headers`]: reading the tus request headers into checked values.
 //! - [`video_check`]: reading a first PATCH's leading bytes and refusing what is not a video.
 //! - [`upload_writer`]: streaming a PATCH body to disk, with checkpoints and fsync before any
-//!   offset is recorded.
+//!   offset is recorded; the cap on PATCHes written at once and the timeout of a stalled body.
 //! - [`upload_expiry`]: the `Upload-Expires` date and the sweep that removes abandoned uploads.
 //! - [`upload_claims`]: one writer per upload, and stopping it when the upload is terminated.
 //! - [`sniff`]: recognising video containers from their first bytes.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod jobs_api;
+pub mod listener;
 pub mod publisher;
 pub mod sniff;
 pub mod store;
@@ -44,6 +47,7 @@ use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
 use crate::app::AppState;
 use crate::config::ServerConfig;
 use crate::jobs::Jobs;
+use crate::listener::ConnectionLimits;
 use crate::publisher::Publisher;
 use crate::store::Store;
 use std::net::SocketAddr;
@@ -85,6 +89,8 @@ pub struct Server {
     pub addr: SocketAddr,
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    /// What a connection may cost before its request is in.
+    limits: ConnectionLimits,
     gateway: Gateway,
     jobs: Jobs,
 }
@@ -197,14 +203,17 @@ impl Server {
             publisher,
             jobs,
             upload_claims: Default::default(),
+            upload_writers: Default::default(),
         };
         upload_expiry::spawn_sweeper(state.clone());
         let jobs = state.jobs.clone();
+        let limits = state.config.connection_limits();
         let router = app::app(state, static_dir);
         Ok(Self {
             addr,
             listener,
             router,
+            limits,
             gateway,
             jobs,
         })
@@ -224,14 +233,10 @@ impl Server {
             gateway.shutdown().await;
             let _ = stop_tx.send(());
         });
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
-            })
-            .await?;
+        listener::serve(self.listener, self.router, self.limits, async move {
+            let _ = stop_rx.await;
+        })
+        .await;
         self.jobs.shutdown().await;
         self.gateway.flush().await;
         Ok(())

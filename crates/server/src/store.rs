@@ -148,14 +148,24 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            // A poisoned lock means a statement panicked; SQLite itself rolled back, so the
-            // connection is still usable.
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
-        })
-        .await?
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.call_on_this_thread(f)).await?
+    }
+
+    /// Runs `f` on the calling thread, which must be allowed to block: a blocking-pool thread
+    /// that already does blocking work. Such a thread must never wait on another blocking
+    /// thread (`block_on` of an async call), or writers that fill the pool deadlock it.
+    fn call_on_this_thread<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, StoreError>,
+    {
+        // A poisoned lock means a statement panicked; SQLite itself rolled back, so the
+        // connection is still usable.
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut conn)
     }
 
     // ----- uploads -----
@@ -187,17 +197,16 @@ impl Store {
         .await
     }
 
-    /// Records that bytes up to `offset` are on disk (after they were flushed).
-    pub async fn set_upload_offset(&self, id: &UploadId, offset: u64) -> Result<(), StoreError> {
-        let id = id.clone();
-        self.call(move |c| {
+    /// Records that bytes up to `offset` are on disk (after they were flushed). Blocking: for
+    /// the upload writer, which runs on a blocking thread and must not wait for another one.
+    pub fn set_upload_offset_blocking(&self, id: &UploadId, offset: u64) -> Result<(), StoreError> {
+        self.call_on_this_thread(|c| {
             c.execute(
                 "UPDATE uploads SET offset = ?2, updated_at_ms = ?3 WHERE id = ?1",
                 params![id.as_str(), offset, now_ms()],
             )?;
             Ok(())
         })
-        .await
     }
 
     /// Forgets an upload (its file is the caller's to remove).
@@ -207,11 +216,11 @@ impl Store {
             .await
     }
 
-    /// Unfinished uploads with no bytes since `before_ms`: the expiry sweep removes them.
+    /// Uploads, finished or not, with no bytes since `before_ms`: the expiry sweep removes
+    /// them. An upload a job used is no longer here (its row went when the job was made).
     pub async fn stale_uploads(&self, before_ms: u64) -> Result<Vec<UploadId>, StoreError> {
         self.call(move |c| {
-            let mut stmt =
-                c.prepare("SELECT id FROM uploads WHERE offset < length AND updated_at_ms < ?1")?;
+            let mut stmt = c.prepare("SELECT id FROM uploads WHERE updated_at_ms < ?1")?;
             let ids = stmt
                 .query_map([before_ms], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -19,7 +19,7 @@ use crate::store::{UploadRecord, new_id, now_ms};
 use crate::tus_headers::{
     display_name, header_value, number_header, parse_checksum, parse_metadata, require_tus,
 };
-use crate::upload_writer::{stopped_by_termination, write_body};
+use crate::upload_writer::{stalling_body, stopped_by_termination, write_body};
 use crate::video_check::{check_video_head, read_first_frames};
 use axum::Router;
 use axum::body::Body;
@@ -208,6 +208,7 @@ async fn append(
         .ok_or_else(|| ApiFailure::BadRequest("Upload-Offset is missing".into()))?;
     let checksum = parse_checksum(headers.get("Upload-Checksum"))?;
     let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let slot = app.upload_writers.take()?;
     let claim = app.claim_upload(&upload.id)?;
     let stop = claim.stop_signal();
     // Re-read under the claim: another PATCH may have finished in between.
@@ -219,8 +220,9 @@ async fn append(
         )));
     }
 
-    // The body ends early when a termination raises the stop signal.
-    let mut stream = body.into_data_stream().take_until(stop.raised());
+    // The body ends early when a termination raises the stop signal, or when it stops
+    // arriving: a vanished client must not hold the upload's claim forever.
+    let mut stream = stalling_body(body, app.config.body_timeout()).take_until(stop.raised());
     let first = if upload.offset == 0 {
         // Read just enough to recognise the container before storing a single byte.
         let first = read_first_frames(&mut stream).await;
@@ -240,7 +242,7 @@ async fn append(
     };
 
     let frames = futures_util::stream::iter(first.into_iter().map(Ok)).chain(stream);
-    let offset = write_body(&app, &upload, claim, checksum, frames).await?;
+    let offset = write_body(&app, &upload, (claim, slot), checksum, frames).await?;
     if offset == upload.length {
         tracing::info!(upload = %upload.id, bytes = offset, "upload complete");
     }
