@@ -15,6 +15,14 @@ pub enum ApiFailure {
     /// A token is required and was missing or wrong.
     #[error("a valid token is required: send it as `Authorization: Bearer <token>`")]
     Unauthorized,
+    /// Too many failed token checks from the caller's address.
+    #[error(
+        "too many failed token checks from this address; wait {retry_after_secs} s, then send a valid token"
+    )]
+    TooManyAttempts {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
     /// The caller may not touch this resource.
     #[error("{0}")]
     Forbidden(String),
@@ -82,6 +90,7 @@ impl ApiFailure {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -134,7 +143,10 @@ impl IntoResponse for ApiFailure {
             "Tus-Resumable",
             HeaderValue::from_static(vidpush_protocol::limits::TUS_VERSION),
         );
-        if let Self::Busy { retry_after_secs } | Self::UploadsBusy { retry_after_secs } = self {
+        if let Self::Busy { retry_after_secs }
+        | Self::UploadsBusy { retry_after_secs }
+        | Self::TooManyAttempts { retry_after_secs } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if let Self::TusVersion = self {

@@ -21,7 +21,8 @@
 //! - [`publisher`]: storing then pushing job events, replay on subscribe, per-job ordering.
 //! - [`backend`]: the WebSocket route handlers (`subscribe`, `unsubscribe`, `cancel`, …).
 //! - [`store`]: SQLite: uploads, jobs, events, subscriptions.
-//! - [`auth`]: the caller's principal from a bearer or `?token=`.
+//! - [`auth`]: the caller's principal from a bearer or `?token=`, and the per-IP throttle of
+//!   failed token checks.
 //! - [`error`]: the API's error type and its JSON answers.
 
 pub mod analyzer;
@@ -54,6 +55,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use vidpush_gateway::config::ConnectRate;
+use vidpush_gateway::rate::ConnectLimiter;
 use vidpush_gateway::{Gateway, GatewayConfig};
 
 /// Why the server could not start.
@@ -154,10 +156,11 @@ impl Server {
         gateway_config.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
         gateway_config.max_lifetime = Duration::from_secs(config.max_lifetime_secs);
         gateway_config.max_connections = config.max_connections;
-        gateway_config.connect_rate = ConnectRate {
+        let connect_rate = ConnectRate {
             per_second: config.connect_rate,
             burst: config.connect_rate.saturating_mul(2),
         };
+        gateway_config.connect_rate = connect_rate;
 
         let cell = backend::BackendCell::default();
         let gateway = backend::register(Gateway::builder(gateway_config), &cell)
@@ -204,6 +207,7 @@ impl Server {
             jobs,
             upload_claims: Default::default(),
             upload_writers: Default::default(),
+            failed_auth: Arc::new(ConnectLimiter::new(connect_rate)),
         };
         upload_expiry::spawn_sweeper(state.clone());
         let jobs = state.jobs.clone();

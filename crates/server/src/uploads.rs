@@ -13,7 +13,7 @@
 //! connection to be noticed. It never uses a client file name as a path.
 
 use crate::app::AppState;
-use crate::auth;
+use crate::auth::{self, SourceIp};
 use crate::error::ApiFailure;
 use crate::store::{UploadRecord, new_id, now_ms};
 use crate::tus_headers::{
@@ -84,11 +84,12 @@ async fn discover(State(app): State<AppState>) -> Response {
 /// `POST /api/uploads`: creates an empty upload of the declared size.
 async fn create(
     State(app): State<AppState>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
-    let owner = auth::caller(&app.gateway, &headers, &uri)?;
+    let owner = auth::caller(&app, source, &headers, &uri)?;
     if headers.contains_key("Upload-Defer-Length") {
         return Err(ApiFailure::BadRequest(
             "this server needs the size up front: send Upload-Length, not Upload-Defer-Length"
@@ -146,11 +147,12 @@ async fn create(
 async fn status(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
-    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let upload = owned_upload(&app, &id, source, &headers, &uri).await?;
     let mut response = StatusCode::OK.into_response();
     let h = response.headers_mut();
     h.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
@@ -170,11 +172,12 @@ async fn status(
 async fn terminate(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
-    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let upload = owned_upload(&app, &id, source, &headers, &uri).await?;
     // A person who cancels mid-upload aborts the PATCH and sends this at once, before the
     // server has noticed the aborted connection: stop that PATCH instead of refusing.
     let _writing = app.upload_claims.claim_stopping_holder(&upload.id).await?;
@@ -190,6 +193,7 @@ async fn terminate(
 async fn append(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -207,7 +211,7 @@ async fn append(
     let claimed = number_header(&headers, "Upload-Offset")?
         .ok_or_else(|| ApiFailure::BadRequest("Upload-Offset is missing".into()))?;
     let checksum = parse_checksum(headers.get("Upload-Checksum"))?;
-    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let upload = owned_upload(&app, &id, source, &headers, &uri).await?;
     let slot = app.upload_writers.take()?;
     let claim = app.claim_upload(&upload.id)?;
     let stop = claim.stop_signal();
@@ -260,10 +264,11 @@ async fn append(
 async fn owned_upload(
     app: &AppState,
     raw: &str,
+    source: SourceIp,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<UploadRecord, ApiFailure> {
-    let caller = auth::caller(&app.gateway, headers, uri)?;
+    let caller = auth::caller(app, source, headers, uri)?;
     if !is_well_formed(raw) {
         return Err(not_found());
     }
