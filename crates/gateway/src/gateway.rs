@@ -10,15 +10,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use serde::Deserialize;
 
 use crate::config::GatewayConfig;
-use crate::handshake::{Admission, Handshake, Principal, Refusal};
+use crate::handshake::{Admission, Handshake, Principal, Refusal, token_from_query};
 use crate::management::{self, Connections};
 use crate::registry::{Entry, Registry};
 use crate::route::{Identity, RouteHandler, RouteResponse};
@@ -183,12 +182,6 @@ impl Gateway {
     }
 }
 
-/// The `?token=` query. No `Debug`, so it cannot end up in a log.
-#[derive(Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
-}
-
 /// A refusal as the plain HTTP answer to a handshake.
 fn refuse(refusal: &Refusal) -> Response {
     tracing::debug!(kind = refusal.kind(), "handshake refused");
@@ -199,7 +192,7 @@ fn refuse(refusal: &Refusal) -> Response {
 async fn upgrade(
     State(inner): State<Arc<Inner>>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Query(query): Query<TokenQuery>,
+    uri: Uri,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -213,10 +206,14 @@ async fn upgrade(
             .get(name)
             .and_then(|v: &header::HeaderValue| v.to_str().ok())
     };
+    let token = match token_from_query(uri.query()) {
+        Ok(token) => token,
+        Err(duplicate) => return (StatusCode::BAD_REQUEST, duplicate.to_string()).into_response(),
+    };
     let handshake = Handshake {
         source_ip,
         origin: text(header::ORIGIN),
-        token: query.token.as_deref(),
+        token: token.as_deref(),
         user_agent: text(header::USER_AGENT),
     };
     let principal = match inner.admission.check(&handshake, true) {

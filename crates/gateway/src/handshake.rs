@@ -111,6 +111,53 @@ impl Refusal {
     }
 }
 
+/// A query that names `token` more than once: which one is meant cannot be known, so the
+/// request is refused (400) rather than one being picked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the address names ?token= more than once; send the token once")]
+pub struct DuplicateToken;
+
+/// The `token` value of a URL query (`%XX` escapes and `+` decoded), the one parser for every
+/// place a token travels in a query: `/ws` and any HTTP API that shares its tokens.
+pub fn token_from_query(query: Option<&str>) -> Result<Option<String>, DuplicateToken> {
+    let mut found = None;
+    for pair in query.unwrap_or("").split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "token" {
+            continue;
+        }
+        if found.is_some() {
+            return Err(DuplicateToken);
+        }
+        found = Some(percent_decode(value));
+    }
+    Ok(found)
+}
+
+/// Decodes `%XX` escapes and `+` in a query value; invalid escapes are kept as they are.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit() =>
+            {
+                let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(hex(bytes[i + 1]) << 4 | hex(bytes[i + 2]));
+                i += 3;
+                continue;
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The handshake policy built from the configuration.
 #[derive(Debug)]
 pub(crate) struct Admission {
@@ -244,6 +291,28 @@ mod tests {
         );
         let refused = a.check(&handshake(Some("http://evil"), None), true);
         assert_eq!(refused.map_err(|r| r.status()), Err(StatusCode::FORBIDDEN));
+    }
+
+    #[test]
+    fn query_tokens_are_decoded_and_a_second_one_is_refused() {
+        assert_eq!(
+            token_from_query(Some("a=1&token=s%3Dcret%2B1")),
+            Ok(Some("s=cret+1".to_owned()))
+        );
+        assert_eq!(
+            token_from_query(Some("token=abc%")),
+            Ok(Some("abc%".to_owned()))
+        );
+        assert_eq!(token_from_query(Some("tokens=x")), Ok(None));
+        assert_eq!(
+            token_from_query(Some("token=%a\u{e9}")),
+            Ok(Some("%a\u{e9}".to_owned()))
+        );
+        assert_eq!(token_from_query(None), Ok(None));
+        assert_eq!(
+            token_from_query(Some("token=a&token=a")),
+            Err(DuplicateToken)
+        );
     }
 
     #[test]

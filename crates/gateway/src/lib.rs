@@ -10,7 +10,7 @@
 //! - [`config`]: the settings and their AWS defaults, each a documented constant.
 //! - [`handshake`]: the checks before an upgrade (origin 403, rate 429, token 401) and the
 //!   [`Principal`] a token maps to.
-//! - `rate`: per-IP token buckets behind the 429.
+//! - [`rate`]: per-IP token buckets behind the 429.
 //! - [`selection`]: the pure route-selection function (JSON `action` → route), fuzzed.
 //! - [`route`]: what handlers receive and answer ([`RouteRequest`], [`RouteResponse`]).
 //! - `registry`: live connections in memory, their outbound queues, the connection cap.
@@ -45,7 +45,7 @@ pub mod handshake;
 pub mod id;
 pub mod key;
 pub mod management;
-mod rate;
+pub mod rate;
 mod registry;
 pub mod route;
 pub mod selection;
@@ -55,7 +55,7 @@ pub mod timestamp;
 
 pub use config::{ConnectRate, GatewayConfig};
 pub use gateway::{Gateway, GatewayBuilder, GatewayError};
-pub use handshake::{Handshake, Principal, Refusal};
+pub use handshake::{DuplicateToken, Handshake, Principal, Refusal, token_from_query};
 pub use id::ConnectionId;
 pub use key::load_or_create_management_key;
 pub use management::{ConnectionInfo, Connections, Gone, PostError};

@@ -1,4 +1,5 @@
-//! Per-source-IP token buckets that limit how fast one IP may open connections (429).
+//! Per-source-IP token buckets that limit how fast one IP may open connections (429). Public so
+//! a backend can charge failed token checks of its own HTTP API to the same kind of bucket.
 //!
 //! The table is pruned when it grows, so a scan from many addresses cannot grow it without bound.
 
@@ -24,7 +25,7 @@ struct Bucket {
 
 /// Token buckets keyed by source IP.
 #[derive(Debug)]
-pub(crate) struct ConnectLimiter {
+pub struct ConnectLimiter {
     /// The rate and burst every bucket follows.
     rate: ConnectRate,
     /// Buckets of IPs seen recently.
@@ -32,7 +33,8 @@ pub(crate) struct ConnectLimiter {
 }
 
 impl ConnectLimiter {
-    pub(crate) fn new(rate: ConnectRate) -> Self {
+    /// Buckets that each allow `rate.burst` attempts at once, refilled at `rate.per_second`.
+    pub fn new(rate: ConnectRate) -> Self {
         ConnectLimiter {
             rate,
             buckets: Mutex::new(HashMap::new()),
@@ -40,7 +42,7 @@ impl ConnectLimiter {
     }
 
     /// Whether `ip` may make an attempt now; when `take` is true the attempt is counted.
-    pub(crate) fn allow(&self, ip: IpAddr, take: bool) -> bool {
+    pub fn allow(&self, ip: IpAddr, take: bool) -> bool {
         let now = Instant::now();
         let burst = f64::from(self.rate.burst);
         let per_second = f64::from(self.rate.per_second);

@@ -2,7 +2,7 @@
 //! and `/@connections`, and the built app as static files), and the small service endpoints
 //! (`/api/health`, `/api/connect-check`).
 
-use crate::auth;
+use crate::auth::{self, SourceIp};
 use crate::config::ServerConfig;
 use crate::error::ApiFailure;
 use crate::jobs::Jobs;
@@ -11,17 +11,18 @@ use crate::multipart::part_url::PartSigner;
 use crate::ports::{JobStore, UploadStore};
 use crate::publisher::Publisher;
 use crate::upload_claims::{UploadClaim, UploadClaims};
+use crate::upload_writer::UploadWriters;
 use crate::{jobs_api, multipart, uploads};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::routing::{any, get};
 use axum::{Json, Router};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use vidpush_gateway::{Gateway, Handshake};
+use vidpush_gateway::rate::ConnectLimiter;
+use vidpush_gateway::{Gateway, Handshake, Refusal};
 use vidpush_protocol::{ConnectCheck, ConnectVerdict, Health, UploadId};
 
 /// What every HTTP handler can reach; cheap to clone.
@@ -45,6 +46,11 @@ pub struct AppState {
     pub part_signer: PartSigner,
     /// Multipart parts being written and uploads being completed right now.
     pub parts_in_flight: PartsInFlight,
+    /// The cap on upload bodies (tus PATCHes and multipart parts) written at once.
+    pub upload_writers: UploadWriters,
+    /// Failed token checks per IP, on the API and `connect-check`, with the budget of
+    /// WebSocket handshakes (`--connect-rate`): a guess costs the same everywhere.
+    pub failed_auth: Arc<ConnectLimiter>,
 }
 
 impl AppState {
@@ -157,20 +163,28 @@ async fn health() -> Json<Health> {
 /// get, in a form a browser can read.
 async fn connect_check(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SourceIp(ip): SourceIp,
     uri: Uri,
     headers: HeaderMap,
-) -> Json<ConnectCheck> {
-    let token = auth::query_token(&uri);
+) -> Result<Json<ConnectCheck>, ApiFailure> {
+    let token = auth::query_token(&uri)?;
     let handshake = Handshake {
-        source_ip: peer.ip(),
+        source_ip: ip,
         origin: headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
         token: token.as_deref(),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     };
-    Json(match state.gateway.peek_handshake(&handshake) {
+    // An address out of failed attempts hears so before its token is looked at.
+    let verdict = match auth::ensure_attempts_left(&state, ip) {
+        Ok(()) => state.gateway.peek_handshake(&handshake),
+        Err(_) => Err(Refusal::TooManyAttempts),
+    };
+    if verdict == Err(Refusal::BadToken) {
+        auth::charge_failure(&state, ip);
+    }
+    Ok(Json(match verdict {
         Ok(_) => ConnectCheck {
             verdict: ConnectVerdict::Ok,
             status: 101,
@@ -189,5 +203,5 @@ async fn connect_check(
                 message: refusal.to_string(),
             }
         }
-    })
+    }))
 }

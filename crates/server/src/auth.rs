@@ -1,22 +1,81 @@
 //! Who is calling the HTTP API: the same token policy as the WebSocket, through the gateway.
 //! The token comes as `Authorization: Bearer <token>` or, for `<img>` and `<a>` links that
-//! cannot set headers, as `?token=`. Tokens are never logged.
+//! cannot set headers, as `?token=`, read by the gateway's one query parser (a token named
+//! twice is a 400, as on `/ws`). Failed token checks are charged to the caller's IP, and an IP
+//! out of attempts is refused (429) before its token is even looked at, so guessing tokens
+//! costs attempts here as it does on `/ws`. Tokens are never logged.
 
+use crate::app::AppState;
 use crate::error::ApiFailure;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
-use vidpush_gateway::Gateway;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use vidpush_gateway::token_from_query;
+
+/// The `Retry-After` of a request refused for too many failed token checks: the bucket gains
+/// an attempt within a second at the default rate.
+pub const FAILED_AUTH_RETRY_AFTER_SECS: u64 = 1;
+
+/// The caller's IP address, from the TCP connection; unspecified when the router is driven
+/// without one (then every such caller shares one attempt budget).
+#[derive(Clone, Copy, Debug)]
+pub struct SourceIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SourceIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+                    peer.ip()
+                }),
+        ))
+    }
+}
+
+/// The `?token=` of a request: a 400 when the query names it more than once.
+pub fn query_token(uri: &Uri) -> Result<Option<String>, ApiFailure> {
+    token_from_query(uri.query()).map_err(|duplicate| ApiFailure::BadRequest(duplicate.to_string()))
+}
+
+/// Refuses an IP that has used up its failed token checks.
+pub fn ensure_attempts_left(app: &AppState, ip: IpAddr) -> Result<(), ApiFailure> {
+    if app.failed_auth.allow(ip, false) {
+        Ok(())
+    } else {
+        Err(ApiFailure::TooManyAttempts {
+            retry_after_secs: FAILED_AUTH_RETRY_AFTER_SECS,
+        })
+    }
+}
+
+/// Charges one failed token check to `ip`.
+pub fn charge_failure(app: &AppState, ip: IpAddr) {
+    app.failed_auth.allow(ip, true);
+}
 
 /// The caller's principal: `None` when the server requires no tokens.
 pub fn caller(
-    gateway: &Gateway,
+    app: &AppState,
+    SourceIp(ip): SourceIp,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<Option<String>, ApiFailure> {
-    let token = bearer(headers).or_else(|| query_token(uri));
-    gateway
+    let in_query = query_token(uri)?;
+    let token = bearer(headers).or(in_query);
+    ensure_attempts_left(app, ip)?;
+    app.gateway
         .authorize(token.as_deref())
         .map(|principal| principal.map(|p| p.as_str().to_owned()))
-        .map_err(|_| ApiFailure::Unauthorized)
+        .map_err(|_| {
+            charge_failure(app, ip);
+            ApiFailure::Unauthorized
+        })
 }
 
 /// True when a resource owned by `owner` belongs to someone other than `caller`. Without
@@ -44,47 +103,9 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
 }
 
-pub fn query_token(uri: &Uri) -> Option<String> {
-    uri.query()?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == "token").then(|| percent_decode(value))
-    })
-}
-
-/// Decodes `%XX` escapes and `+` in a query value; invalid escapes are kept as they are.
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&value[i + 1..i + 3], 16) {
-                Ok(byte) => {
-                    out.push(byte);
-                    i += 3;
-                    continue;
-                }
-                Err(_) => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_tokens_are_percent_decoded() {
-        let uri: Uri = "/api/jobs/x/result?a=1&token=s%3Dcret%2B1".parse().unwrap();
-        assert_eq!(query_token(&uri).as_deref(), Some("s=cret+1"));
-        let uri: Uri = "/x?token=abc%".parse().unwrap();
-        assert_eq!(query_token(&uri).as_deref(), Some("abc%"));
-    }
 
     #[test]
     fn someone_elses_resource_is_forbidden() {

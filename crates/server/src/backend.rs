@@ -13,6 +13,10 @@ use std::sync::Arc;
 use vidpush_gateway::{GatewayBuilder, RouteRequest, RouteResponse};
 use vidpush_protocol::{ClientAction, ErrorCode, JobId, Reply};
 
+/// The largest `afterSeq` a subscribe may name: `seq`s are stored as SQLite integers, which are
+/// signed 64-bit, so no event can have a larger one, and a larger value cannot even be asked for.
+pub const MAX_AFTER_SEQ: u64 = i64::MAX as u64;
+
 /// What the route handlers share.
 #[derive(Clone)]
 pub struct Backend {
@@ -165,6 +169,15 @@ impl Backend {
         job_id: JobId,
         after_seq: u64,
     ) -> Result<RouteResponse, StoreError> {
+        if after_seq > MAX_AFTER_SEQ {
+            return Ok(error_reply(
+                ErrorCode::BadRequest,
+                format!(
+                    "afterSeq {after_seq} is larger than any event number can be ({MAX_AFTER_SEQ}); send the last seq you received, or 0 for every event"
+                ),
+                Some(job_id),
+            ));
+        }
         let job = match self.owned_job(&caller, &job_id).await? {
             Ok(job) => job,
             Err(refusal) => return Ok(refusal),

@@ -7,6 +7,23 @@ use std::path::PathBuf;
 use std::time::Duration;
 use vidpush_protocol::limits;
 
+/// How long a request body may pause by default. Long enough for a phone on a poor network to
+/// come back (tus clients resume anyway), short enough that a vanished client does not hold its
+/// upload, and a writer, for more than a minute.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a connection may take to send a whole request head by default, from its start or
+/// from the end of its previous request. A browser sends its head in one packet, so seconds
+/// are plenty; a slowloris client sending a byte every few seconds is cut off, and an idle
+/// keep-alive connection is closed (the browser simply opens a new one).
+pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Most connections one IP may hold open without a finished first request, by default. A
+/// browser opens at most six per host, so this lets ten people behind one NAT load the page at
+/// the same instant, while a client opening hundreds of silent sockets gets only this many,
+/// each for at most the head timeout.
+pub const DEFAULT_MAX_UNFINISHED_HEADS_PER_IP: usize = 64;
+
 /// `vidpush-server`: API Gateway emulator, backend, datastore and object store in one process.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "vidpush-server", version, about)]
@@ -33,7 +50,7 @@ pub struct ServerConfig {
     pub allowed_origins: Vec<String>,
 
     /// Key for the `@connections` management API. Default: generated once and kept in the
-    /// data folder (`management-key`).
+    /// data folder (`management.key`).
     #[arg(long, env = "VIDPUSH_MANAGEMENT_KEY", hide_env_values = true)]
     pub management_key: Option<String>,
 
@@ -66,9 +83,25 @@ pub struct ServerConfig {
     #[arg(long, env = "VIDPUSH_MAX_UPLOAD_BYTES", default_value_t = limits::DEFAULT_MAX_UPLOAD_BYTES)]
     pub max_upload_bytes: u64,
 
-    /// Unfinished uploads with no new bytes for this many seconds are deleted.
+    /// Uploads (finished or not) with no new bytes for this many seconds, and not used by a
+    /// job, are deleted. A video a job used is kept until the job ends.
     #[arg(long = "upload-expiry", env = "VIDPUSH_UPLOAD_EXPIRY", default_value_t = 24 * 60 * 60)]
     pub upload_expiry_secs: u64,
+
+    /// Seconds a connection may take to send a whole request head (from its start, or from
+    /// the end of its previous request) before it is closed.
+    #[arg(long = "head-timeout", env = "VIDPUSH_HEAD_TIMEOUT", default_value_t = DEFAULT_HEAD_TIMEOUT.as_secs())]
+    pub head_timeout_secs: u64,
+
+    /// Connections one IP address may hold open before their first request is in; more are
+    /// closed at once.
+    #[arg(long, env = "VIDPUSH_MAX_UNFINISHED_HEADS_PER_IP", default_value_t = DEFAULT_MAX_UNFINISHED_HEADS_PER_IP)]
+    pub max_unfinished_heads_per_ip: usize,
+
+    /// Seconds a PATCH body may pause before the server stops waiting for it, keeps what
+    /// arrived and frees the upload for the client to resume.
+    #[arg(long = "body-timeout", env = "VIDPUSH_BODY_TIMEOUT", default_value_t = DEFAULT_BODY_TIMEOUT.as_secs())]
+    pub body_timeout_secs: u64,
 
     /// Jobs analysed at once. Default: the number of CPU cores.
     #[arg(long, env = "VIDPUSH_WORKERS")]
@@ -98,6 +131,19 @@ impl ServerConfig {
                     .unwrap_or(2)
             })
             .max(1)
+    }
+
+    /// What a connection may cost before its request is in.
+    pub fn connection_limits(&self) -> crate::listener::ConnectionLimits {
+        crate::listener::ConnectionLimits {
+            head_timeout: Duration::from_secs(self.head_timeout_secs),
+            max_unfinished_heads_per_ip: self.max_unfinished_heads_per_ip,
+        }
+    }
+
+    /// How long a request body may pause before the server stops waiting for it.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs)
     }
 
     /// Grace period before an unwatched job is cancelled.
@@ -130,5 +176,19 @@ impl ServerConfig {
         origins.sort();
         origins.dedup();
         origins
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_names_the_management_key_file_as_it_is_on_disk() {
+        let help = ServerConfig::command().render_long_help().to_string();
+        let file = format!("`{}`", vidpush_gateway::key::MANAGEMENT_KEY_FILE);
+        assert!(help.contains(&file), "{help}");
+        assert!(!help.contains("`management-key`"), "{help}");
     }
 }

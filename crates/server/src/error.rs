@@ -15,6 +15,14 @@ pub enum ApiFailure {
     /// A token is required and was missing or wrong.
     #[error("a valid token is required: send it as `Authorization: Bearer <token>`")]
     Unauthorized,
+    /// Too many failed token checks from the caller's address.
+    #[error(
+        "too many failed token checks from this address; wait {retry_after_secs} s, then send a valid token"
+    )]
+    TooManyAttempts {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
     /// The caller may not touch this resource.
     #[error("{0}")]
     Forbidden(String),
@@ -49,6 +57,34 @@ pub enum ApiFailure {
         /// Seconds to wait before trying again.
         retry_after_secs: u64,
     },
+    /// Every upload writer is busy; the PATCH may be sent again shortly.
+    #[error(
+        "the server is receiving as many uploads as it can right now; send this part again in {retry_after_secs} s"
+    )]
+    UploadsBusy {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
+    /// A PATCH body stopped arriving; what came before is kept.
+    #[error(
+        "no bytes of the upload arrived for {waited_secs} s, so the server stopped waiting; it kept the first {offset} bytes: ask with HEAD and continue from there"
+    )]
+    BodyStalled {
+        /// How long the server waited for the next bytes.
+        waited_secs: u64,
+        /// The upload's offset recorded once the received bytes were on disk.
+        offset: u64,
+    },
+    /// A multipart part's body stopped arriving; nothing of that part is kept.
+    #[error(
+        "no bytes of part {part} arrived for {waited_secs} s, so the server stopped waiting and kept nothing of it; send the part again"
+    )]
+    PartStalled {
+        /// The part's number.
+        part: u32,
+        /// How long the server waited for the next bytes.
+        waited_secs: u64,
+    },
     /// Something failed inside the server; logged, never shown in detail.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +100,7 @@ impl ApiFailure {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -76,7 +113,12 @@ impl ApiFailure {
                 StatusCode::from_u16(460).expect("460 is a valid status code"),
                 "checksum_mismatch",
             ),
-            Self::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::Busy { .. } | Self::UploadsBusy { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "busy")
+            }
+            Self::BodyStalled { .. } | Self::PartStalled { .. } => {
+                (StatusCode::REQUEST_TIMEOUT, "body_timeout")
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -113,7 +155,10 @@ impl IntoResponse for ApiFailure {
             "Tus-Resumable",
             HeaderValue::from_static(vidpush_protocol::limits::TUS_VERSION),
         );
-        if let Self::Busy { retry_after_secs } = self {
+        if let Self::Busy { retry_after_secs }
+        | Self::UploadsBusy { retry_after_secs }
+        | Self::TooManyAttempts { retry_after_secs } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if let Self::TusVersion = self {

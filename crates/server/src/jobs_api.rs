@@ -2,7 +2,7 @@
 //! stands, fetch its result and thumbnails, cancel it. Every body is a `vidpush-protocol` type.
 
 use crate::app::AppState;
-use crate::auth;
+use crate::auth::{self, SourceIp};
 use crate::error::ApiFailure;
 use crate::ids::new_id;
 use crate::ports::JobRecord;
@@ -29,11 +29,12 @@ pub fn routes() -> Router<AppState> {
 #[tracing::instrument(skip_all)]
 async fn create(
     State(app): State<AppState>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
     body: Result<Json<CreateJobRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
-    let caller = auth::caller(&app.gateway, &headers, &uri)?;
+    let caller = auth::caller(&app, source, &headers, &uri)?;
     let Json(request) = body.map_err(|rejection| {
         ApiFailure::BadRequest(format!(
             "the body must be JSON like {{\"uploadId\":\"…\"}}: {}",
@@ -91,10 +92,11 @@ async fn create(
 async fn status(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<JobStatus>, ApiFailure> {
-    let job = owned_job(&app, &id, &headers, &uri).await?;
+    let job = owned_job(&app, &id, source, &headers, &uri).await?;
     Ok(Json(JobStatus {
         job_id: job.id,
         state: job.state,
@@ -108,10 +110,11 @@ async fn status(
 async fn cancel(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let job = owned_job(&app, &id, &headers, &uri).await?;
+    let job = owned_job(&app, &id, source, &headers, &uri).await?;
     if job.state.is_final() {
         return Err(ApiFailure::Conflict(format!(
             "the job is already {}",
@@ -126,10 +129,11 @@ async fn cancel(
 async fn result(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let job = owned_job(&app, &id, &headers, &uri).await?;
+    let job = owned_job(&app, &id, source, &headers, &uri).await?;
     if job.state != JobState::Completed {
         return Err(ApiFailure::Conflict(format!(
             "the job is {}; its result exists once it has completed",
@@ -144,10 +148,11 @@ async fn result(
 async fn thumbnail(
     State(app): State<AppState>,
     Path((id, file)): Path<(String, String)>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let job = owned_job(&app, &id, &headers, &uri).await?;
+    let job = owned_job(&app, &id, source, &headers, &uri).await?;
     let missing = || ApiFailure::NotFound("no such thumbnail".into());
     let index: u32 = file
         .strip_suffix(".jpg")
@@ -173,10 +178,11 @@ async fn thumbnail(
 async fn owned_job(
     app: &AppState,
     raw: &str,
+    source: SourceIp,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<JobRecord, ApiFailure> {
-    let caller = auth::caller(&app.gateway, headers, uri)?;
+    let caller = auth::caller(app, source, headers, uri)?;
     let missing = || ApiFailure::NotFound("no job with that id".into());
     if !is_well_formed(raw) {
         return Err(missing());

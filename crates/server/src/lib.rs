@@ -3,13 +3,15 @@
 //!
 //! Modules:
 //! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
+//! - [`listener`]: accepting connections and serving HTTP/1.1 on them: the request-head
+//!   timeout, the per-IP cap on connections without a request yet, graceful shutdown.
 //! - [`app`]: shared state, the HTTP router, `/api/health` and `/api/connect-check`.
 //! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`: the routes and handlers, and
 //!   the upload files and rows they create and delete.
 //! - [`tus_headers`]: reading the tus request headers into checked values.
 //! - [`video_check`]: reading a first PATCH's leading bytes and refusing what is not a video.
 //! - [`upload_writer`]: streaming a PATCH body to disk, with checkpoints and fsync before any
-//!   offset is recorded.
+//!   offset is recorded; the cap on PATCHes written at once and the timeout of a stalled body.
 //! - [`upload_expiry`]: the `Upload-Expires` date and the sweep that removes abandoned uploads.
 //! - [`upload_claims`]: one writer per upload, and stopping it when the upload is terminated.
 //! - [`multipart`]: the page's uploads: S3-style multipart upload with signed, expiring part
@@ -25,7 +27,8 @@
 //!   records, push), as narrow traits; [`adapters`]: their local implementations (SQLite, the
 //!   in-process gateway).
 //! - [`clock`], [`ids`], [`sizes`]: the time as stored, new ids, sizes written for people.
-//! - [`auth`]: the caller's principal from a bearer or `?token=`.
+//! - [`auth`]: the caller's principal from a bearer or `?token=`, and the per-IP throttle of
+//!   failed token checks.
 //! - [`error`]: the API's error type and its JSON answers.
 
 pub mod adapters;
@@ -40,6 +43,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod jobs_api;
+pub mod listener;
 pub mod multipart;
 pub mod ports;
 pub mod publisher;
@@ -58,12 +62,14 @@ use crate::app::AppState;
 use crate::background::Background;
 use crate::config::ServerConfig;
 use crate::jobs::Jobs;
+use crate::listener::ConnectionLimits;
 use crate::ports::{JobStore, Push, Subscriptions, UploadStore};
 use crate::publisher::Publisher;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use vidpush_gateway::config::ConnectRate;
+use vidpush_gateway::rate::ConnectLimiter;
 use vidpush_gateway::{Gateway, GatewayConfig};
 
 /// Why the server could not start.
@@ -98,6 +104,8 @@ pub struct Server {
     /// The address actually bound (port 0 resolved).
     pub addr: SocketAddr,
     listener: tokio::net::TcpListener,
+    /// What a connection may cost before its request is in.
+    limits: ConnectionLimits,
     /// Everything but the socket.
     app: App,
 }
@@ -142,10 +150,12 @@ impl Server {
             addr: config.listen,
             source,
         })?;
+        let limits = config.connection_limits();
         let app = App::build(config, analyzer, addr).await?;
         Ok(Self {
             addr,
             listener,
+            limits,
             app,
         })
     }
@@ -164,16 +174,15 @@ impl Server {
             gateway.shutdown().await;
             let _ = stop_tx.send(());
         });
-        let service = self
-            .app
-            .router
-            .clone()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
+        listener::serve(
+            self.listener,
+            self.app.router.clone(),
+            self.limits,
+            async move {
                 let _ = stop_rx.await;
-            })
-            .await?;
+            },
+        )
+        .await;
         self.app.stop().await;
         Ok(())
     }
@@ -223,10 +232,11 @@ impl App {
         gateway_config.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
         gateway_config.max_lifetime = Duration::from_secs(config.max_lifetime_secs);
         gateway_config.max_connections = config.max_connections;
-        gateway_config.connect_rate = ConnectRate {
+        let connect_rate = ConnectRate {
             per_second: config.connect_rate,
             burst: config.connect_rate.saturating_mul(2),
         };
+        gateway_config.connect_rate = connect_rate;
 
         // One direction: the push client, then the publisher and the job pipeline that push
         // through it, then the routes that call them, then the gateway.
@@ -287,6 +297,8 @@ impl App {
             upload_claims: Default::default(),
             part_signer: multipart::part_url::PartSigner::new(&gateway.config().management_key),
             parts_in_flight: Default::default(),
+            upload_writers: Default::default(),
+            failed_auth: Arc::new(ConnectLimiter::new(connect_rate)),
         };
         upload_expiry::spawn_sweeper(state.clone(), &background);
         let router = app::app(state.clone(), static_dir);

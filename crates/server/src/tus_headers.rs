@@ -12,6 +12,16 @@ use vidpush_protocol::limits::TUS_VERSION;
 /// Longest file name kept for display.
 const MAX_FILE_NAME_CHARS: usize = 200;
 
+/// Largest `Upload-Metadata` header, in bytes as sent (base64 values included). Uppy and
+/// tus-js-client send a name, a type and a few short fields, a few hundred bytes; every pair is
+/// kept in memory while the upload is created and its name and type are stored per row, so a
+/// client must not choose their size.
+pub(crate) const MAX_METADATA_HEADER_BYTES: usize = 4 * 1024;
+
+/// Largest value of one metadata pair, in bytes after base64 decoding: room for a file name of
+/// the 255 bytes file systems allow, a MIME type, or a relative path, with margin.
+pub(crate) const MAX_METADATA_VALUE_BYTES: usize = 1024;
+
 /// Refuses a request that does not speak the tus version this server does (412).
 pub(crate) fn require_tus(headers: &HeaderMap) -> Result<(), ApiFailure> {
     match headers.get("Tus-Resumable").and_then(|v| v.to_str().ok()) {
@@ -41,6 +51,12 @@ pub(crate) fn parse_metadata(
 ) -> Result<std::collections::HashMap<String, String>, ApiFailure> {
     let mut pairs = std::collections::HashMap::new();
     let Some(value) = value else { return Ok(pairs) };
+    if value.len() > MAX_METADATA_HEADER_BYTES {
+        return Err(ApiFailure::BadRequest(format!(
+            "Upload-Metadata is {} bytes but this server takes at most {MAX_METADATA_HEADER_BYTES}: send only the file's name and type",
+            value.len()
+        )));
+    }
     let bad = || {
         ApiFailure::BadRequest(
             "Upload-Metadata must be comma-separated `key base64value` pairs".into(),
@@ -57,6 +73,12 @@ pub(crate) fn parse_metadata(
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|_| bad())?;
+        if decoded.len() > MAX_METADATA_VALUE_BYTES {
+            return Err(ApiFailure::BadRequest(format!(
+                "the Upload-Metadata value of {key:?} is {} bytes but this server takes at most {MAX_METADATA_VALUE_BYTES} per value: send a shorter one",
+                decoded.len()
+            )));
+        }
         pairs.insert(
             key.to_owned(),
             String::from_utf8_lossy(&decoded).into_owned(),
@@ -119,6 +141,29 @@ mod tests {
         assert_eq!(pairs["filetype"], "video/mp4");
         assert_eq!(pairs["is_confidential"], "");
         assert!(parse_metadata(Some(&HeaderValue::from_static("filename !!!"))).is_err());
+    }
+
+    #[test]
+    fn metadata_values_and_the_whole_header_are_capped() {
+        let encode =
+            |bytes: usize| base64::engine::general_purpose::STANDARD.encode("v".repeat(bytes));
+        let at_limit = format!("filetype {}", encode(MAX_METADATA_VALUE_BYTES));
+        assert!(parse_metadata(Some(&HeaderValue::from_str(&at_limit).unwrap())).is_ok());
+        let long_value = format!("filetype {}", encode(MAX_METADATA_VALUE_BYTES + 1));
+        let refused = parse_metadata(Some(&HeaderValue::from_str(&long_value).unwrap()));
+        assert!(
+            matches!(refused, Err(ApiFailure::BadRequest(ref m)) if m.contains("\"filetype\"")),
+            "{refused:?}"
+        );
+        // Many values each under the per-value cap still cannot make the header large.
+        let many: Vec<String> = (0..10)
+            .map(|i| format!("k{i} {}", encode(MAX_METADATA_VALUE_BYTES / 2)))
+            .collect();
+        let refused = parse_metadata(Some(&HeaderValue::from_str(&many.join(",")).unwrap()));
+        assert!(
+            matches!(refused, Err(ApiFailure::BadRequest(ref m)) if m.contains("Upload-Metadata is")),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -1,5 +1,11 @@
-//! tus expiration: when an unfinished upload counts as abandoned, the `Upload-Expires` date a
-//! client is told, and the background sweep that removes abandoned uploads.
+//! tus expiration: when an upload counts as abandoned, the `Upload-Expires` date a client is
+//! told, and the background sweep that removes abandoned uploads.
+//!
+//! An upload, finished or not, that received no bytes for the configured expiry and that no
+//! job used is abandoned. A job takes its upload's file into the job's folder and its row out
+//! of the uploads table, so a video a job used is never swept here: it follows the job, which
+//! keeps it while it is queued or running and deletes it when it ends (the results and
+//! thumbnails stay; there is no job retention yet).
 //!
 //! Owns the expiry rule and the sweeper task. It never removes an upload a request is writing
 //! to: the sweep skips any upload whose claim it cannot take, and looks again next time.
@@ -37,7 +43,8 @@ pub(crate) fn spawn_sweeper(state: AppState, background: &Background) {
     });
 }
 
-/// Deletes unfinished uploads that received nothing for the configured expiry.
+/// Deletes uploads, finished or not, that received nothing for the configured expiry and that
+/// no job took.
 pub async fn sweep_expired(app: &AppState) -> Result<usize, ApiFailure> {
     let cutoff = now_ms().saturating_sub(app.config.upload_expiry_secs * 1000);
     let stale = app.uploads.stale_uploads(cutoff).await?;

@@ -13,7 +13,7 @@
 //! connection to be noticed. It never uses a client file name as a path.
 
 use crate::app::AppState;
-use crate::auth;
+use crate::auth::{self, SourceIp};
 use crate::clock::now_ms;
 use crate::error::ApiFailure;
 use crate::ids::new_id;
@@ -22,7 +22,7 @@ use crate::sizes::human_bytes;
 use crate::tus_headers::{
     display_name, header_value, number_header, parse_checksum, parse_metadata, require_tus,
 };
-use crate::upload_writer::{stopped_by_termination, write_body};
+use crate::upload_writer::{stalling_body, stopped_by_termination, write_body};
 use crate::video_check::{check_video_head, read_first_frames};
 use axum::Router;
 use axum::body::Body;
@@ -87,11 +87,12 @@ async fn discover(State(app): State<AppState>) -> Response {
 /// `POST /api/uploads`: creates an empty upload of the declared size.
 async fn create(
     State(app): State<AppState>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
-    let owner = auth::caller(&app.gateway, &headers, &uri)?;
+    let owner = auth::caller(&app, source, &headers, &uri)?;
     if headers.contains_key("Upload-Defer-Length") {
         return Err(ApiFailure::BadRequest(
             "this server needs the size up front: send Upload-Length, not Upload-Defer-Length"
@@ -137,11 +138,12 @@ async fn create(
 async fn status(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
-    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let upload = owned_upload(&app, &id, source, &headers, &uri).await?;
     let mut response = StatusCode::OK.into_response();
     let h = response.headers_mut();
     h.insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
@@ -161,11 +163,12 @@ async fn status(
 async fn terminate(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     require_tus(&headers)?;
-    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let upload = owned_upload(&app, &id, source, &headers, &uri).await?;
     // A person who cancels mid-upload aborts the PATCH and sends this at once, before the
     // server has noticed the aborted connection: stop that PATCH instead of refusing.
     let _writing = app.upload_claims.claim_stopping_holder(&upload.id).await?;
@@ -181,6 +184,7 @@ async fn terminate(
 async fn append(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -198,7 +202,8 @@ async fn append(
     let claimed = number_header(&headers, "Upload-Offset")?
         .ok_or_else(|| ApiFailure::BadRequest("Upload-Offset is missing".into()))?;
     let checksum = parse_checksum(headers.get("Upload-Checksum"))?;
-    let upload = owned_upload(&app, &id, &headers, &uri).await?;
+    let upload = owned_upload(&app, &id, source, &headers, &uri).await?;
+    let slot = app.upload_writers.take()?;
     let claim = app.claim_upload(&upload.id)?;
     let stop = claim.stop_signal();
     // Re-read under the claim: another PATCH may have finished in between.
@@ -214,8 +219,9 @@ async fn append(
         )));
     }
 
-    // The body ends early when a termination raises the stop signal.
-    let mut stream = body.into_data_stream().take_until(stop.raised());
+    // The body ends early when a termination raises the stop signal, or when it stops
+    // arriving: a vanished client must not hold the upload's claim forever.
+    let mut stream = stalling_body(body, app.config.body_timeout()).take_until(stop.raised());
     let first = if upload.offset == 0 {
         // Read just enough to recognise the container before storing a single byte.
         let first = read_first_frames(&mut stream).await;
@@ -235,7 +241,7 @@ async fn append(
     };
 
     let frames = futures_util::stream::iter(first.into_iter().map(Ok)).chain(stream);
-    let offset = write_body(&app, &upload, claim, checksum, frames).await?;
+    let offset = write_body(&app, &upload, (claim, slot), checksum, frames).await?;
     if offset == upload.length {
         tracing::info!(upload = %upload.id, bytes = offset, "upload complete");
     }
@@ -272,10 +278,11 @@ pub(crate) fn check_declared_size(app: &AppState, length: u64) -> Result<(), Api
 pub(crate) async fn owned_upload(
     app: &AppState,
     raw: &str,
+    source: SourceIp,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<UploadRecord, ApiFailure> {
-    let caller = auth::caller(&app.gateway, headers, uri)?;
+    let caller = auth::caller(app, source, headers, uri)?;
     if !is_well_formed(raw) {
         return Err(not_found());
     }

@@ -338,3 +338,29 @@ async fn health_answers_ok() {
     assert_eq!(health.status, "ok");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_after_seq_beyond_any_stored_number_is_a_bad_request_and_subscribes_nothing() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(2)).await;
+    let job = server.start_job(&fake_mp4(4096), None).await;
+    let mut client = server.connect(None).await;
+    let (reply, before) = client.subscribe(&job, 1 << 63).await;
+    assert!(before.is_empty(), "nothing is replayed: {before:?}");
+    assert!(
+        matches!(reply, Reply::Error { code: ErrorCode::BadRequest, ref message, .. } if message.contains("afterSeq")),
+        "{reply:?}"
+    );
+    let db = rusqlite::Connection::open(server.data.path().join("vidpush.db")).unwrap();
+    let subscriptions: u64 = db
+        .query_row("SELECT count(*) FROM subscriptions", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(subscriptions, 0, "the refused subscribe recorded nothing");
+    // The largest allowed value is fine, and a proper subscribe still replays from 1.
+    let (reply, _) = client.subscribe(&job, i64::MAX as u64).await;
+    assert!(matches!(reply, Reply::Subscribed { .. }), "{reply:?}");
+    let (reply, _) = client.subscribe(&job, 0).await;
+    assert!(matches!(reply, Reply::Subscribed { .. }), "{reply:?}");
+    let events = client.events_until_final().await;
+    assert_eq!(events[0].seq, 1, "nothing is missed");
+    server.stop().await;
+}

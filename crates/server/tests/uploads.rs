@@ -298,3 +298,98 @@ async fn abandoned_uploads_expire() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversized_metadata_value_is_refused_before_anything_is_stored() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let huge_type = "dmlk".repeat(50_000 / 4); // "vid" repeated: 37,500 bytes decoded
+    let response = server
+        .http
+        .post(server.url("/api/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "1000")
+        .header(
+            "Upload-Metadata",
+            format!("filename Y2xpcC5tcDQ=,filetype {huge_type}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = error_of(response).await;
+    assert_eq!(status, 400);
+    assert!(
+        error.message.contains("Upload-Metadata"),
+        "{}",
+        error.message
+    );
+    assert_eq!(server.stored_uploads(), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn finished_uploads_no_job_used_expire_but_a_jobs_video_stays() {
+    // Two seconds of expiry: time enough to turn one finished upload into a job first.
+    let server = TestServer::start(&["--upload-expiry", "2"], ScriptedAnalyzer::holding()).await;
+    let job = server.start_job(&fake_mp4(4096), None).await;
+    let unused = server.upload(&fake_mp4(4096), None).await;
+    let location = format!("/api/uploads/{unused}");
+    assert_eq!(server.head(&location).await.status(), 200);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while server.head(&location).await.status() != 404 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a finished upload no job used never expired"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.stored_uploads(), 0, "its file went with its row");
+    let source = server
+        .data
+        .path()
+        .join("jobs")
+        .join(job.as_str())
+        .join("source");
+    server
+        .wait_for_state(&job, vidpush_protocol::JobState::Running)
+        .await;
+    assert!(
+        source.is_file(),
+        "the running job's video is kept past the upload expiry"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_patch_whose_body_stops_arriving_times_out_keeps_its_bytes_and_frees_the_upload() {
+    let server = TestServer::start(&["--body-timeout", "1"], ScriptedAnalyzer::new(1)).await;
+    let bytes = fake_mp4(1024 * 1024);
+    let created = server.create_upload(bytes.len() as u64, None).await;
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    // Headers and 64 KiB, then silence, with the socket left open: a client that vanished.
+    let sent = 64 * 1024;
+    let mut vanished = raw_patch(server.addr, &location, bytes.len(), &bytes[..sent]).await;
+    let answer = tokio::time::timeout(PATIENCE, read_response_head(&mut vanished))
+        .await
+        .expect("the server stops waiting for the silent body")
+        .expect("and says so before closing");
+    assert!(answer.starts_with("http/1.1 408"), "{answer}");
+
+    let head = server.head(&location).await;
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["upload-offset"], sent.to_string());
+    let rest = server
+        .patch(&location, sent as u64, bytes[sent..].to_vec(), None)
+        .await;
+    assert_eq!(rest.status(), 204, "the real client is not locked out");
+    let id = location.rsplit('/').next().unwrap();
+    let stored = std::fs::read(
+        server
+            .data
+            .path()
+            .join("uploads")
+            .join(format!("{id}.part")),
+    );
+    assert_eq!(stored.unwrap(), bytes);
+    drop(vanished);
+    server.stop().await;
+}

@@ -19,12 +19,13 @@ pub mod part_url;
 pub mod part_writer;
 
 use crate::app::AppState;
-use crate::auth;
+use crate::auth::{self, SourceIp};
 use crate::clock::now_ms;
 use crate::error::ApiFailure;
 use crate::ids::new_id;
 use crate::ports::UploadRecord;
 use crate::tus_headers::display_name;
+use crate::upload_writer::stalling_body;
 use crate::uploads::{check_declared_size, discard, owned_upload};
 use crate::video_check::{check_video_head, read_first_frames};
 use axum::body::Body;
@@ -66,11 +67,12 @@ pub fn routes() -> Router<AppState> {
 #[tracing::instrument(skip_all)]
 async fn create(
     State(app): State<AppState>,
+    source: SourceIp,
     uri: Uri,
     headers: HeaderMap,
     body: Result<Json<CreateMultipartRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
-    let owner = auth::caller(&app.gateway, &headers, &uri)?;
+    let owner = auth::caller(&app, source, &headers, &uri)?;
     let Json(request) = body.map_err(|rejection| {
         ApiFailure::BadRequest(format!(
             "the body must be JSON like {{\"fileName\":\"…\",\"fileType\":\"video/mp4\",\"size\":123}}: {}",
@@ -113,11 +115,12 @@ async fn create(
 #[tracing::instrument(skip_all, fields(upload = %id, part))]
 async fn sign(
     State(app): State<AppState>,
+    source: SourceIp,
     Path((id, part)): Path<(String, u32)>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<SignedPart>, ApiFailure> {
-    let upload = owned_multipart(&app, &id, &headers, &uri).await?;
+    let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
     upload.place(part)?;
     let expires_at_ms = now_ms() + PART_URL_LIFETIME.as_millis() as u64;
     let query = app.part_signer.sign(&upload.record.id, part, expires_at_ms);
@@ -132,11 +135,12 @@ async fn sign(
 #[tracing::instrument(skip_all, fields(upload = %id))]
 async fn list(
     State(app): State<AppState>,
+    source: SourceIp,
     Path(id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let upload = owned_multipart(&app, &id, &headers, &uri).await?;
+    let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
     let parts = app.uploads.parts(&upload.record.id).await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
@@ -177,7 +181,9 @@ async fn put_part(
     let upload = multipart(&app, &id).await?;
     let place = upload.place(part)?;
     let _writing = app.parts_in_flight.start_part(&id, part)?;
-    let mut stream = body.into_data_stream();
+    // One of the writers every upload body shares, or 503 with Retry-After, never a wait.
+    let _slot = app.upload_writers.take()?;
+    let mut stream = stalling_body(body, app.config.body_timeout());
     let first = if part == 1 {
         // Read just enough to recognise the container before storing a single byte.
         let first = read_first_frames(&mut stream).await;
@@ -228,12 +234,13 @@ async fn put_part(
 #[tracing::instrument(skip_all, fields(upload = %id))]
 async fn complete(
     State(app): State<AppState>,
+    source: SourceIp,
     Path(id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     body: Result<Json<CompleteMultipartRequest>, JsonRejection>,
 ) -> Result<Json<CompleteMultipartResponse>, ApiFailure> {
-    let upload = owned_multipart(&app, &id, &headers, &uri).await?;
+    let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
     let Json(request) = body.map_err(|rejection| {
         ApiFailure::BadRequest(format!(
             "the body must be JSON like {{\"parts\":[{{\"partNumber\":1,\"etag\":\"…\"}}]}}: {}",
@@ -263,11 +270,12 @@ async fn complete(
 #[tracing::instrument(skip_all, fields(upload = %id))]
 async fn abort(
     State(app): State<AppState>,
+    source: SourceIp,
     Path(id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiFailure> {
-    let upload = owned_multipart(&app, &id, &headers, &uri).await?;
+    let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
     let _claim = app.claim_upload(&upload.record.id)?;
     if !discard(&app, &upload.record.id).await? {
         return Err(not_found());
@@ -330,10 +338,11 @@ async fn multipart(app: &AppState, id: &UploadId) -> Result<Multipart, ApiFailur
 async fn owned_multipart(
     app: &AppState,
     raw: &str,
+    source: SourceIp,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<Multipart, ApiFailure> {
-    let record = owned_upload(app, raw, headers, uri).await?;
+    let record = owned_upload(app, raw, source, headers, uri).await?;
     with_part_size(app, record).await
 }
 

@@ -9,18 +9,13 @@
 
 use super::part_url::hex;
 use crate::error::ApiFailure;
+use crate::upload_writer::BodyEnd;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use md5::{Digest, Md5};
 use std::io::SeekFrom;
 use std::path::Path;
-use std::time::Duration;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
-
-/// Longest wait for the next bytes of a part's body. A client that vanished mid-part would
-/// otherwise keep its request (and a writer) forever; one part of 8 MiB on even a slow link
-/// sends something every few milliseconds, so a minute of silence means nobody is sending.
-pub const PART_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where a part goes and how big it must be.
 pub(crate) struct PartPlace<'a> {
@@ -34,13 +29,13 @@ pub(crate) struct PartPlace<'a> {
     pub size: u64,
 }
 
-/// Writes the part from `body` and returns its quoted MD5 `ETag`. A body of the wrong size, one
-/// that stops arriving, or a failed write stores nothing the page is told about: the part is
-/// simply not recorded, and sending it again overwrites the same range.
-pub(crate) async fn write_part<S, E>(place: PartPlace<'_>, body: S) -> Result<String, ApiFailure>
+/// Writes the part from `body` (a stream that ends with [`BodyEnd::Stalled`] when the client
+/// goes silent, see `upload_writer::stalling_body`) and returns its quoted MD5 `ETag`. A body
+/// of the wrong size, one that stops arriving, or a failed write stores nothing the page is
+/// told about: the part is simply not recorded, and sending it again overwrites the same range.
+pub(crate) async fn write_part<S>(place: PartPlace<'_>, body: S) -> Result<String, ApiFailure>
 where
-    S: Stream<Item = Result<Bytes, E>> + Unpin,
-    E: std::fmt::Display,
+    S: Stream<Item = Result<Bytes, BodyEnd>> + Unpin,
 {
     let mut body = body;
     let mut file = tokio::fs::OpenOptions::new()
@@ -51,21 +46,16 @@ where
     file.seek(SeekFrom::Start(place.offset)).await?;
     let mut md5 = Md5::new();
     let mut received: u64 = 0;
-    loop {
-        let next = tokio::time::timeout(PART_BODY_IDLE_TIMEOUT, body.next())
-            .await
-            .map_err(|_| {
-                ApiFailure::BadRequest(format!(
-                    "part {} stopped arriving after {received} of {} bytes; send it again",
-                    place.number, place.size
-                ))
-            })?;
-        let Some(chunk) = next else { break };
-        let chunk = chunk.map_err(|error| {
-            ApiFailure::BadRequest(format!(
-                "part {} could not be read to its end ({error}); send it again",
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|end| match end {
+            BodyEnd::Stalled(waited) => ApiFailure::PartStalled {
+                part: place.number,
+                waited_secs: waited.as_secs(),
+            },
+            BodyEnd::Network => ApiFailure::BadRequest(format!(
+                "part {} could not be read to its end; send it again",
                 place.number
-            ))
+            )),
         })?;
         received += chunk.len() as u64;
         if received > place.size {

@@ -429,3 +429,37 @@ impl VideoAnalyzer for ScriptedAnalyzer {
         })
     }
 }
+
+/// Opens a raw connection and sends a tus PATCH's head declaring `content_length` body bytes,
+/// then `first` (part of the body); the rest is the caller's to send, or never to send.
+pub async fn raw_patch(
+    addr: SocketAddr,
+    location: &str,
+    content_length: usize,
+    first: &[u8],
+) -> TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {content_length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    stream
+}
+
+/// Reads a response's status line and headers (lower-cased) from a raw connection; `None` when
+/// the server closed it first.
+pub async fn read_response_head(stream: &mut TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&head).to_ascii_lowercase())
+}

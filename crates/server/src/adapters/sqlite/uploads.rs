@@ -58,11 +58,11 @@ impl UploadStore for SqliteStore {
             .await
     }
 
-    /// Unfinished uploads with no bytes since `before_ms`: the expiry sweep removes them.
+    /// Uploads, finished or not, with no bytes since `before_ms`: the expiry sweep removes
+    /// them. An upload a job used is no longer here (its row went when the job was made).
     async fn stale_uploads(&self, before_ms: u64) -> Result<Vec<UploadId>, StoreError> {
         self.call(move |c| {
-            let mut stmt =
-                c.prepare("SELECT id FROM uploads WHERE offset < length AND updated_at_ms < ?1")?;
+            let mut stmt = c.prepare("SELECT id FROM uploads WHERE updated_at_ms < ?1")?;
             let ids = stmt
                 .query_map([before_ms], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
