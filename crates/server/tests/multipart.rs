@@ -463,3 +463,37 @@ async fn a_killed_server_keeps_every_stored_part_and_the_upload_resumes_byte_ide
     .unwrap();
     assert!(stored == file, "the resumed upload is byte-identical");
 }
+
+#[tokio::test]
+async fn a_part_whose_body_stops_arriving_times_out_and_is_not_recorded() {
+    let server = TestServer::start(&["--body-timeout", "1"], ScriptedAnalyzer::new(1)).await;
+    let api = Api::of(&server);
+    let file = fake_mp4(THREE_PARTS);
+    let upload = api.created(file.len() as u64).await;
+    let url = api.part_url(&upload, 2).await;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let body = reqwest::Body::wrap_stream(futures_util::stream::poll_fn({
+        let mut rx = rx;
+        move |cx| rx.poll_recv(cx)
+    }));
+    let sent = tokio::spawn({
+        let http = api.http.clone();
+        async move { http.put(url).body(body).send().await.unwrap() }
+    });
+    tx.send(Ok(part_of(&file, upload.part_size, 2)[..65_536].to_vec()))
+        .await
+        .unwrap();
+    // Silence, with the connection held open: the server gives up after its body timeout.
+    let (status, message) = error_of(sent.await.unwrap()).await;
+    drop(tx);
+    assert_eq!(status, 408);
+    assert!(message.contains("no bytes of part 2"), "{message}");
+    assert!(
+        api.list(&upload).await.is_empty(),
+        "the torn part is not listed"
+    );
+    // The part can be sent again at once: nothing holds it.
+    api.put(&upload, 2, part_of(&file, upload.part_size, 2))
+        .await;
+    server.stop().await;
+}
