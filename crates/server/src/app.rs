@@ -1,69 +1,20 @@
-//! Wiring one process together: the shared state, the HTTP router (`/api`, the gateway's `/ws`
-//! and `/@connections`, and the built app as static files), and the small service endpoints
-//! (`/api/health`, `/api/connect-check`).
+//! The HTTP router of the one process (`/api`, the gateway's `/ws` and `/@connections`, and
+//! the built app as static files), and the small service endpoints (`/api/health`,
+//! `/api/connect-check`).
 
 use crate::auth::{self, SourceIp};
-use crate::config::ServerConfig;
 use crate::error::ApiFailure;
-use crate::jobs::Jobs;
-use crate::multipart::in_flight::PartsInFlight;
-use crate::multipart::part_url::PartSigner;
-use crate::ports::{JobStore, UploadStore};
-use crate::publisher::Publisher;
-use crate::upload_claims::{UploadClaim, UploadClaims};
-use crate::upload_writer::UploadWriters;
-use crate::{jobs_api, multipart, uploads};
+use crate::state::AppState;
+use crate::{jobs, uploads};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use std::path::PathBuf;
-use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use vidpush_gateway::rate::ConnectLimiter;
-use vidpush_gateway::{Gateway, Handshake, Refusal};
-use vidpush_protocol::{ConnectCheck, ConnectVerdict, Health, UploadId};
-
-/// What every HTTP handler can reach; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// The settings the server runs with.
-    pub config: Arc<ServerConfig>,
-    /// Upload records and multipart parts.
-    pub uploads: Arc<dyn UploadStore>,
-    /// Jobs and their events.
-    pub job_store: Arc<dyn JobStore>,
-    /// The WebSocket side: token policy, connections.
-    pub gateway: Gateway,
-    /// Stores and pushes job events.
-    pub publisher: Publisher,
-    /// The job pipeline.
-    pub jobs: Jobs,
-    /// Uploads a request is writing to right now: one writer per upload at a time.
-    pub upload_claims: UploadClaims,
-    /// Signs and checks the multipart upload's part URLs.
-    pub part_signer: PartSigner,
-    /// Multipart parts being written and uploads being completed right now.
-    pub parts_in_flight: PartsInFlight,
-    /// The cap on upload bodies (tus PATCHes and multipart parts) written at once.
-    pub upload_writers: UploadWriters,
-    /// Failed token checks per IP, on the API and `connect-check`, with the budget of
-    /// WebSocket handshakes (`--connect-rate`): a guess costs the same everywhere.
-    pub failed_auth: Arc<ConnectLimiter>,
-}
-
-impl AppState {
-    /// The file holding an unfinished upload's bytes: named by its id, never by the client.
-    pub fn upload_path(&self, id: &UploadId) -> PathBuf {
-        self.config.uploads_dir().join(format!("{id}.part"))
-    }
-
-    /// Claims an upload for writing; refused while another request writes to it.
-    pub fn claim_upload(&self, id: &UploadId) -> Result<UploadClaim, ApiFailure> {
-        self.upload_claims.claim(id)
-    }
-}
+use vidpush_gateway::{Handshake, Refusal};
+use vidpush_protocol::{ConnectCheck, ConnectVerdict, Health};
 
 /// Headers a browser page may send to and read from the API across origins (tus needs them).
 const TUS_HEADERS: [&str; 11] = [
@@ -126,9 +77,9 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         );
     let api = Router::new()
         .route("/api/health", get(health))
-        .merge(uploads::routes())
-        .merge(multipart::routes())
-        .merge(jobs_api::routes())
+        .merge(uploads::tus::routes())
+        .merge(uploads::multipart::routes())
+        .merge(jobs::api::routes())
         .route(
             "/api/{*rest}",
             any(|| async { ApiFailure::NotFound("no such API endpoint".into()) }),
@@ -136,7 +87,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            uploads::discovery_before_cors,
+            uploads::tus::discovery_before_cors,
         ));
     let router = api
         .merge(diagnosis)

@@ -5,8 +5,8 @@
 //! out of attempts is refused (429) before its token is even looked at, so guessing tokens
 //! costs attempts here as it does on `/ws`. Tokens are never logged.
 
-use crate::app::AppState;
 use crate::error::ApiFailure;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};

@@ -1,38 +1,27 @@
 //! `vidpush-server`: the backend functions, the job worker, the store, and the wiring that
 //! runs gateway + backend + static files as one process.
 //!
-//! Modules:
+//! Modules, in the order a request meets them:
 //! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
-//! - [`listener`]: accepting connections and serving HTTP/1.1 on them: the request-head
-//!   timeout, the per-IP cap on connections without a request yet, graceful shutdown.
-//! - [`app`]: shared state, the HTTP router, `/api/health` and `/api/connect-check`.
-//! - [`uploads`]: tus 1.0 resumable uploads under `/api/uploads`: the routes and handlers, and
-//!   the upload files and rows they create and delete.
-//! - [`tus_headers`]: reading the tus request headers into checked values.
-//! - [`video_check`]: reading a first PATCH's leading bytes and refusing what is not a video.
-//! - [`upload_writer`]: streaming a PATCH body to disk, with checkpoints and fsync before any
-//!   offset is recorded; the cap on PATCHes written at once and the timeout of a stalled body.
-//! - [`upload_expiry`]: the `Upload-Expires` date and the sweep that removes abandoned uploads.
-//! - [`upload_claims`]: one writer per upload, and stopping it when the upload is terminated.
-//! - [`multipart`]: the page's uploads: S3-style multipart upload with signed, expiring part
-//!   URLs under `/api/multipart`, written into the same upload files tus uses.
-//! - [`sniff`]: recognising video containers from their first bytes.
-//! - [`jobs_api`]: the `/api/jobs` endpoints.
-//! - [`jobs`]: the bounded queue, worker pool, cancellation, orphan grace, restart recovery.
-//! - [`background`]: the one stop signal for every background task, and the wait for them.
-//! - [`analyzer`]: the trait the worker analyses through, and its ffmpeg implementation.
+//! - [`listener`]: accepting connections with head and body timeouts and a per-IP cap.
+//! - [`app`]: the HTTP router, `/api/health` and `/api/connect-check`; [`state`]: what every
+//!   handler can reach (`AppState`).
+//! - [`auth`]: the caller's principal from a bearer or `?token=`, and the per-IP throttle of
+//!   failed token checks.
+//! - [`uploads`]: the page's multipart uploads and tus for tus clients, into the same upload
+//!   files and records (a folder: protocols, checks, the writer, claims, expiry).
+//! - [`jobs`]: the `/api/jobs` endpoints, the bounded queue, the worker pool, cancellation,
+//!   orphan grace, restart recovery, and the analyzer the workers call.
 //! - [`publisher`]: storing then pushing job events, replay on subscribe, per-job ordering.
 //! - [`backend`]: the WebSocket route handlers (`subscribe`, `unsubscribe`, `cancel`, …).
 //! - [`ports`]: what the backend needs from the world (jobs and events, subscriptions, upload
 //!   records, push), as narrow traits; [`adapters`]: their local implementations (SQLite, the
 //!   in-process gateway).
-//! - [`clock`], [`ids`], [`sizes`]: the time as stored, new ids, sizes written for people.
-//! - [`auth`]: the caller's principal from a bearer or `?token=`, and the per-IP throttle of
-//!   failed token checks.
+//! - [`background`]: the one stop signal for every background task, and the wait for them.
 //! - [`error`]: the API's error type and its JSON answers.
+//! - [`clock`], [`ids`], [`sizes`]: the time as stored, new ids, sizes written for people.
 
 pub mod adapters;
-pub mod analyzer;
 pub mod app;
 pub mod auth;
 pub mod backend;
@@ -42,29 +31,22 @@ pub mod config;
 pub mod error;
 pub mod ids;
 pub mod jobs;
-pub mod jobs_api;
 pub mod listener;
-pub mod multipart;
 pub mod ports;
 pub mod publisher;
 pub mod sizes;
-pub mod sniff;
-pub mod tus_headers;
-pub mod upload_claims;
-pub mod upload_expiry;
-pub mod upload_writer;
+pub mod state;
 pub mod uploads;
-pub mod video_check;
 
 use crate::adapters::sqlite::SqliteStore;
-use crate::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
-use crate::app::AppState;
 use crate::background::Background;
 use crate::config::ServerConfig;
 use crate::jobs::Jobs;
+use crate::jobs::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
 use crate::listener::ConnectionLimits;
 use crate::ports::{JobStore, Push, Subscriptions, UploadStore};
 use crate::publisher::Publisher;
+use crate::state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -295,12 +277,14 @@ impl App {
             publisher,
             jobs,
             upload_claims: Default::default(),
-            part_signer: multipart::part_url::PartSigner::new(&gateway.config().management_key),
+            part_signer: uploads::multipart::part_url::PartSigner::new(
+                &gateway.config().management_key,
+            ),
             parts_in_flight: Default::default(),
             upload_writers: Default::default(),
             failed_auth: Arc::new(ConnectLimiter::new(connect_rate)),
         };
-        upload_expiry::spawn_sweeper(state.clone(), &background);
+        uploads::expiry::spawn_sweeper(state.clone(), &background);
         let router = app::app(state.clone(), static_dir);
         Ok(Self {
             router,

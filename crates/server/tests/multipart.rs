@@ -7,7 +7,7 @@ mod support;
 use support::*;
 use vidpush_protocol::multipart::*;
 use vidpush_protocol::{ApiError, CreateJobRequest};
-use vidpush_server::multipart::part_url::PartSigner;
+use vidpush_server::uploads::multipart::part_url::PartSigner;
 
 /// The management key the tests start the server with, so they can sign part URLs themselves.
 const KEY: &str = "multipart-test-key";

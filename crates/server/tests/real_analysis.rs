@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use support::*;
 use vidpush_protocol::*;
-use vidpush_server::analyzer::FfmpegAnalyzer;
+use vidpush_server::jobs::analyzer::FfmpegAnalyzer;
 
 /// An H.264 MP4 of three 1-second shots of different test patterns; with its index (moov) at
 /// the front, as `-movflags +faststart` writes it for web playback, when `faststart`.

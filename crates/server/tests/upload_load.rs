@@ -5,7 +5,7 @@ mod support;
 
 use support::*;
 use vidpush_protocol::*;
-use vidpush_server::upload_writer::MAX_UPLOAD_WRITERS;
+use vidpush_server::uploads::writer::MAX_UPLOAD_WRITERS;
 
 /// PATCHes held open at once: well over tokio's 512 blocking threads.
 const UPLOADS_IN_FLIGHT: usize = 600;

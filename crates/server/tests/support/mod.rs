@@ -20,8 +20,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use vidpush_analysis::{AnalysisEvent, CancelFlag};
 use vidpush_protocol::*;
 use vidpush_server::Server;
-use vidpush_server::analyzer::{AnalysisFailure, VideoAnalyzer};
 use vidpush_server::config::ServerConfig;
+use vidpush_server::jobs::analyzer::{AnalysisFailure, VideoAnalyzer};
 
 /// Longest any test waits for something that should happen at once.
 pub const PATIENCE: Duration = Duration::from_secs(20);

@@ -1,29 +1,26 @@
-//! tus 1.0 resumable uploads under `/api/uploads`: core, creation, termination, expiration and
-//! checksum (sha1). The routes and their handlers live here; the handlers read headers with
-//! [`tus_headers`](crate::tus_headers), judge the first bytes with
-//! [`video_check`](crate::video_check), put PATCH bodies on disk with
-//! [`upload_writer`](crate::upload_writer), and date expiry with
-//! [`upload_expiry`](crate::upload_expiry).
+//! tus 1.0 resumable uploads under `/api/uploads`, for tus clients: core, creation,
+//! termination, expiration and checksum (sha1). The routes and their handlers live here; the
+//! handlers read headers with [`tus_headers`](super::tus_headers), judge the first bytes with
+//! [`video_check`](super::video_check), put PATCH bodies on disk with
+//! [`writer`](super::writer), and date expiry with [`expiry`](super::expiry).
 //!
-//! Owns the upload files in `<data>/uploads/` and their rows: creating them, and deleting them
-//! for a termination, a refusal or the expiry sweep (`discard`). The declared size is checked
-//! before anything is stored; the first bytes must look like a video container, and an upload
-//! refused as not a video is deleted at once, since no request could ever make it one. A
-//! termination stops a PATCH still in flight rather than waiting for the client's dropped
-//! connection to be noticed. It never uses a client file name as a path.
+//! The declared size is checked before anything is stored; the first bytes must look like a
+//! video container, and an upload refused as not a video is deleted at once, since no request
+//! could ever make it one. A termination stops a PATCH still in flight rather than waiting for
+//! the client's dropped connection to be noticed. It never uses a client file name as a path.
 
-use crate::app::AppState;
+use super::{check_declared_size, discard, not_found, owned_upload};
 use crate::auth::{self, SourceIp};
 use crate::clock::now_ms;
 use crate::error::ApiFailure;
 use crate::ids::new_id;
 use crate::ports::UploadRecord;
-use crate::sizes::human_bytes;
-use crate::tus_headers::{
+use crate::state::AppState;
+use crate::uploads::tus_headers::{
     display_name, header_value, number_header, parse_checksum, parse_metadata, require_tus,
 };
-use crate::upload_writer::{stalling_body, stopped_by_termination, write_body};
-use crate::video_check::{check_video_head, read_first_frames};
+use crate::uploads::video_check::{check_video_head, read_first_frames};
+use crate::uploads::writer::{stalling_body, stopped_by_termination, write_body};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -32,7 +29,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{head, post};
 use futures_util::StreamExt;
 use vidpush_protocol::UploadId;
-use vidpush_protocol::ids::is_well_formed;
 use vidpush_protocol::limits::TUS_VERSION;
 
 /// Extensions announced by `OPTIONS`.
@@ -253,63 +249,4 @@ async fn append(
         h.insert("Upload-Expires", header_value(app.expires_at(now_ms())));
     }
     Ok(response)
-}
-
-/// Refuses a declared size before anything is stored: empty (400) or over the limit (413).
-/// Both upload protocols ask this first.
-pub(crate) fn check_declared_size(app: &AppState, length: u64) -> Result<(), ApiFailure> {
-    if length == 0 {
-        return Err(ApiFailure::BadRequest(
-            "the file is empty (0 bytes): choose a video file".into(),
-        ));
-    }
-    let max = app.config.max_upload_bytes;
-    if length > max {
-        return Err(ApiFailure::TooLarge(format!(
-            "the file is {} but this server takes at most {}: choose a smaller file",
-            human_bytes(length),
-            human_bytes(max)
-        )));
-    }
-    Ok(())
-}
-
-/// The upload named by `raw`, if it exists and the caller may touch it.
-pub(crate) async fn owned_upload(
-    app: &AppState,
-    raw: &str,
-    source: SourceIp,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<UploadRecord, ApiFailure> {
-    let caller = auth::caller(app, source, headers, uri)?;
-    if !is_well_formed(raw) {
-        return Err(not_found());
-    }
-    let upload = app
-        .uploads
-        .upload(&UploadId(raw.to_owned()))
-        .await?
-        .ok_or_else(not_found)?;
-    auth::ensure_owner(&caller, &upload.owner, "upload")?;
-    Ok(upload)
-}
-
-fn not_found() -> ApiFailure {
-    ApiFailure::NotFound("no upload with that id: it may have expired or been used for a job; start the upload again".into())
-}
-
-/// Deletes an upload's row and file; the caller holds its claim. False when the row was
-/// already gone (terminated, expired or turned into a job by another request).
-pub(crate) async fn discard(app: &AppState, id: &UploadId) -> Result<bool, ApiFailure> {
-    let existed = app.uploads.delete_upload(id).await?;
-    remove_if_present(&app.upload_path(id)).await?;
-    Ok(existed)
-}
-
-async fn remove_if_present(path: &std::path::Path) -> std::io::Result<()> {
-    match tokio::fs::remove_file(path).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
 }

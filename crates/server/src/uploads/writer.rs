@@ -8,10 +8,10 @@
 //! lets go of the upload. The writer is async: its disk calls are short blocking-pool tasks, so
 //! it never holds a blocking thread while it waits for the network or records an offset.
 
-use crate::app::AppState;
 use crate::error::ApiFailure;
 use crate::ports::UploadRecord;
-use crate::upload_claims::{StopSignal, UploadClaim};
+use crate::state::AppState;
+use crate::uploads::claims::{StopSignal, UploadClaim};
 use axum::body::{Body, Bytes};
 use futures_util::{Stream, StreamExt};
 use sha1::{Digest, Sha1};

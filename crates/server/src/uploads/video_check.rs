@@ -5,7 +5,7 @@
 //! never stores or deletes anything: the handler deletes an upload refused as not a video.
 
 use crate::error::ApiFailure;
-use crate::sniff::{SNIFF_BYTES, Sniffed, sniff};
+use crate::uploads::sniff::{SNIFF_BYTES, Sniffed, sniff};
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use vidpush_protocol::limits::NAMED_FORMATS;

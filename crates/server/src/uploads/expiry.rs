@@ -10,12 +10,12 @@
 //! Owns the expiry rule and the sweeper task. It never removes an upload a request is writing
 //! to: the sweep skips any upload whose claim it cannot take, and looks again next time.
 
-use crate::app::AppState;
 use crate::background::Background;
 use crate::clock::now_ms;
 use crate::error::ApiFailure;
+use crate::state::AppState;
 use crate::uploads::discard;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Longest pause between two looks for abandoned uploads.
 const MAX_EXPIRY_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
@@ -56,14 +56,4 @@ pub async fn sweep_expired(app: &AppState) -> Result<usize, ApiFailure> {
         tracing::info!(upload = %id, "expired upload removed");
     }
     Ok(stale.len())
-}
-
-impl AppState {
-    /// `Upload-Expires` for an upload last touched at `updated_at_ms`.
-    pub(crate) fn expires_at(&self, updated_at_ms: u64) -> String {
-        let at = UNIX_EPOCH
-            + Duration::from_millis(updated_at_ms)
-            + Duration::from_secs(self.config.upload_expiry_secs);
-        httpdate::fmt_http_date(at)
-    }
 }

@@ -1,12 +1,12 @@
 //! The job endpoints under `/api/jobs`: create a job from a finished upload, ask where it
 //! stands, fetch its result and thumbnails, cancel it. Every body is a `vidpush-protocol` type.
 
-use crate::app::AppState;
 use crate::auth::{self, SourceIp};
 use crate::error::ApiFailure;
 use crate::ids::new_id;
 use crate::ports::JobRecord;
 use crate::sizes::human_bytes;
+use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};

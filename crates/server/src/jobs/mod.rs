@@ -1,15 +1,19 @@
 //! The job pipeline: a bounded queue, a fixed pool of workers, cancellation, the orphan grace
-//! period, and recovery after a restart.
+//! period, and recovery after a restart. [`api`] holds the `/api/jobs` endpoints, [`analyzer`]
+//! the trait the workers analyse through and its ffmpeg implementation.
 //!
 //! Owns each job's folder (`<data>/jobs/<id>/`: `source`, `thumbnails/<n>.jpg`,
 //! `result.json`) and the life `queued → running → completed | failed | cancelled`. Every
 //! state change and partial result goes through the [`Publisher`], which stores it before
 //! pushing; this module never pushes by itself.
 
-use crate::analyzer::{AnalysisFailure, VideoAnalyzer};
+pub mod analyzer;
+pub mod api;
+
 use crate::background::Background;
 use crate::ports::{JobRecord, JobStore, StoreError, Subscriptions};
 use crate::publisher::Publisher;
+use analyzer::{AnalysisFailure, VideoAnalyzer};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

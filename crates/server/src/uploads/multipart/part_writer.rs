@@ -9,7 +9,7 @@
 
 use super::part_url::hex;
 use crate::error::ApiFailure;
-use crate::upload_writer::BodyEnd;
+use crate::uploads::writer::BodyEnd;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use md5::{Digest, Md5};
