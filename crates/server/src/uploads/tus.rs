@@ -81,6 +81,7 @@ async fn discover(State(app): State<AppState>) -> Response {
 }
 
 /// `POST /api/uploads`: creates an empty upload of the declared size.
+#[tracing::instrument(skip_all)]
 async fn create(
     State(app): State<AppState>,
     source: SourceIp,
@@ -131,6 +132,7 @@ async fn create(
 }
 
 /// `HEAD /api/uploads/{id}`: how many bytes the server has.
+#[tracing::instrument(skip_all, fields(upload = %id))]
 async fn status(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -156,6 +158,7 @@ async fn status(
 }
 
 /// `DELETE /api/uploads/{id}`: abandons an upload and frees its space.
+#[tracing::instrument(skip_all, fields(upload = %id))]
 async fn terminate(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -177,6 +180,7 @@ async fn terminate(
 }
 
 /// `PATCH /api/uploads/{id}`: appends the body at `Upload-Offset`.
+#[tracing::instrument(skip_all, fields(upload = %id))]
 async fn append(
     State(app): State<AppState>,
     Path(id): Path<String>,
