@@ -38,6 +38,7 @@ pub mod sizes;
 pub mod state;
 pub mod uploads;
 
+use crate::adapters::queue::InProcessQueue;
 use crate::adapters::sqlite::SqliteStore;
 use crate::background::Background;
 use crate::config::ServerConfig;
@@ -239,7 +240,7 @@ impl App {
             analyzer,
             config.jobs_dir(),
             config.worker_count(),
-            config.queue_limit,
+            Arc::new(InProcessQueue::new(config.queue_limit)),
             config.orphan_grace(),
             orphans_rx,
             background.clone(),

@@ -72,7 +72,7 @@ async fn create(
     tokio::fs::rename(app.upload_path(&upload.id), dir.join("source")).await?;
     let (job, queued) = app.job_store.create_job(upload, job_id.clone()).await?;
     app.publisher.push_stored(&job.id, &queued).await?;
-    app.jobs.enqueue(slot, job_id.clone());
+    slot.put(job_id.clone()).await?;
     tracing::info!(job = %job_id, "job queued");
     let mut response = (
         StatusCode::CREATED,

@@ -11,7 +11,9 @@ pub mod analyzer;
 pub mod api;
 
 use crate::background::Background;
-use crate::ports::{JobRecord, JobStore, StoreError, Subscriptions};
+use crate::ports::{
+    JobQueue, JobRecord, JobStore, QueueFull, QueuePlace, StoreError, Subscriptions,
+};
 use crate::publisher::Publisher;
 use analyzer::{AnalysisFailure, VideoAnalyzer};
 use std::collections::HashMap;
@@ -29,9 +31,6 @@ use vidpush_protocol::{EventBody, JobId, JobState};
 /// memory.
 const EVENTS_IN_FLIGHT: usize = 64;
 
-/// Seconds a refused client is told to wait when the queue is full.
-const RETRY_AFTER_SECS: u64 = 10;
-
 /// The job pipeline; cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
@@ -47,8 +46,8 @@ struct Inner {
     analyzer: Arc<dyn VideoAnalyzer>,
     /// Where job folders live.
     jobs_dir: PathBuf,
-    /// Jobs waiting for a worker; bounded so a flood of jobs is refused, not hoarded.
-    queue: mpsc::Sender<JobId>,
+    /// Jobs waiting for a worker.
+    queue: Arc<dyn JobQueue>,
     /// Cancel flags of running jobs, with the reason to report once the analysis stops.
     running: Mutex<HashMap<JobId, RunningJob>>,
     /// How long a job may go unwatched before it is cancelled.
@@ -65,18 +64,8 @@ struct Inner {
 /// A running job's cancel flag and the reason to report once its analysis stops.
 type RunningJob = (CancelFlag, Arc<Mutex<String>>);
 
-/// A reserved place in the queue: creating the job cannot then fail for lack of room.
-pub struct QueueSlot(mpsc::OwnedPermit<JobId>);
-
-/// The queue is full.
-#[derive(Debug)]
-pub struct QueueFull {
-    /// Seconds to wait before trying again.
-    pub retry_after_secs: u64,
-}
-
 impl Jobs {
-    /// Starts `workers` workers over a queue of `queue_limit` places, and the watch that
+    /// Starts `workers` workers taking jobs from `queue`, and the watch that
     /// applies the orphan grace to jobs the publisher reports on `orphans`. Every task runs in
     /// `background` and ends when it stops.
     #[allow(clippy::too_many_arguments)] // one call site; each argument a distinct port or setting
@@ -87,12 +76,11 @@ impl Jobs {
         analyzer: Arc<dyn VideoAnalyzer>,
         jobs_dir: PathBuf,
         workers: usize,
-        queue_limit: usize,
+        queue: Arc<dyn JobQueue>,
         orphan_grace: Duration,
         orphans: mpsc::Receiver<JobId>,
         background: Background,
     ) -> Self {
-        let (queue, receiver) = mpsc::channel(queue_limit.max(1));
         let jobs = Self {
             inner: Arc::new(Inner {
                 job_store,
@@ -108,16 +96,15 @@ impl Jobs {
                 background: background.clone(),
             }),
         };
-        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for _ in 0..workers.max(1) {
-            let (jobs, receiver) = (jobs.clone(), receiver.clone());
+            let jobs = jobs.clone();
             // A job in progress finishes its step (shutdown interrupts its analysis); the
             // worker then takes nothing more.
             background.spawn(|stop| async move {
                 loop {
                     let next = tokio::select! {
                         () = stop.cancelled() => break,
-                        next = async { receiver.lock().await.recv().await } => next,
+                        next = jobs.inner.queue.next() => next,
                     };
                     let Some(id) = next else { break };
                     if let Err(error) = jobs.run(&id).await {
@@ -137,20 +124,8 @@ impl Jobs {
     }
 
     /// Reserves a place in the queue, or says how long to wait.
-    pub fn reserve(&self) -> Result<QueueSlot, QueueFull> {
-        self.inner
-            .queue
-            .clone()
-            .try_reserve_owned()
-            .map(QueueSlot)
-            .map_err(|_| QueueFull {
-                retry_after_secs: RETRY_AFTER_SECS,
-            })
-    }
-
-    /// Queues a created job in its reserved place.
-    pub fn enqueue(&self, slot: QueueSlot, job: JobId) {
-        slot.0.send(job);
+    pub fn reserve(&self) -> Result<Box<dyn QueuePlace>, QueueFull> {
+        self.inner.queue.reserve()
     }
 
     /// A job's folder.
@@ -236,7 +211,8 @@ impl Jobs {
         // The queue may be smaller than the backlog: feed it from a task that waits for room.
         self.inner.background.spawn_until_stopped(async move {
             for job in queued {
-                if queue.send(job.id).await.is_err() {
+                if let Err(error) = queue.requeue(job.id).await {
+                    tracing::error!(%error, "could not re-queue the jobs from before the restart");
                     break;
                 }
             }

@@ -6,6 +6,7 @@
 //! - [`subscriptions`]: [`Subscriptions`], which connection follows which job.
 //! - [`uploads`]: [`UploadStore`], upload records and their multipart parts.
 //! - [`push`]: [`Push`], `@connections` post with "Gone".
+//! - [`queue`]: [`JobQueue`], where created jobs wait for a worker (at least once).
 //!
 //! The contracts carry no SQLite transaction and no in-process lock: each call is one atomic
 //! step a DynamoDB conditional write, an S3 call, or an `@connections` request can make.
@@ -13,12 +14,14 @@
 
 pub mod jobs;
 pub mod push;
+pub mod queue;
 pub mod records;
 pub mod subscriptions;
 pub mod uploads;
 
 pub use jobs::JobStore;
 pub use push::{Push, PushError};
+pub use queue::{JobQueue, QueueFull, QueuePlace};
 pub use records::{JobRecord, StoreError, UploadRecord};
 pub use subscriptions::Subscriptions;
 pub use uploads::UploadStore;
