@@ -165,9 +165,20 @@ struct IdentityBody {
 }
 
 /// An AWS-style error body, `{"message":"…"}`.
-fn message(status: StatusCode, text: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "message": text }))).into_response()
+/// An error answer as API Gateway's management API gives it: the JSON `message`, and the error
+/// kind in `x-amzn-ErrorType`, which is where the AWS SDK reads it from (without it, an SDK
+/// client cannot tell a `GoneException` from any other failure).
+fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response {
+    (
+        status,
+        [(AWS_ERROR_TYPE, error_type)],
+        axum::Json(serde_json::json!({ "message": text })),
+    )
+        .into_response()
 }
+
+/// The header AWS services name their error kind in.
+const AWS_ERROR_TYPE: &str = "x-amzn-ErrorType";
 
 /// Whether the request carries `Authorization: Bearer <management key>`.
 fn authorized(inner: &Inner, headers: &HeaderMap) -> bool {
@@ -189,11 +200,11 @@ fn authorized(inner: &Inner, headers: &HeaderMap) -> bool {
 }
 
 fn forbidden() -> Response {
-    message(StatusCode::FORBIDDEN, "Forbidden")
+    message(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden")
 }
 
 fn gone() -> Response {
-    message(StatusCode::GONE, "the connection is gone")
+    message(StatusCode::GONE, "GoneException", "the connection is gone")
 }
 
 /// `POST /@connections/{id}`: 200, 403, 410 or 413.
@@ -211,15 +222,18 @@ pub(crate) async fn post(
     let Ok(data) = to_bytes(body, max).await else {
         return message(
             StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeException",
             "the message is larger than the limit",
         );
     };
     match inner.connections().post(&id, data) {
         Ok(()) => StatusCode::OK.into_response(),
         Err(PostError::Gone) => gone(),
-        Err(error @ PostError::PayloadTooLarge { .. }) => {
-            message(StatusCode::PAYLOAD_TOO_LARGE, &error.to_string())
-        }
+        Err(error @ PostError::PayloadTooLarge { .. }) => message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeException",
+            &error.to_string(),
+        ),
     }
 }
 

@@ -230,3 +230,23 @@ async fn a_connection_still_in_connect_is_gone_to_posts() {
     let _client = gw.connect().await;
     gw.event("Err(Gone)").await;
 }
+
+#[tokio::test]
+async fn errors_name_their_aws_exception_in_x_amzn_error_type_as_the_sdk_expects() {
+    let gw = start(|_| {}).await;
+    let path = "/@connections/AAAAAAAAAAAAAAAA";
+    let (status, head, _) = http_with_head(gw.addr, "POST", path, Some(KEY), b"hi").await;
+    assert_eq!(status, 410);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-amzn-errortype: goneexception"),
+        "{head}"
+    );
+    let (status, head, _) = http_with_head(gw.addr, "GET", path, Some("wrong"), b"").await;
+    assert_eq!(status, 403);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-amzn-errortype: forbiddenexception"),
+        "{head}"
+    );
+}

@@ -215,6 +215,18 @@ pub async fn http(
     key: Option<&str>,
     body: &[u8],
 ) -> (u16, String) {
+    let (status, _head, body) = http_with_head(addr, method, path, key, body).await;
+    (status, body)
+}
+
+/// As [`http`], with the response head (status line and headers) as text too.
+pub async fn http_with_head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: &[u8],
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).await.expect("the gateway listens");
     let auth = key
         .map(|k| format!("authorization: Bearer {k}\r\n"))
@@ -237,11 +249,11 @@ pub async fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("an HTTP status line");
-    let body = text
+    let (head, body) = text
         .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
+        .map(|(h, b)| (h.to_owned(), b.to_owned()))
         .unwrap_or_default();
-    (status, body)
+    (status, head, body)
 }
 
 /// The next text message, failing on anything else.
