@@ -38,6 +38,7 @@ pub mod sizes;
 pub mod state;
 pub mod uploads;
 
+use crate::adapters::data_folder::DataFolder;
 use crate::adapters::queue::InProcessQueue;
 use crate::adapters::sqlite::SqliteStore;
 use crate::background::Background;
@@ -45,7 +46,7 @@ use crate::config::ServerConfig;
 use crate::jobs::Jobs;
 use crate::jobs::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
 use crate::listener::ConnectionLimits;
-use crate::ports::{JobStore, Push, Subscriptions, UploadStore};
+use crate::ports::{JobObjects, JobStore, Push, Subscriptions, UploadStore};
 use crate::publisher::Publisher;
 use crate::state::AppState;
 use std::net::SocketAddr;
@@ -201,6 +202,8 @@ impl App {
         let job_store: Arc<dyn JobStore> = Arc::new(sqlite.clone());
         let subscriptions: Arc<dyn Subscriptions> = Arc::new(sqlite.clone());
         let uploads: Arc<dyn UploadStore> = Arc::new(sqlite);
+        let job_objects: Arc<dyn JobObjects> =
+            Arc::new(DataFolder::new(config.uploads_dir(), config.jobs_dir()));
         let mut gateway_config =
             GatewayConfig::new(config.data_dir.join("gateway.db"), management_key);
         gateway_config.tokens = config
@@ -238,7 +241,7 @@ impl App {
             subscriptions.clone(),
             publisher.clone(),
             analyzer,
-            config.jobs_dir(),
+            job_objects.clone(),
             config.worker_count(),
             Arc::new(InProcessQueue::new(config.queue_limit)),
             config.orphan_grace(),
@@ -274,6 +277,7 @@ impl App {
             config: Arc::new(config),
             uploads,
             job_store,
+            job_objects,
             gateway: gateway.clone(),
             publisher,
             jobs,

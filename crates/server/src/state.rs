@@ -3,7 +3,7 @@
 use crate::config::ServerConfig;
 use crate::error::ApiFailure;
 use crate::jobs::Jobs;
-use crate::ports::{JobStore, UploadStore};
+use crate::ports::{JobObjects, JobStore, UploadStore};
 use crate::publisher::Publisher;
 use crate::uploads::claims::{UploadClaim, UploadClaims};
 use crate::uploads::multipart::in_flight::PartsInFlight;
@@ -25,6 +25,8 @@ pub struct AppState {
     pub uploads: Arc<dyn UploadStore>,
     /// Jobs and their events.
     pub job_store: Arc<dyn JobStore>,
+    /// Each job's source, thumbnails and result.
+    pub job_objects: Arc<dyn JobObjects>,
     /// The WebSocket side: token policy, connections.
     pub gateway: Gateway,
     /// Stores and pushes job events.

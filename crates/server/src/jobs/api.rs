@@ -4,7 +4,7 @@
 use crate::auth::{self, SourceIp};
 use crate::error::ApiFailure;
 use crate::ids::new_id;
-use crate::ports::JobRecord;
+use crate::ports::{JobRecord, Stored};
 use crate::sizes::human_bytes;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
@@ -67,9 +67,7 @@ async fn create(
         retry_after_secs: full.retry_after_secs,
     })?;
     let job_id = JobId(new_id());
-    let dir = app.jobs.dir(&job_id);
-    tokio::fs::create_dir_all(&dir).await?;
-    tokio::fs::rename(app.upload_path(&upload.id), dir.join("source")).await?;
+    app.job_objects.adopt_upload(&upload.id, &job_id).await?;
     let (job, queued) = app.job_store.create_job(upload, job_id.clone()).await?;
     app.publisher.push_stored(&job.id, &queued).await?;
     slot.put(job_id.clone()).await?;
@@ -140,8 +138,10 @@ async fn result(
             job.state.as_str()
         )));
     }
-    let bytes = tokio::fs::read(app.jobs.dir(&job.id).join("result.json")).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+    let missing =
+        || ApiFailure::internal(format!("the result of completed job {} is missing", job.id));
+    let stored = app.job_objects.result(&job.id).await?.ok_or_else(missing)?;
+    Ok(serve(stored, [(header::CONTENT_TYPE, "application/json")]))
 }
 
 /// `GET /api/jobs/{id}/thumbnails/{n}.jpg`.
@@ -158,20 +158,30 @@ async fn thumbnail(
         .strip_suffix(".jpg")
         .and_then(|n| n.parse().ok())
         .ok_or_else(missing)?;
-    let path = app
-        .jobs
-        .dir(&job.id)
-        .join("thumbnails")
-        .join(format!("{index}.jpg"));
-    let bytes = tokio::fs::read(path).await.map_err(|_| missing())?;
-    Ok((
+    let stored = app
+        .job_objects
+        .thumbnail(&job.id, index)
+        .await?
+        .ok_or_else(missing)?;
+    Ok(serve(
+        stored,
         [
             (header::CONTENT_TYPE, "image/jpeg"),
             (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
         ],
-        bytes,
-    )
-        .into_response())
+    ))
+}
+
+/// A stored object as an answer: its bytes with `headers`, or a redirect to where it can be
+/// fetched (a presigned URL), as the page follows either.
+fn serve<const N: usize>(
+    stored: Stored,
+    headers: [(header::HeaderName, &'static str); N],
+) -> Response {
+    match stored {
+        Stored::Bytes(bytes) => (headers, bytes).into_response(),
+        Stored::At(url) => axum::response::Redirect::temporary(&url).into_response(),
+    }
 }
 
 /// The job named by `raw`, if it exists and the caller may see it.

@@ -2,8 +2,8 @@
 //! period, and recovery after a restart. [`api`] holds the `/api/jobs` endpoints, [`analyzer`]
 //! the trait the workers analyse through and its ffmpeg implementation.
 //!
-//! Owns each job's folder (`<data>/jobs/<id>/`: `source`, `thumbnails/<n>.jpg`,
-//! `result.json`) and the life `queued → running → completed | failed | cancelled`. Every
+//! Owns when each job's objects (source, thumbnails, result: the [`JobObjects`] port) are
+//! made and removed, and the life `queued → running → completed | failed | cancelled`. Every
 //! state change and partial result goes through the [`Publisher`], which stores it before
 //! pushing; this module never pushes by itself.
 
@@ -12,12 +12,11 @@ pub mod api;
 
 use crate::background::Background;
 use crate::ports::{
-    JobQueue, JobRecord, JobStore, QueueFull, QueuePlace, StoreError, Subscriptions,
+    JobObjects, JobQueue, JobRecord, JobStore, QueueFull, QueuePlace, StoreError, Subscriptions,
 };
 use crate::publisher::Publisher;
 use analyzer::{AnalysisFailure, VideoAnalyzer};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,8 +43,8 @@ struct Inner {
     subscriptions: Arc<dyn Subscriptions>,
     publisher: Publisher,
     analyzer: Arc<dyn VideoAnalyzer>,
-    /// Where job folders live.
-    jobs_dir: PathBuf,
+    /// Each job's source, thumbnails and result.
+    objects: Arc<dyn JobObjects>,
     /// Jobs waiting for a worker.
     queue: Arc<dyn JobQueue>,
     /// Cancel flags of running jobs, with the reason to report once the analysis stops.
@@ -74,7 +73,7 @@ impl Jobs {
         subscriptions: Arc<dyn Subscriptions>,
         publisher: Publisher,
         analyzer: Arc<dyn VideoAnalyzer>,
-        jobs_dir: PathBuf,
+        objects: Arc<dyn JobObjects>,
         workers: usize,
         queue: Arc<dyn JobQueue>,
         orphan_grace: Duration,
@@ -87,7 +86,7 @@ impl Jobs {
                 subscriptions,
                 publisher,
                 analyzer,
-                jobs_dir,
+                objects,
                 queue,
                 running: Mutex::default(),
                 orphan_grace,
@@ -128,11 +127,6 @@ impl Jobs {
         self.inner.queue.reserve()
     }
 
-    /// A job's folder.
-    pub fn dir(&self, job: &JobId) -> PathBuf {
-        self.inner.jobs_dir.join(job.as_str())
-    }
-
     /// Cancels a queued or running job; returns false when it was already over.
     #[tracing::instrument(skip(self), fields(job = %job))]
     pub async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError> {
@@ -160,7 +154,7 @@ impl Jobs {
             )
             .await?;
         if published.is_some() {
-            remove_quietly(&self.dir(job)).await;
+            self.inner.objects.remove_all(job).await;
         }
         Ok(published.is_some())
     }
@@ -203,7 +197,7 @@ impl Jobs {
                 size_bytes: job.size_bytes,
             };
             self.inner.publisher.publish(&job.id, body).await?;
-            remove_quietly(&self.dir(&job.id).join("thumbnails")).await;
+            self.inner.objects.remove_thumbnails(&job.id).await;
         }
         let queued = store.jobs_in(&[JobState::Queued]).await?;
         let count = queued.len();
@@ -246,7 +240,6 @@ impl Jobs {
                 self.inner.idle.notify_waiters();
             }
         }
-        let dir = self.dir(id);
         let final_event = match outcome {
             Ok(Some(body)) => body,
             Ok(None) => return Ok(()),
@@ -266,13 +259,13 @@ impl Jobs {
         if !completed {
             // Nothing more will be made from the source; it is gone before the page hears of
             // the end, so "cancelled" or "failed" on screen means the space is free.
-            remove_quietly(&dir.join("source")).await;
+            self.inner.objects.remove_source(id).await;
         }
         publisher.publish(id, final_event).await?;
         if completed {
             // Only once `job.completed` is stored: a crash before that re-runs the job, which
             // needs the source.
-            remove_quietly(&dir.join("source")).await;
+            self.inner.objects.remove_source(id).await;
         }
         Ok(())
     }
@@ -296,14 +289,15 @@ impl Jobs {
         {
             return Ok(None);
         }
-        let dir = self.dir(id);
-        let thumbnails = dir.join("thumbnails");
-        tokio::fs::create_dir_all(&thumbnails).await.map_err(|e| {
-            AnalysisFailure::Failed(format!("the server could not prepare the job folder: {e}"))
+        let objects = &self.inner.objects;
+        let source = objects.source_file(id).await.map_err(|e| {
+            AnalysisFailure::Failed(format!(
+                "the server could not read the video it stored: {e}"
+            ))
         })?;
         let (tx, mut rx) = mpsc::channel(EVENTS_IN_FLIGHT);
         let analyzer = self.inner.analyzer.clone();
-        let (source, flag) = (dir.join("source"), cancel.clone());
+        let flag = cancel.clone();
         let started = Instant::now();
         let analysis = tokio::task::spawn_blocking(move || {
             analyzer.analyze(&source, &flag, &mut |event| {
@@ -337,8 +331,8 @@ impl Jobs {
                     shot,
                     thumbnail_jpeg,
                 } => {
-                    let file = thumbnails.join(format!("{}.jpg", shot.index));
-                    if let Err(error) = tokio::fs::write(&file, &thumbnail_jpeg).await {
+                    if let Err(error) = objects.put_thumbnail(id, shot.index, thumbnail_jpeg).await
+                    {
                         cancel.cancel();
                         return Err(AnalysisFailure::Failed(format!(
                             "the server could not save a thumbnail: {error}"
@@ -361,12 +355,8 @@ impl Jobs {
             AnalysisFailure::Failed("the analysis crashed on this file; it may be damaged".into())
         })??;
         result.summary.processing_millis = started.elapsed().as_millis() as u64;
-        write_atomically(
-            &dir.join("result.json"),
-            &serde_json::to_vec(&result).expect("a result always serialises"),
-        )
-        .await
-        .map_err(|e| {
+        let json = serde_json::to_vec(&result).expect("a result always serialises");
+        objects.put_result(id, json).await.map_err(|e| {
             AnalysisFailure::Failed(format!("the server could not save the result: {e}"))
         })?;
         Ok(Some(EventBody::Completed {
@@ -410,36 +400,5 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len()
-    }
-}
-
-/// Writes a file so that it is either absent or complete, even across a power cut.
-async fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let partial = path.with_extension("partial");
-    let (target, data) = (path.to_path_buf(), bytes.to_vec());
-    tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(&data)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, &target)?;
-        if let Some(parent) = target.parent() {
-            std::fs::File::open(parent)?.sync_all()?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(std::io::Error::other)?
-}
-
-/// Removes a file or folder, logging (not failing) when it cannot.
-async fn remove_quietly(path: &std::path::Path) {
-    let result = match tokio::fs::metadata(path).await {
-        Ok(meta) if meta.is_dir() => tokio::fs::remove_dir_all(path).await,
-        Ok(_) => tokio::fs::remove_file(path).await,
-        Err(_) => Ok(()),
-    };
-    if let Err(error) = result {
-        tracing::warn!(path = %path.display(), %error, "could not remove partial files");
     }
 }

@@ -6,6 +6,7 @@
 //! - [`subscriptions`]: [`Subscriptions`], which connection follows which job.
 //! - [`uploads`]: [`UploadStore`], upload records and their multipart parts.
 //! - [`push`]: [`Push`], `@connections` post with "Gone".
+//! - [`objects`]: [`JobObjects`], each job's source video, thumbnails and result.
 //! - [`queue`]: [`JobQueue`], where created jobs wait for a worker (at least once).
 //!
 //! The contracts carry no SQLite transaction and no in-process lock: each call is one atomic
@@ -13,6 +14,7 @@
 //! The local adapters are in [`crate::adapters`].
 
 pub mod jobs;
+pub mod objects;
 pub mod push;
 pub mod queue;
 pub mod records;
@@ -20,6 +22,7 @@ pub mod subscriptions;
 pub mod uploads;
 
 pub use jobs::JobStore;
+pub use objects::{JobObjects, Stored};
 pub use push::{Push, PushError};
 pub use queue::{JobQueue, QueueFull, QueuePlace};
 pub use records::{JobRecord, StoreError, UploadRecord};
