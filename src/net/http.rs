@@ -1,6 +1,6 @@
 //! Small JSON requests: `config.json`, `connect-check`, creating a job, fetching a result.
 //!
-//! They go through the same [`xhr`] future as the tus client rather than a fetch wrapper, so the
+//! They go through the same [`xhr`] future as the uploads rather than a fetch wrapper, so the
 //! app carries one HTTP client, not two.
 
 use crate::config::Endpoints;
@@ -31,19 +31,25 @@ async fn send(
     if let Some(bearer) = endpoints.and_then(Endpoints::bearer) {
         request = request.header("Authorization", &bearer);
     }
-    let body = match json {
-        Some(json) => {
-            request = request.header("Content-Type", "application/json");
-            let parts = js_sys::Array::of1(&json.into());
-            Some(web_sys::Blob::new_with_str_sequence(&parts).map_err(|_| XhrError::Network)?)
-        }
-        None => None,
-    };
-    request.send(body.as_ref(), None).await
+    match json {
+        Some(json) => request.send_json(json).await,
+        None => request.send(None, None).await,
+    }
+}
+
+/// `method` on the API path `path`, with the bearer token when one is configured and `json` as
+/// the body.
+pub async fn call_api(
+    endpoints: &Endpoints,
+    method: &str,
+    path: &str,
+    json: Option<String>,
+) -> Result<Answer, XhrError> {
+    send(method, &endpoints.api_url(path), Some(endpoints), json).await
 }
 
 /// The body of `answer` as `T`.
-fn parse<T: FromJs>(answer: &Answer) -> Result<T, DecodeError> {
+pub fn parse<T: FromJs>(answer: &Answer) -> Result<T, DecodeError> {
     web::decode(&answer.text())
 }
 
@@ -82,7 +88,8 @@ pub async fn connect_check(endpoints: &Endpoints) -> Option<ConnectCheck> {
     parse::<ConnectCheck>(&response).ok()
 }
 
-fn ok(answer: &Answer) -> bool {
+/// Whether `answer` is a success (2xx).
+pub fn ok(answer: &Answer) -> bool {
     (200..300).contains(&answer.status)
 }
 

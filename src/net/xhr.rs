@@ -1,5 +1,5 @@
 //! One `XMLHttpRequest` as a future. Only XHR reports upload progress (`upload.onprogress`),
-//! which the tus client needs for a real progress bar.
+//! which the uploader needs for a real progress bar.
 
 use futures::channel::oneshot;
 use std::cell::RefCell;
@@ -76,6 +76,15 @@ impl Request {
     /// The underlying request, to `abort()` it from elsewhere (pause, cancel).
     pub fn handle(&self) -> XmlHttpRequest {
         self.xhr.clone()
+    }
+
+    /// Sends `json` as an `application/json` body and waits for the answer.
+    pub async fn send_json(self, json: String) -> Result<Answer, XhrError> {
+        let parts = js_sys::Array::of1(&json.into());
+        let body = web_sys::Blob::new_with_str_sequence(&parts).map_err(|_| XhrError::Network)?;
+        self.header("Content-Type", "application/json")
+            .send(Some(&body), None)
+            .await
     }
 
     /// Sends `body` and waits for the answer; `on_progress(bytes_sent)` is called as the body

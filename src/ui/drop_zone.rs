@@ -4,9 +4,9 @@
 use super::conditional::optional;
 use super::rows::{Row, keyed_rows};
 use crate::file_check::{self, FileFacts};
+use crate::multipart;
 use crate::net::{storage, upload};
 use crate::store::{Refusal, Store, UploadEntry, UploadPhase, UploadView};
-use crate::tus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -114,7 +114,7 @@ pub fn DropZone() -> impl IntoView {
             })
             .map(|u| u.file_name.as_str())
             .collect();
-        tus::resume_hint(&names)
+        multipart::resume_hint(&names)
     };
     view! {
         <section

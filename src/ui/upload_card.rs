@@ -59,7 +59,7 @@ pub fn UploadCard(
         UploadPhase::Sending => "Uploading".to_owned(),
         UploadPhase::Paused => "Paused".to_owned(),
         UploadPhase::Retrying { .. } => {
-            "The server cannot be reached — retrying from the last confirmed byte".to_owned()
+            "The server cannot be reached — retrying with the parts not stored yet".to_owned()
         }
         UploadPhase::StartingJob => "Starting the analysis…".to_owned(),
         UploadPhase::Failed(_) => "Upload failed".to_owned(),
