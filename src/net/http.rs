@@ -5,7 +5,8 @@
 
 use crate::config::Endpoints;
 use crate::export::ResultFile;
-use crate::net::xhr::{self, Answer, XhrError};
+use crate::net::xhr::{self, Answer, InFlight, XhrError};
+use std::rc::Rc;
 use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
     AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, JobId,
@@ -38,14 +39,22 @@ async fn send(
 }
 
 /// `method` on the API path `path`, with the bearer token when one is configured and `json` as
-/// the body.
+/// the body; listed in `in_flight` while it runs, so a pause or cancel can abort it.
 pub async fn call_api(
     endpoints: &Endpoints,
+    in_flight: &Rc<InFlight>,
     method: &str,
     path: &str,
     json: Option<String>,
 ) -> Result<Answer, XhrError> {
-    send(method, &endpoints.api_url(path), Some(endpoints), json).await
+    let mut request = xhr::Request::new(method, &endpoints.api_url(path)).abortable(in_flight);
+    if let Some(bearer) = endpoints.bearer() {
+        request = request.header("Authorization", &bearer);
+    }
+    match json {
+        Some(json) => request.send_json(json).await,
+        None => request.send(None, None).await,
+    }
 }
 
 /// The body of `answer` as `T`.

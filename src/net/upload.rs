@@ -8,7 +8,7 @@ use crate::config::Endpoints;
 use crate::connection::ConnectionState;
 use crate::multipart::{self, PARALLEL_PARTS, PartAnswer, Parts, Remembered, Throughput};
 use crate::net::multipart::{self as api, Failure};
-use crate::net::xhr::{Request, XhrError};
+use crate::net::xhr::{InFlight, Request, XhrError};
 use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
 use crate::store::{Store, UploadPhase, UploadView};
 use futures::channel::oneshot;
@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use vidpush_protocol::UploadId;
 use vidpush_protocol::multipart::part_size_for;
-use web_sys::{File, XmlHttpRequest};
+use web_sys::File;
 
 /// What the person asked the upload to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +32,9 @@ enum Wish {
 pub struct UploadControl {
     /// The current wish.
     wish: Cell<Option<Wish>>,
-    /// The part `PUT`s in flight, aborted on pause and cancel.
-    in_flight: RefCell<Vec<XmlHttpRequest>>,
+    /// The upload's requests in flight (part `PUT`s and API calls), aborted on pause and
+    /// cancel.
+    in_flight: Rc<InFlight>,
     /// Wakes a paused upload, or one waiting to retry.
     wake: RefCell<Option<oneshot::Sender<()>>>,
 }
@@ -45,11 +46,7 @@ impl UploadControl {
 
     fn interrupt(&self, wish: Wish) {
         self.wish.set(Some(wish));
-        // Taken out first: an abort ends its request, which would borrow the list again.
-        let in_flight = self.in_flight.take();
-        for xhr in in_flight {
-            let _ = xhr.abort();
-        }
+        self.in_flight.abort_all();
         if let Some(wake) = self.wake.borrow_mut().take() {
             let _ = wake.send(());
         }
@@ -92,7 +89,12 @@ struct Upload {
 impl Upload {
     /// Continues the remembered upload; its id, with the parts the server lists as stored.
     async fn resume(&self, remembered: &Remembered) -> Result<UploadId, Failure> {
-        let listed = api::list(&self.endpoints, &remembered.upload_id).await?;
+        let listed = api::list(
+            &self.endpoints,
+            &self.control.in_flight,
+            &remembered.upload_id,
+        )
+        .await?;
         *self.parts.borrow_mut() = Parts::resumed(self.size, remembered.part_size, &listed);
         Ok(remembered.upload_id.clone())
     }
@@ -101,6 +103,7 @@ impl Upload {
     async fn create(&self) -> Result<UploadId, Failure> {
         let created = api::create(
             &self.endpoints,
+            &self.control.in_flight,
             self.file.name(),
             self.file.type_(),
             self.size,
@@ -139,7 +142,7 @@ impl Upload {
                 Err(failed) => {
                     self.parts.borrow_mut().unsent(number);
                     show_progress(&self.parts, &self.speed, self.view, self.size);
-                    if let Some(failed) = failed {
+                    if failed != Failure::Stopped {
                         failure.borrow_mut().get_or_insert(failed);
                     }
                     return;
@@ -148,9 +151,8 @@ impl Upload {
         }
     }
 
-    /// Signs part `number` and `PUT`s its bytes; its `ETag`. `Err(None)` when the person
-    /// paused or cancelled meanwhile.
-    async fn send_part(&self, id: &UploadId, number: u32) -> Result<String, Option<Failure>> {
+    /// Signs part `number` and `PUT`s its bytes; its `ETag`.
+    async fn send_part(&self, id: &UploadId, number: u32) -> Result<String, Failure> {
         let range = self.parts.borrow().range(number).unwrap_or_default();
         let blob = self
             .file
@@ -162,28 +164,24 @@ impl Upload {
             })?;
         let mut signed_again = false;
         loop {
-            let url = api::sign(&self.endpoints, id, number).await?;
+            let url = api::sign(&self.endpoints, &self.control.in_flight, id, number).await?;
             if self.control.wish() != Wish::Run {
-                return Err(None);
+                return Err(Failure::Stopped);
             }
             // No Authorization header: the URL's signature is the authorisation, as with S3.
-            let request = Request::new("PUT", &url);
-            let xhr = request.handle();
-            self.control.in_flight.borrow_mut().push(xhr.clone());
+            let request = Request::new("PUT", &url).abortable(&self.control.in_flight);
             let (parts, speed, view, size) =
                 (self.parts.clone(), self.speed.clone(), self.view, self.size);
             let on_progress = Box::new(move |loaded: f64| {
                 parts.borrow_mut().progress(number, loaded as u64);
                 show_progress(&parts, &speed, view, size);
             });
-            let answer = request.send(Some(&blob), Some(on_progress)).await;
-            self.control.in_flight.borrow_mut().retain(|x| *x != xhr);
-            let answer = match answer {
+            let answer = match request.send(Some(&blob), Some(on_progress)).await {
                 Ok(answer) => answer,
-                Err(XhrError::Aborted) => return Err(None),
-                Err(XhrError::Network) => return Err(Some(Failure::Unreachable)),
+                Err(XhrError::Aborted) => return Err(Failure::Stopped),
+                Err(XhrError::Network) => return Err(Failure::Unreachable),
             };
-            return Err(Some(
+            return Err(
                 match multipart::part_answer(answer.status, answer.header("ETag").as_deref()) {
                     PartAnswer::Stored(etag) => return Ok(etag),
                     // The URL expired while the part waited (a long pause, a slow link).
@@ -200,7 +198,7 @@ impl Upload {
                         "The server stored a part but did not show its ETag to this page, so the upload cannot be finished. The server must expose the ETag header to this page's origin (CORS).".into(),
                     ),
                 },
-            ));
+            );
         }
     }
 
@@ -253,7 +251,7 @@ impl Upload {
                 Wish::Cancel => {
                     let id = current.or(remembered.map(|r| r.upload_id));
                     if let Some(id) = id {
-                        api::abort(&self.endpoints, &id).await;
+                        api::abort(&self.endpoints, &self.control.in_flight, &id).await;
                     }
                     storage::remove(&self.storage_key);
                     return Ok(None);
@@ -296,7 +294,7 @@ impl Upload {
                 Some(id) if self.parts.borrow().all_stored() => {
                     self.set_phase(UploadPhase::StartingJob);
                     let parts = self.parts.borrow().completion().unwrap_or_default();
-                    match api::complete(&self.endpoints, id, parts).await {
+                    match api::complete(&self.endpoints, &self.control.in_flight, id, parts).await {
                         Ok(()) => return Ok(current),
                         Err(failure) => failure,
                     }
@@ -311,6 +309,8 @@ impl Upload {
                 }
             };
             match failure {
+                // The person paused or cancelled: the loop's next round says which.
+                Failure::Stopped => {}
                 Failure::Unreachable => self.retry_later().await,
                 Failure::Lost => {
                     storage::remove(&self.storage_key);
@@ -414,6 +414,8 @@ pub fn retry_waiting_now() {
 /// not offer to continue them. Those it still has, or cannot say about now, are kept.
 pub async fn forget_lost(store: Store) {
     let endpoints = store.endpoints.get_untracked();
+    // Nothing aborts these: a person cannot stop the check.
+    let in_flight = Rc::default();
     let mut forgot = false;
     for stopped in storage::unfinished_uploads() {
         let lost = match storage::get(&stopped.key)
@@ -421,7 +423,7 @@ pub async fn forget_lost(store: Store) {
             .and_then(Remembered::from_text)
         {
             Some(remembered) => {
-                api::list(&endpoints, &remembered.upload_id).await == Err(Failure::Lost)
+                api::list(&endpoints, &in_flight, &remembered.upload_id).await == Err(Failure::Lost)
             }
             None => true,
         };
