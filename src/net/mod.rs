@@ -1,5 +1,6 @@
 //! Everything that leaves the page: `config.json` and API requests ([`http`]), multipart uploads
-//! over `XMLHttpRequest` ([`multipart`] for the API calls, [`upload`] for the parts, [`xhr`])
+//! over `XMLHttpRequest` ([`multipart`] for the API calls, [`upload`] for the parts, [`upload_control`] for
+//! pause/resume/cancel, [`xhr`])
 //! and the one WebSocket ([`socket`]).
 //!
 //! Decisions live in the plain modules (`multipart`, `job`, `backoff`, `connection`); this layer only
@@ -11,6 +12,7 @@ pub mod multipart;
 pub mod socket;
 pub mod storage;
 pub mod upload;
+pub mod upload_control;
 pub mod xhr;
 
 /// A number in `[0, 1)` for backoff jitter.

@@ -8,7 +8,8 @@ use crate::config::Endpoints;
 use crate::connection::ConnectionState;
 use crate::multipart::{self, PARALLEL_PARTS, PartAnswer, Parts, Remembered, Throughput};
 use crate::net::multipart::{self as api, Failure};
-use crate::net::xhr::{InFlight, Request, XhrError};
+use crate::net::upload_control::{UploadControl, Wish};
+use crate::net::xhr::{Request, XhrError};
 use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
 use crate::store::{Store, UploadPhase, UploadView};
 use futures::channel::oneshot;
@@ -19,64 +20,21 @@ use vidpush_protocol::UploadId;
 use vidpush_protocol::multipart::part_size_for;
 use web_sys::File;
 
-/// What the person asked the upload to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Wish {
-    Run,
-    Pause,
-    Cancel,
-}
-
-/// The buttons' side of a running upload.
-#[derive(Default)]
-pub struct UploadControl {
-    /// The current wish.
-    wish: Cell<Option<Wish>>,
-    /// The upload's requests in flight (part `PUT`s and API calls), aborted on pause and
-    /// cancel.
-    in_flight: Rc<InFlight>,
-    /// Wakes a paused upload, or one waiting to retry.
-    wake: RefCell<Option<oneshot::Sender<()>>>,
-}
-
-impl UploadControl {
-    fn wish(&self) -> Wish {
-        self.wish.get().unwrap_or(Wish::Run)
-    }
-
-    fn interrupt(&self, wish: Wish) {
-        self.wish.set(Some(wish));
-        self.in_flight.abort_all();
-        if let Some(wake) = self.wake.borrow_mut().take() {
-            let _ = wake.send(());
-        }
-    }
-
-    /// Stops sending; the stored parts are kept on the server.
-    pub fn pause(&self) {
-        self.interrupt(Wish::Pause);
-    }
-
-    /// Continues with the parts the server does not have yet.
-    pub fn resume(&self) {
-        self.interrupt(Wish::Run);
-    }
-
-    /// Stops and deletes the upload on the server.
-    pub fn cancel(&self) {
-        self.interrupt(Wish::Cancel);
-    }
-}
-
+/// One upload while it runs.
 struct Upload {
     /// The page's state, to tell the socket when the server answers again.
     store: Store,
+    /// Where the API is, and the token.
     endpoints: Endpoints,
+    /// What is sent, part by part.
     file: File,
+    /// The file's size in bytes.
     size: u64,
     /// Where the upload is remembered for a reload (a [`multipart::fingerprint`]).
     storage_key: String,
+    /// What the upload card shows.
     view: RwSignal<UploadView>,
+    /// The person's pause, resume and cancel.
     control: Rc<UploadControl>,
     /// The file's parts and where each stands; shared with the progress callbacks.
     parts: Rc<RefCell<Parts>>,
@@ -396,19 +354,6 @@ pub async fn run(
     }
 }
 
-/// Ends the wait of every upload waiting to retry, so they go on as soon as the server is
-/// known to be back (the socket is live again) rather than when their own backoff says.
-pub fn retry_waiting_now() {
-    CONTROLS.with(|controls| {
-        for (_, control) in controls.borrow().iter() {
-            // A paused upload woken this way sees it is still paused and waits again.
-            if let Some(wake) = control.wake.borrow_mut().take() {
-                let _ = wake.send(());
-            }
-        }
-    });
-}
-
 /// Forgets remembered uploads the server no longer has (expired, aborted, used for a job), and
 /// ones this page cannot continue (a tus upload an older page started), so the drop zone does
 /// not offer to continue them. Those it still has, or cannot say about now, are kept.
@@ -435,30 +380,4 @@ pub async fn forget_lost(store: Store) {
     if forgot {
         store.remembered_uploads.notify();
     }
-}
-
-thread_local! {
-    /// The controls of running uploads, by upload key, for the cards' buttons. A few at a time,
-    /// so a list: a `HashMap` would add its hasher to the wasm for nothing.
-    static CONTROLS: RefCell<Vec<(u64, Rc<UploadControl>)>> = RefCell::default();
-}
-
-/// Makes `control` reachable by the card of upload `key`.
-pub fn register(key: u64, control: Rc<UploadControl>) {
-    CONTROLS.with(|c| c.borrow_mut().push((key, control)));
-}
-
-/// Forgets the control of a finished upload.
-pub fn unregister(key: u64) {
-    CONTROLS.with(|c| c.borrow_mut().retain(|(k, _)| *k != key));
-}
-
-/// The control of upload `key`, while it runs.
-pub fn control(key: u64) -> Option<Rc<UploadControl>> {
-    CONTROLS.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, control)| control.clone())
-    })
 }
