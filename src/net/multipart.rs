@@ -29,13 +29,19 @@ pub enum Failure {
 
 /// Sorts an answer: the decoded body of a success, or what the failure means.
 fn judge<T: FromJs>(answer: Result<Answer, XhrError>, refused: &str) -> Result<T, Failure> {
+    parse(&success(answer, refused)?)
+        .map_err(|e| Failure::Refused(format!("The server's answer was not understood: {e}.")))
+}
+
+/// A success (2xx), or what the failure means. Kept apart from the decoding in [`judge`] so
+/// that it is compiled once, not once per answer type.
+fn success(answer: Result<Answer, XhrError>, refused: &str) -> Result<Answer, Failure> {
     let answer = answer.map_err(|e| match e {
         XhrError::Aborted => Failure::Stopped,
         XhrError::Network => Failure::Unreachable,
     })?;
     match answer.status {
-        _ if ok(&answer) => parse(&answer)
-            .map_err(|e| Failure::Refused(format!("The server's answer was not understood: {e}."))),
+        _ if ok(&answer) => Ok(answer),
         404 | 410 => Err(Failure::Lost),
         429 => Err(Failure::Unreachable),
         status if status >= 500 => Err(Failure::Unreachable),

@@ -15,7 +15,9 @@ use crate::store::{Store, UploadPhase, UploadView};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::Poll;
 use vidpush_protocol::UploadId;
 use vidpush_protocol::multipart::part_size_for;
 use web_sys::File;
@@ -80,8 +82,12 @@ impl Upload {
     /// person pauses or cancels, or one fails (then the others finish the part they send).
     async fn send_parts(&self, id: &UploadId) -> Result<(), Failure> {
         let failure = RefCell::new(None);
-        let lanes = (0..PARALLEL_PARTS).map(|_| self.lane(id, &failure));
-        futures::future::join_all(lanes).await;
+        together(
+            (0..PARALLEL_PARTS)
+                .map(|_| self.lane(id, &failure))
+                .collect(),
+        )
+        .await;
         failure.into_inner().map_or(Ok(()), Err)
     }
 
@@ -280,6 +286,29 @@ impl Upload {
             }
         }
     }
+}
+
+/// Runs `futures` together until every one is done. futures' `join_all` does the same, but
+/// brings its `FuturesOrdered` machinery into the wasm for what is never more than a few.
+async fn together<F: Future<Output = ()>>(futures: Vec<F>) {
+    let mut running: Vec<Option<Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    std::future::poll_fn(|cx| {
+        for slot in &mut running {
+            if slot
+                .as_mut()
+                .is_some_and(|f| f.as_mut().poll(cx).is_ready())
+            {
+                *slot = None;
+            }
+        }
+        if running.iter().all(Option::is_none) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
 }
 
 /// Shows the bytes sent across the stored parts and the parts in flight, with rate and time

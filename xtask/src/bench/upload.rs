@@ -60,7 +60,7 @@ const PATTERN_BYTES: usize = 8 * 1024 * 1024;
 const CLIENT_WRITE_BYTES: usize = 1024 * 1024;
 /// Parts in flight at once in the multipart run: what the page sends
 /// (`vidpush::multipart::PARALLEL_PARTS`, measured in Chromium).
-const MULTIPART_PARALLEL: usize = 3;
+const MULTIPART_PARALLEL: usize = 4;
 /// How often the server's memory is sampled.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
 /// How long the server may take to start listening.
