@@ -1,4 +1,5 @@
-//! Small JSON requests: `config.json`, `connect-check`, creating a job, fetching a result.
+//! Small JSON requests: `config.json`, `connect-check`, creating a job, fetching a result, and
+//! the transport of the multipart upload API's calls ([`call_api`]).
 //!
 //! They go through the same [`xhr`] future as the uploads rather than a fetch wrapper, so the
 //! app carries one HTTP client, not two.
@@ -28,14 +29,7 @@ async fn send(
     endpoints: Option<&Endpoints>,
     json: Option<String>,
 ) -> Result<Answer, XhrError> {
-    let mut request = xhr::Request::new(method, url);
-    if let Some(bearer) = endpoints.and_then(Endpoints::bearer) {
-        request = request.header("Authorization", &bearer);
-    }
-    match json {
-        Some(json) => request.send_json(json).await,
-        None => request.send(None, None).await,
-    }
+    send_request(xhr::Request::new(method, url), endpoints, json).await
 }
 
 /// `method` on the API path `path`, with the bearer token when one is configured and `json` as
@@ -47,8 +41,17 @@ pub async fn call_api(
     path: &str,
     json: Option<String>,
 ) -> Result<Answer, XhrError> {
-    let mut request = xhr::Request::new(method, &endpoints.api_url(path)).abortable(in_flight);
-    if let Some(bearer) = endpoints.bearer() {
+    let request = xhr::Request::new(method, &endpoints.api_url(path)).abortable(in_flight);
+    send_request(request, Some(endpoints), json).await
+}
+
+/// Sends `request` with the bearer token when one is configured and `json` as the body.
+async fn send_request(
+    mut request: xhr::Request,
+    endpoints: Option<&Endpoints>,
+    json: Option<String>,
+) -> Result<Answer, XhrError> {
+    if let Some(bearer) = endpoints.and_then(Endpoints::bearer) {
         request = request.header("Authorization", &bearer);
     }
     match json {
