@@ -1,7 +1,7 @@
 //! A person picks a video; it uploads with visible progress, and its analysis arrives live:
 //! every shot with its thumbnail, the metadata, and the exports once it completes. Uploads
-//! wait out a server that is down, pause, resume and cancel with parts in flight, and continue
-//! after a reload from the parts the server has.
+//! wait out a server that is down (before they start or mid-way), pause, resume and cancel with
+//! parts in flight, and continue after a reload from the parts the server has.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -538,5 +538,56 @@ async fn cancelling_mid_upload_removes_the_card_and_the_upload_on_the_server() {
         browser.count("job").await,
         0,
         "a cancelled upload started a job"
+    );
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_upload_is_waited_for_and_only_the_parts_it_lacks_are_sent_again() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = three_part_clip(clips.path());
+    let mut server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.open_live(&server.url()).await;
+
+    browser.record_requests().await;
+    browser.hold_requests(STALL_PART_2);
+    browser.choose_file("file-input", &clip.path).await;
+    let upload = remembered_upload(&browser).await;
+    wait_for_parts(&server, &upload.upload_id, "part 1 to be stored", |parts| {
+        parts.as_ref().is_some_and(|p| p.contains(&1))
+    })
+    .await;
+    // The stalled part goes out once the server is gone, and fails.
+    server.kill();
+    browser.release_requests();
+    browser
+        .wait_for_script(
+            "the upload card to say it retries",
+            "const card = document.querySelector('[data-testid=upload]');
+             return card && card.getAttribute('data-phase');",
+            LIVE_TIMEOUT,
+            |phase| phase.as_str() == Some("retrying"),
+        )
+        .await;
+
+    server.start_again();
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    let shots = browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+    assert_eq!(shots.len(), clip.shots, "{shots:#?}");
+    let requests = browser.recorded_requests().await;
+    let count = |wanted: &dyn Fn(&str) -> bool| requests.iter().filter(|r| wanted(r)).count();
+    assert_eq!(
+        count(&|r| r.starts_with("POST ") && r.ends_with("/api/multipart")),
+        1,
+        "the page started the upload over: {requests:#?}"
+    );
+    assert_eq!(
+        count(&|r| r.starts_with("PUT ") && r.contains("/parts/1?")),
+        1,
+        "part 1 was stored before the server died and should not be sent again: {requests:#?}"
+    );
+    assert!(
+        count(&|r| r.starts_with("PUT ") && r.contains("/parts/2?")) >= 2,
+        "part 2 failed with the server and should have been sent again: {requests:#?}"
     );
 }
