@@ -5,13 +5,15 @@
 //! - [`connection`]: the socket's visible state and why a connection attempt failed.
 //! - [`backoff`]: retry delays with exponential backoff and full jitter.
 //! - [`job`]: one job's view, built by applying pushed events in `seq` order exactly once.
-//! - [`tus`]: the tus upload client's bookkeeping (offsets, chunks, resume, speed).
+//! - [`multipart`]: the uploader's bookkeeping (parts left, bytes sent across parallel parts,
+//!   the completion list, what a part's answer means, resume after a reload, speed).
 //! - [`file_check`]: which picked files may be uploaded, with a readable refusal.
 //! - [`export`]: JSON, CSV, WebVTT chapters and CMX 3600 EDL from a finished result.
 //! - [`format`]: how sizes, times and percentages read.
 //!
 //! Browser glue (thin; exercised by `tests/browser_*.rs` in headless Chromium):
-//! - [`net`]: `config.json` and API requests, the tus `XMLHttpRequest`s, the WebSocket task.
+//! - [`net`]: `config.json` and API requests, the multipart upload's `XMLHttpRequest`s, the
+//!   WebSocket task.
 //! - [`ui`]: the Leptos components; [`ui::App`] is the page.
 
 pub mod backoff;
@@ -21,9 +23,9 @@ pub mod export;
 pub mod file_check;
 pub mod format;
 pub mod job;
+pub mod multipart;
 pub mod net;
 pub mod store;
-pub mod tus;
 pub mod ui;
 
 #[cfg(test)]

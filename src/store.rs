@@ -29,7 +29,7 @@ pub struct JobEntry {
 /// Where one upload stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum UploadPhase {
-    /// Asking the server where to start (create or `HEAD`).
+    /// Asking the server where to start (create the upload, or list the parts it has).
     Starting,
     /// Sending bytes.
     Sending,
@@ -40,7 +40,7 @@ pub enum UploadPhase {
         /// When the next attempt starts.
         retry_at_ms: f64,
     },
-    /// All bytes are in; the job is being created.
+    /// All parts are in; the upload is being completed and its job created.
     StartingJob,
     /// Stopped for good; the sentence says why.
     Failed(String),
@@ -68,7 +68,7 @@ pub struct UploadView {
     pub file_name: String,
     /// The file size in bytes.
     pub size: u64,
-    /// Bytes sent so far, including the unconfirmed part of the current chunk.
+    /// Bytes sent so far: the stored parts and what the browser sent of the parts in flight.
     pub sent: u64,
     /// Smoothed bytes per second.
     pub rate: Option<f64>,

@@ -1,6 +1,7 @@
 //! One release build, deployed the way a static host would: the files under a sub-path of a
 //! plain file server on one origin, the gateway and API on another, named in `config.json`.
-//! An upload runs to the end, so tus, jobs, thumbnails and the result all work across origins,
+//! An upload runs to the end, so the multipart upload (its signed part URLs and their ETags),
+//! jobs, thumbnails and the result all work across origins,
 //! with and without a token; a page from an origin the server does not allow is told so.
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -1,11 +1,13 @@
-//! Small JSON requests: `config.json`, `connect-check`, creating a job, fetching a result.
+//! Small JSON requests: `config.json`, `connect-check`, creating a job, fetching a result, and
+//! the transport of the multipart upload API's calls ([`call_api`]).
 //!
-//! They go through the same [`xhr`] future as the tus client rather than a fetch wrapper, so the
+//! They go through the same [`xhr`] future as the uploads rather than a fetch wrapper, so the
 //! app carries one HTTP client, not two.
 
 use crate::config::Endpoints;
 use crate::export::ResultFile;
-use crate::net::xhr::{self, Answer, XhrError};
+use crate::net::xhr::{self, Answer, InFlight, XhrError};
+use std::rc::Rc;
 use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
     AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, JobId,
@@ -27,23 +29,39 @@ async fn send(
     endpoints: Option<&Endpoints>,
     json: Option<String>,
 ) -> Result<Answer, XhrError> {
-    let mut request = xhr::Request::new(method, url);
+    send_request(xhr::Request::new(method, url), endpoints, json).await
+}
+
+/// `method` on the API path `path`, with the bearer token when one is configured and `json` as
+/// the body; listed in `in_flight` while it runs, so a pause or cancel can abort it.
+pub async fn call_api(
+    endpoints: &Endpoints,
+    in_flight: &Rc<InFlight>,
+    method: &str,
+    path: &str,
+    json: Option<String>,
+) -> Result<Answer, XhrError> {
+    let request = xhr::Request::new(method, &endpoints.api_url(path)).abortable(in_flight);
+    send_request(request, Some(endpoints), json).await
+}
+
+/// Sends `request` with the bearer token when one is configured and `json` as the body.
+async fn send_request(
+    mut request: xhr::Request,
+    endpoints: Option<&Endpoints>,
+    json: Option<String>,
+) -> Result<Answer, XhrError> {
     if let Some(bearer) = endpoints.and_then(Endpoints::bearer) {
         request = request.header("Authorization", &bearer);
     }
-    let body = match json {
-        Some(json) => {
-            request = request.header("Content-Type", "application/json");
-            let parts = js_sys::Array::of1(&json.into());
-            Some(web_sys::Blob::new_with_str_sequence(&parts).map_err(|_| XhrError::Network)?)
-        }
-        None => None,
-    };
-    request.send(body.as_ref(), None).await
+    match json {
+        Some(json) => request.send_json(json).await,
+        None => request.send(None, None).await,
+    }
 }
 
 /// The body of `answer` as `T`.
-fn parse<T: FromJs>(answer: &Answer) -> Result<T, DecodeError> {
+pub fn parse<T: FromJs>(answer: &Answer) -> Result<T, DecodeError> {
     web::decode(&answer.text())
 }
 
@@ -82,7 +100,8 @@ pub async fn connect_check(endpoints: &Endpoints) -> Option<ConnectCheck> {
     parse::<ConnectCheck>(&response).ok()
 }
 
-fn ok(answer: &Answer) -> bool {
+/// Whether `answer` is a success (2xx).
+pub fn ok(answer: &Answer) -> bool {
     (200..300).contains(&answer.status)
 }
 

@@ -1,14 +1,18 @@
-//! Everything that leaves the page: `config.json` and API requests ([`http`]), tus uploads over
-//! `XMLHttpRequest` ([`xhr`], [`upload`]) and the one WebSocket ([`socket`]).
+//! Everything that leaves the page: `config.json` and API requests ([`http`]), multipart uploads
+//! over `XMLHttpRequest` ([`multipart`] for the API calls, [`upload`] for the parts, [`upload_control`] for
+//! pause/resume/cancel, [`xhr`])
+//! and the one WebSocket ([`socket`]).
 //!
-//! Decisions live in the plain modules (`tus`, `job`, `backoff`, `connection`); this layer only
+//! Decisions live in the plain modules (`multipart`, `job`, `backoff`, `connection`); this layer only
 //! performs them, so it stays thin. It compiles natively (web-sys calls panic there) so the
 //! crate's native tests build, but it is only exercised in a browser.
 
 pub mod http;
+pub mod multipart;
 pub mod socket;
 pub mod storage;
 pub mod upload;
+pub mod upload_control;
 pub mod xhr;
 
 /// A number in `[0, 1)` for backoff jitter.

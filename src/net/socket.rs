@@ -4,7 +4,7 @@
 
 use crate::backoff::Backoff;
 use crate::connection::{ConnectionState, diagnose};
-use crate::net::{http, now_ms, random, sleep, sleep_unless_woken, upload};
+use crate::net::{http, now_ms, random, sleep, sleep_unless_woken, upload_control};
 use crate::store::{Outbox, Store};
 use futures::future::{FutureExt, poll_fn};
 use futures::{SinkExt, StreamExt, pin_mut, select};
@@ -56,7 +56,7 @@ pub async fn run(store: Store, mut outbox: Outbox) {
                     store.announce("The live connection is back.".into());
                 }
                 // Uploads that failed while the server was away need not wait out their backoff.
-                upload::retry_waiting_now();
+                upload_control::retry_waiting_now();
                 reason = session(store, ws, &mut outbox).await;
                 store.announce("The live connection was lost; reconnecting.".into());
                 was_live = true;

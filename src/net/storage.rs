@@ -1,4 +1,5 @@
-//! `localStorage`: the upload URL of each unfinished upload (so a reload resumes it) and the
+//! `localStorage`: the upload id and part size of each unfinished upload (so a reload
+//! continues it) and the
 //! jobs the page follows (so a reload resubscribes to them). Failures to store are ignored:
 //! private modes may refuse storage, and the page works without it.
 
@@ -32,7 +33,7 @@ pub fn remove(key: &str) {
 
 /// An unfinished upload remembered for resuming after a reload.
 pub struct RememberedUpload {
-    /// Its `localStorage` key, a [`crate::tus::fingerprint`].
+    /// Its `localStorage` key, a [`crate::multipart::fingerprint`].
     pub key: String,
     /// The file's name.
     pub file_name: String,
@@ -47,7 +48,7 @@ pub fn unfinished_uploads() -> Vec<RememberedUpload> {
     (0..len)
         .filter_map(|i| s.key(i).ok().flatten())
         .filter_map(|key| {
-            let (file_name, size) = crate::tus::fingerprinted_file(&key)?;
+            let (file_name, size) = crate::multipart::fingerprinted_file(&key)?;
             Some(RememberedUpload {
                 file_name: file_name.to_owned(),
                 size,

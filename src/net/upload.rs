@@ -1,126 +1,168 @@
-//! Runs one tus upload: create or resume, `PATCH` chunk after chunk with byte progress, retry
-//! from the server's offset after a network failure, pause/resume/cancel, then create the job.
-//! Offsets and speed are kept by `crate::tus`; this file only performs requests.
+//! Runs one multipart upload: create it, or continue a remembered one from the parts the server
+//! lists; send a few parts at a time to their signed URLs with byte progress; retry after a
+//! network failure; pause/resume/cancel; complete; then create the job. Which parts remain and
+//! how many bytes are sent are kept by `crate::multipart`; this file only performs requests.
 
 use crate::backoff::Backoff;
+use crate::config::Endpoints;
 use crate::connection::ConnectionState;
-use crate::net::xhr::{Answer, Request, XhrError};
+use crate::multipart::{self, PARALLEL_PARTS, PartAnswer, Parts, Remembered, Throughput};
+use crate::net::multipart::{self as api, Failure};
+use crate::net::upload_control::{UploadControl, Wish};
+use crate::net::xhr::{Request, XhrError};
 use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
 use crate::store::{Store, UploadPhase, UploadView};
-use crate::tus::{self, Resume, Throughput};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
+use std::pin::Pin;
 use std::rc::Rc;
-use vidpush_protocol::limits::{TUS_VERSION, UPLOAD_CHUNK_BYTES};
-use web_sys::{File, XmlHttpRequest};
+use std::task::Poll;
+use vidpush_protocol::UploadId;
+use vidpush_protocol::multipart::part_size_for;
+use web_sys::File;
 
-/// What the person asked the upload to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Wish {
-    Run,
-    Pause,
-    Cancel,
-}
-
-/// The buttons' side of a running upload.
-#[derive(Default)]
-pub struct UploadControl {
-    /// The current wish.
-    wish: Cell<Option<Wish>>,
-    /// The request in flight, aborted on pause and cancel.
-    current: RefCell<Option<XmlHttpRequest>>,
-    /// Wakes a paused upload.
-    wake: RefCell<Option<oneshot::Sender<()>>>,
-}
-
-impl UploadControl {
-    fn wish(&self) -> Wish {
-        self.wish.get().unwrap_or(Wish::Run)
-    }
-
-    fn interrupt(&self, wish: Wish) {
-        self.wish.set(Some(wish));
-        if let Some(xhr) = self.current.borrow_mut().take() {
-            let _ = xhr.abort();
-        }
-        if let Some(wake) = self.wake.borrow_mut().take() {
-            let _ = wake.send(());
-        }
-    }
-
-    /// Stops sending; the confirmed offset is kept on the server.
-    pub fn pause(&self) {
-        self.interrupt(Wish::Pause);
-    }
-
-    /// Continues from the server's offset.
-    pub fn resume(&self) {
-        self.interrupt(Wish::Run);
-    }
-
-    /// Stops and deletes the upload on the server.
-    pub fn cancel(&self) {
-        self.interrupt(Wish::Cancel);
-    }
-}
-
-/// `method url` with the tus version header and, when configured, the bearer token.
-fn tus_request(method: &str, url: &str, bearer: Option<&str>) -> Request {
-    let request = Request::new(method, url).header("Tus-Resumable", TUS_VERSION);
-    match bearer {
-        Some(bearer) => request.header("Authorization", bearer),
-        None => request,
-    }
-}
-
+/// One upload while it runs.
 struct Upload {
     /// The page's state, to tell the socket when the server answers again.
     store: Store,
+    /// Where the API is, and the token.
+    endpoints: Endpoints,
+    /// What is sent, part by part.
     file: File,
+    /// The file's size in bytes.
     size: u64,
+    /// Where the upload is remembered for a reload (a [`multipart::fingerprint`]).
     storage_key: String,
+    /// What the upload card shows.
     view: RwSignal<UploadView>,
+    /// The person's pause, resume and cancel.
     control: Rc<UploadControl>,
-    auth: Option<String>,
+    /// The file's parts and where each stands; shared with the progress callbacks.
+    parts: Rc<RefCell<Parts>>,
+    /// Shared with the progress callbacks.
+    speed: Rc<RefCell<Throughput>>,
+    /// Reset by whichever part goes through, so the next failure waits briefly again.
+    backoff: Cell<Backoff>,
 }
 
 impl Upload {
-    /// A tus request, remembered as the one in flight so pause and cancel can abort it.
-    fn request(&self, method: &str, url: &str) -> Request {
-        let request = tus_request(method, url, self.auth.as_deref());
-        *self.control.current.borrow_mut() = Some(request.handle());
-        request
+    /// Continues the remembered upload; its id, with the parts the server lists as stored.
+    async fn resume(&self, remembered: &Remembered) -> Result<UploadId, Failure> {
+        let listed = api::list(
+            &self.endpoints,
+            &self.control.in_flight,
+            &remembered.upload_id,
+        )
+        .await?;
+        *self.parts.borrow_mut() = Parts::resumed(self.size, remembered.part_size, &listed);
+        Ok(remembered.upload_id.clone())
     }
 
-    /// `HEAD`: where the server stands.
-    async fn head(&self, url: &str) -> Result<Resume, XhrError> {
-        let answer = self.request("HEAD", url).send(None, None).await?;
-        Ok(tus::resume_from(
-            answer.status,
-            tus::parse_offset(answer.header("Upload-Offset").as_deref()),
-            tus::parse_offset(answer.header("Upload-Length").as_deref()),
+    /// Creates a new upload and remembers it for a reload.
+    async fn create(&self) -> Result<UploadId, Failure> {
+        let created = api::create(
+            &self.endpoints,
+            &self.control.in_flight,
+            self.file.name(),
+            self.file.type_(),
             self.size,
-        ))
+        )
+        .await?;
+        *self.parts.borrow_mut() = Parts::new(self.size, created.part_size);
+        let remembered = Remembered {
+            upload_id: created.upload_id,
+            part_size: created.part_size,
+        };
+        storage::set(&self.storage_key, &remembered.to_text());
+        Ok(remembered.upload_id)
     }
 
-    /// `POST`: a new upload; its absolute URL, or `Ok(None)` when the server could not be
-    /// reached or had a passing failure (5xx), so asking again later may work.
-    async fn create(&self, api: &crate::config::Endpoints) -> Result<Option<String>, String> {
-        let metadata = tus::metadata_header(&self.file.name(), &self.file.type_());
-        let Ok(answer) = self
-            .request("POST", &api.api_url("/api/uploads"))
-            .header("Upload-Length", &self.size.to_string())
-            .header("Upload-Metadata", &metadata)
-            .send(None, None)
-            .await
-        else {
-            return Ok(None);
-        };
-        match (answer.status, answer.header("Location")) {
-            (201, Some(location)) => Ok(Some(crate::config::resolve_url(&api.api, &location))),
-            (status, _) if status >= 500 => Ok(None),
-            _ => Err(answer.error_message("The server refused the upload")),
+    /// Sends every part not stored yet, [`PARALLEL_PARTS`] at a time, until all are stored, the
+    /// person pauses or cancels, or one fails (then the others finish the part they send).
+    async fn send_parts(&self, id: &UploadId) -> Result<(), Failure> {
+        let failure = RefCell::new(None);
+        together(
+            (0..PARALLEL_PARTS)
+                .map(|_| self.lane(id, &failure))
+                .collect(),
+        )
+        .await;
+        failure.into_inner().map_or(Ok(()), Err)
+    }
+
+    /// One of the parallel senders: part after part, while nothing failed.
+    async fn lane(&self, id: &UploadId, failure: &RefCell<Option<Failure>>) {
+        while self.control.wish() == Wish::Run && failure.borrow().is_none() {
+            let Some(number) = self.parts.borrow_mut().start_next() else {
+                return;
+            };
+            match self.send_part(id, number).await {
+                Ok(etag) => {
+                    self.parts.borrow_mut().stored(number, etag);
+                    self.backoff.set(Backoff::default());
+                    self.server_answered();
+                }
+                Err(failed) => {
+                    self.parts.borrow_mut().unsent(number);
+                    show_progress(&self.parts, &self.speed, self.view, self.size);
+                    if failed != Failure::Stopped {
+                        failure.borrow_mut().get_or_insert(failed);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Signs part `number` and `PUT`s its bytes; its `ETag`.
+    async fn send_part(&self, id: &UploadId, number: u32) -> Result<String, Failure> {
+        let range = self.parts.borrow().range(number).unwrap_or_default();
+        let blob = self
+            .file
+            .slice_with_f64_and_f64(range.start as f64, range.end as f64)
+            .map_err(|_| {
+                Failure::Refused(
+                    "The file could not be read any more. Choose it again to continue.".into(),
+                )
+            })?;
+        let mut signed_again = false;
+        loop {
+            let url = api::sign(&self.endpoints, &self.control.in_flight, id, number).await?;
+            if self.control.wish() != Wish::Run {
+                return Err(Failure::Stopped);
+            }
+            // No Authorization header: the URL's signature is the authorisation, as with S3.
+            let request = Request::new("PUT", &url).abortable(&self.control.in_flight);
+            let (parts, speed, view, size) =
+                (self.parts.clone(), self.speed.clone(), self.view, self.size);
+            let on_progress = Box::new(move |loaded: f64| {
+                parts.borrow_mut().progress(number, loaded as u64);
+                show_progress(&parts, &speed, view, size);
+            });
+            let answer = match request.send(Some(&blob), Some(on_progress)).await {
+                Ok(answer) => answer,
+                Err(XhrError::Aborted) => return Err(Failure::Stopped),
+                Err(XhrError::Network) => return Err(Failure::Unreachable),
+            };
+            return Err(
+                match multipart::part_answer(answer.status, answer.header("ETag").as_deref()) {
+                    PartAnswer::Stored(etag) => return Ok(etag),
+                    // The URL expired while the part waited (a long pause, a slow link).
+                    PartAnswer::SignAgain if !signed_again => {
+                        signed_again = true;
+                        continue;
+                    }
+                    PartAnswer::SignAgain | PartAnswer::Refused => Failure::Refused(
+                        answer.error_message("The server refused part of the upload"),
+                    ),
+                    PartAnswer::TryLater => Failure::Unreachable,
+                    PartAnswer::Lost => Failure::Lost,
+                    PartAnswer::NoEtag => Failure::Refused(
+                        "The server stored a part but did not show its ETag to this page, so the upload cannot be finished. The server must expose the ETag header to this page's origin (CORS).".into(),
+                    ),
+                },
+            );
         }
     }
 
@@ -133,45 +175,15 @@ impl Upload {
     }
 
     /// Shows when the next attempt starts and waits for it.
-    async fn retry_later(&self, backoff: &mut Backoff) {
+    async fn retry_later(&self) {
+        let mut backoff = self.backoff.get();
         let delay = backoff.next_delay(random());
+        self.backoff.set(backoff);
         self.set_phase(UploadPhase::Retrying {
             retry_at_ms: now_ms() + delay.as_millis() as f64,
         });
         self.wait(delay).await;
-    }
-
-    /// `PATCH` from `offset`; the server's new offset.
-    async fn patch(
-        &self,
-        url: &str,
-        offset: u64,
-        speed: &Rc<RefCell<Throughput>>,
-    ) -> Result<Answer, XhrError> {
-        let range =
-            tus::next_chunk(offset, self.size, UPLOAD_CHUNK_BYTES).unwrap_or(offset..offset);
-        let blob = self
-            .file
-            .slice_with_f64_and_f64(range.start as f64, range.end as f64)
-            .map_err(|_| XhrError::Network)?;
-        let (view, speed2, size) = (self.view, speed.clone(), self.size);
-        let on_progress = Box::new(move |loaded: f64| {
-            let sent = offset + loaded as u64;
-            let mut speed = speed2.borrow_mut();
-            speed.sample(now_ms(), sent);
-            let (rate, left) = (speed.rate(), speed.seconds_left(size.saturating_sub(sent)));
-            view.update(|v| {
-                v.sent = sent;
-                v.rate = rate;
-                v.seconds_left = left;
-                v.phase = UploadPhase::Sending;
-            });
-        });
-        self.request("PATCH", url)
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", &offset.to_string())
-            .send(Some(&blob), Some(on_progress))
-            .await
+        self.speed.borrow_mut().restart();
     }
 
     /// The server answered: a socket waiting out its backoff can stop waiting, so the pill
@@ -189,6 +201,133 @@ impl Upload {
     fn set_phase(&self, phase: UploadPhase) {
         self.view.update(|v| v.phase = phase);
     }
+
+    /// Sends every part and completes the upload. `Ok(Some(id))` when done, `Ok(None)` when
+    /// cancelled.
+    async fn send_all(&self) -> Result<Option<UploadId>, String> {
+        // An upload remembered from before a reload is continued when the server still has it.
+        let mut remembered = storage::get(&self.storage_key)
+            .as_deref()
+            .and_then(Remembered::from_text);
+        let mut current: Option<UploadId> = None;
+        loop {
+            match self.control.wish() {
+                Wish::Cancel => {
+                    let id = current.or(remembered.map(|r| r.upload_id));
+                    if let Some(id) = id {
+                        api::abort(&self.endpoints, &self.control.in_flight, &id).await;
+                    }
+                    storage::remove(&self.storage_key);
+                    return Ok(None);
+                }
+                Wish::Pause => {
+                    self.set_phase(UploadPhase::Paused);
+                    let (tx, rx) = oneshot::channel();
+                    *self.control.wake.borrow_mut() = Some(tx);
+                    let _ = rx.await;
+                    self.speed.borrow_mut().restart();
+                    continue;
+                }
+                Wish::Run => {}
+            }
+            let failure = match &current {
+                // Not started yet: the server was unreachable, or this is the first attempt.
+                None => {
+                    self.set_phase(UploadPhase::Starting);
+                    let started = match &remembered {
+                        Some(known) => self.resume(known).await,
+                        None => self.create().await,
+                    };
+                    match started {
+                        Ok(id) => {
+                            current = Some(id);
+                            self.backoff.set(Backoff::default());
+                            self.server_answered();
+                            show_progress(&self.parts, &self.speed, self.view, self.size);
+                            continue;
+                        }
+                        // The server forgot the remembered upload: start a new one.
+                        Err(Failure::Lost) if remembered.is_some() => {
+                            storage::remove(&self.storage_key);
+                            remembered = None;
+                            continue;
+                        }
+                        Err(failure) => failure,
+                    }
+                }
+                Some(id) if self.parts.borrow().all_stored() => {
+                    self.set_phase(UploadPhase::StartingJob);
+                    let parts = self.parts.borrow().completion().unwrap_or_default();
+                    match api::complete(&self.endpoints, &self.control.in_flight, id, parts).await {
+                        Ok(()) => return Ok(current),
+                        Err(failure) => failure,
+                    }
+                }
+                Some(id) => {
+                    self.set_phase(UploadPhase::Sending);
+                    match self.send_parts(id).await {
+                        // All stored, or the person paused or cancelled: the loop says which.
+                        Ok(()) => continue,
+                        Err(failure) => failure,
+                    }
+                }
+            };
+            match failure {
+                // The person paused or cancelled: the loop's next round says which.
+                Failure::Stopped => {}
+                Failure::Unreachable => self.retry_later().await,
+                Failure::Lost => {
+                    storage::remove(&self.storage_key);
+                    return Err(
+                        "The server lost this upload. Drop the file again to restart it.".into(),
+                    );
+                }
+                Failure::Refused(message) => return Err(message),
+            }
+        }
+    }
+}
+
+/// Runs `futures` together until every one is done. futures' `join_all` does the same, but
+/// brings its `FuturesOrdered` machinery into the wasm for what is never more than a few.
+async fn together<F: Future<Output = ()>>(futures: Vec<F>) {
+    let mut running: Vec<Option<Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    std::future::poll_fn(|cx| {
+        for slot in &mut running {
+            if slot
+                .as_mut()
+                .is_some_and(|f| f.as_mut().poll(cx).is_ready())
+            {
+                *slot = None;
+            }
+        }
+        if running.iter().all(Option::is_none) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// Shows the bytes sent across the stored parts and the parts in flight, with rate and time
+/// left.
+fn show_progress(
+    parts: &RefCell<Parts>,
+    speed: &RefCell<Throughput>,
+    view: RwSignal<UploadView>,
+    size: u64,
+) {
+    let sent = parts.borrow().sent_bytes();
+    let mut speed = speed.borrow_mut();
+    speed.sample(now_ms(), sent);
+    let (rate, left) = (speed.rate(), speed.seconds_left(size.saturating_sub(sent)));
+    view.update(|v| {
+        v.sent = sent;
+        v.rate = rate;
+        v.seconds_left = left;
+    });
 }
 
 /// Uploads `file`, then starts its job and hands it to the store. `view` mirrors progress.
@@ -204,23 +343,20 @@ pub async fn run(
     let size = file.size() as u64;
     let upload = Upload {
         store,
-        storage_key: tus::fingerprint(&file.name(), size, file.last_modified()),
+        endpoints,
+        storage_key: multipart::fingerprint(&file.name(), size, file.last_modified()),
         size,
         file,
         view,
         control,
-        auth: endpoints.bearer(),
+        parts: Rc::new(RefCell::new(Parts::new(size, part_size_for(size)))),
+        speed: Rc::default(),
+        backoff: Cell::default(),
     };
-    match send_all(&upload, &endpoints).await {
-        Ok(Some(url)) => {
+    match upload.send_all().await {
+        Ok(Some(upload_id)) => {
             upload.set_phase(UploadPhase::StartingJob);
-            let Some(upload_id) = tus::upload_id(&url) else {
-                upload.set_phase(UploadPhase::Failed(
-                    "The server gave the upload an unusable address.".into(),
-                ));
-                return;
-            };
-            match http::create_job(&endpoints, upload_id).await {
+            match http::create_job(&upload.endpoints, upload_id).await {
                 Ok(job_id) => {
                     storage::remove(&upload.storage_key);
                     store.uploads.update(|u| u.retain(|e| e.key != key));
@@ -234,169 +370,43 @@ pub async fn run(
             let _ = web_sys::Url::revoke_object_url(&preview);
             store.announce(format!("Upload of {} cancelled", upload.file.name()));
         }
-        Err(message) => upload.set_phase(UploadPhase::Failed(message)),
-    }
-}
-
-/// Sends every byte. `Ok(Some(url))` when done, `Ok(None)` when cancelled.
-async fn send_all(
-    upload: &Upload,
-    endpoints: &crate::config::Endpoints,
-) -> Result<Option<String>, String> {
-    // A URL remembered from before a reload is used when the server still has the upload.
-    let mut url = storage::get(&upload.storage_key);
-    let mut offset = 0;
-    if let Some(known) = &url {
-        match upload.head(known).await {
-            Ok(Resume::From(o)) => offset = o,
-            _ => {
-                storage::remove(&upload.storage_key);
-                url = None;
-            }
-        }
-    }
-    let speed = Rc::new(RefCell::new(Throughput::default()));
-    let mut backoff = Backoff::default();
-    loop {
-        match upload.control.wish() {
-            Wish::Cancel => {
-                if let Some(url) = &url {
-                    let _ = upload.request("DELETE", url).send(None, None).await;
-                }
-                storage::remove(&upload.storage_key);
-                return Ok(None);
-            }
-            Wish::Pause => {
-                upload.set_phase(UploadPhase::Paused);
-                let (tx, rx) = oneshot::channel();
-                *upload.control.wake.borrow_mut() = Some(tx);
-                let _ = rx.await;
-                speed.borrow_mut().restart();
-                if upload.control.wish() == Wish::Run {
-                    upload.set_phase(UploadPhase::Starting);
-                    if let Some(url) = &url
-                        && let Ok(Resume::From(o)) = upload.head(url).await
-                    {
-                        offset = o;
-                    }
-                }
-                continue;
-            }
-            Wish::Run => {}
-        }
-        // Not created yet: the server was unreachable, or this is the first attempt.
-        let Some(url) = url.clone() else {
-            upload.set_phase(UploadPhase::Starting);
-            match upload.create(endpoints).await? {
-                Some(created) => {
-                    storage::set(&upload.storage_key, &created);
-                    url = Some(created);
-                    backoff.reset();
-                    upload.server_answered();
-                }
-                None => upload.retry_later(&mut backoff).await,
-            }
-            continue;
-        };
-        if offset >= upload.size {
-            return Ok(Some(url));
-        }
-        upload.view.update(|v| v.sent = offset);
-        match upload.patch(&url, offset, &speed).await {
-            Ok(answer) if answer.status == 204 || answer.status == 200 => {
-                backoff.reset();
-                upload.server_answered();
-                offset = tus::parse_offset(answer.header("Upload-Offset").as_deref())
-                    .ok_or("The server's answer had no Upload-Offset.")?;
-            }
-            // 409 (offset moved on) and 423 (a dropped request is still writing) mean: ask with
-            // HEAD and go on from the server's offset, as tus clients do.
-            Ok(answer) if answer.status < 500 && !matches!(answer.status, 409 | 423) => {
-                // The progress events counted the refused chunk as sent; it was not kept.
-                upload.view.update(|v| {
-                    v.sent = offset;
-                    v.rate = None;
-                    v.seconds_left = None;
-                });
-                return Err(answer.error_message("The server refused part of the upload"));
-            }
-            Err(XhrError::Aborted) => {}
-            Ok(_) | Err(XhrError::Network) => {
-                upload.retry_later(&mut backoff).await;
-                speed.borrow_mut().restart();
-                match upload.head(&url).await {
-                    Ok(Resume::From(o)) => offset = o,
-                    Ok(Resume::StartOver) => {
-                        storage::remove(&upload.storage_key);
-                        return Err(
-                            "The server lost this upload. Drop the file again to restart it."
-                                .into(),
-                        );
-                    }
-                    Err(_) => {}
-                }
-            }
+        Err(message) => {
+            // The bar shows what the server has, not what the browser sent of refused parts.
+            let stored = upload.parts.borrow().stored_bytes();
+            upload.view.update(|v| {
+                v.sent = stored;
+                v.rate = None;
+                v.seconds_left = None;
+                v.phase = UploadPhase::Failed(message);
+            });
         }
     }
 }
 
-/// Ends the wait of every upload waiting to retry, so they go on as soon as the server is
-/// known to be back (the socket is live again) rather than when their own backoff says.
-pub fn retry_waiting_now() {
-    CONTROLS.with(|controls| {
-        for (_, control) in controls.borrow().iter() {
-            // A paused upload woken this way sees it is still paused and waits again.
-            if let Some(wake) = control.wake.borrow_mut().take() {
-                let _ = wake.send(());
-            }
-        }
-    });
-}
-
-/// Forgets remembered uploads the server no longer has (expired or deleted), so the drop zone
-/// does not offer to continue them. Those it still has, or cannot say about now, are kept.
+/// Forgets remembered uploads the server no longer has (expired, aborted, used for a job), and
+/// ones this page cannot continue (a tus upload an older page started), so the drop zone does
+/// not offer to continue them. Those it still has, or cannot say about now, are kept.
 pub async fn forget_lost(store: Store) {
     let endpoints = store.endpoints.get_untracked();
+    // Nothing aborts these: a person cannot stop the check.
+    let in_flight = Rc::default();
     let mut forgot = false;
-    for remembered in storage::unfinished_uploads() {
-        let Some(url) = storage::get(&remembered.key) else {
-            continue;
-        };
-        let request = tus_request("HEAD", &url, endpoints.bearer().as_deref());
-        if let Ok(answer) = request.send(None, None).await
-            && matches!(answer.status, 404 | 410)
+    for stopped in storage::unfinished_uploads() {
+        let lost = match storage::get(&stopped.key)
+            .as_deref()
+            .and_then(Remembered::from_text)
         {
-            storage::remove(&remembered.key);
+            Some(remembered) => {
+                api::list(&endpoints, &in_flight, &remembered.upload_id).await == Err(Failure::Lost)
+            }
+            None => true,
+        };
+        if lost {
+            storage::remove(&stopped.key);
             forgot = true;
         }
     }
     if forgot {
         store.remembered_uploads.notify();
     }
-}
-
-thread_local! {
-    /// The controls of running uploads, by upload key, for the cards' buttons. A few at a time,
-    /// so a list: a `HashMap` would add its hasher to the wasm for nothing.
-    static CONTROLS: RefCell<Vec<(u64, Rc<UploadControl>)>> = RefCell::default();
-}
-
-/// Makes `control` reachable by the card of upload `key`.
-pub fn register(key: u64, control: Rc<UploadControl>) {
-    CONTROLS.with(|c| c.borrow_mut().push((key, control)));
-}
-
-/// Forgets the control of a finished upload.
-pub fn unregister(key: u64) {
-    CONTROLS.with(|c| c.borrow_mut().retain(|(k, _)| *k != key));
-}
-
-/// The control of upload `key`, while it runs.
-pub fn control(key: u64) -> Option<Rc<UploadControl>> {
-    CONTROLS.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, control)| control.clone())
-    })
 }

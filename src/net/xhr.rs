@@ -1,5 +1,5 @@
 //! One `XMLHttpRequest` as a future. Only XHR reports upload progress (`upload.onprogress`),
-//! which the tus client needs for a real progress bar.
+//! which the uploader needs for a real progress bar.
 
 use futures::channel::oneshot;
 use std::cell::RefCell;
@@ -51,9 +51,25 @@ impl Answer {
     }
 }
 
+/// The requests of one task that a person's click may abort (an upload's pause and cancel).
+#[derive(Default)]
+pub struct InFlight(RefCell<Vec<XmlHttpRequest>>);
+
+impl InFlight {
+    /// Aborts every request in flight; each ends with [`XhrError::Aborted`].
+    pub fn abort_all(&self) {
+        // Taken out first: an abort ends its request at once, which takes it off the list.
+        for xhr in self.0.take() {
+            let _ = xhr.abort();
+        }
+    }
+}
+
 /// A request being built.
 pub struct Request {
     xhr: XmlHttpRequest,
+    /// Where the request is listed while it runs, when it may be aborted.
+    in_flight: Option<Rc<InFlight>>,
 }
 
 type Done = Rc<RefCell<Option<oneshot::Sender<Result<(), XhrError>>>>>;
@@ -64,7 +80,10 @@ impl Request {
         let xhr = XmlHttpRequest::new().expect("XMLHttpRequest exists in every browser");
         xhr.open(method, url)
             .expect("open only fails for malformed methods, which are constants here");
-        Self { xhr }
+        Self {
+            xhr,
+            in_flight: None,
+        }
     }
 
     /// Adds a request header.
@@ -73,9 +92,19 @@ impl Request {
         self
     }
 
-    /// The underlying request, to `abort()` it from elsewhere (pause, cancel).
-    pub fn handle(&self) -> XmlHttpRequest {
-        self.xhr.clone()
+    /// Sends `json` as an `application/json` body and waits for the answer.
+    pub async fn send_json(self, json: String) -> Result<Answer, XhrError> {
+        let parts = js_sys::Array::of1(&json.into());
+        let body = web_sys::Blob::new_with_str_sequence(&parts).map_err(|_| XhrError::Network)?;
+        self.header("Content-Type", "application/json")
+            .send(Some(&body), None)
+            .await
+    }
+
+    /// Lists this request in `in_flight` while it runs, so it can be aborted from there.
+    pub fn abortable(mut self, in_flight: &Rc<InFlight>) -> Self {
+        self.in_flight = Some(in_flight.clone());
+        self
     }
 
     /// Sends `body` and waits for the answer; `on_progress(bytes_sent)` is called as the body
@@ -118,8 +147,14 @@ impl Request {
         if sent.is_err() {
             return Err(XhrError::Network);
         }
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.0.borrow_mut().push(self.xhr.clone());
+        }
         // The closures above must live until one of them has fired.
         let outcome = rx.await.unwrap_or(Err(XhrError::Aborted));
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.0.borrow_mut().retain(|x| *x != self.xhr);
+        }
         self.xhr.set_onload(None);
         self.xhr.set_onerror(None);
         self.xhr.set_ontimeout(None);

@@ -4,9 +4,9 @@
 use super::conditional::optional;
 use super::rows::{Row, keyed_rows};
 use crate::file_check::{self, FileFacts};
-use crate::net::{storage, upload};
+use crate::multipart;
+use crate::net::{storage, upload, upload_control};
 use crate::store::{Refusal, Store, UploadEntry, UploadPhase, UploadView};
-use crate::tus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -41,12 +41,12 @@ fn start_upload(store: Store, file: File) {
         seconds_left: None,
         phase: UploadPhase::Starting,
     });
-    let control = Rc::new(upload::UploadControl::default());
-    upload::register(key, control.clone());
+    let control = Rc::new(upload_control::UploadControl::default());
+    upload_control::register(key, control.clone());
     store.uploads.update(|u| u.push(UploadEntry { key, view }));
     spawn_local(async move {
         upload::run(store, key, file, view, control, preview).await;
-        upload::unregister(key);
+        upload_control::unregister(key);
     });
 }
 
@@ -114,7 +114,7 @@ pub fn DropZone() -> impl IntoView {
             })
             .map(|u| u.file_name.as_str())
             .collect();
-        tus::resume_hint(&names)
+        multipart::resume_hint(&names)
     };
     view! {
         <section

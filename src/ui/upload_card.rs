@@ -4,7 +4,7 @@
 use super::conditional::{optional, shown_when};
 use super::drop_zone::focus_file_picker;
 use crate::format;
-use crate::net::upload;
+use crate::net::upload_control;
 use crate::store::{Store, UploadEntry, UploadPhase};
 use leptos::prelude::*;
 
@@ -59,7 +59,7 @@ pub fn UploadCard(
         UploadPhase::Sending => "Uploading".to_owned(),
         UploadPhase::Paused => "Paused".to_owned(),
         UploadPhase::Retrying { .. } => {
-            "The server cannot be reached — retrying from the last confirmed byte".to_owned()
+            "The server cannot be reached — retrying with the parts not stored yet".to_owned()
         }
         UploadPhase::StartingJob => "Starting the analysis…".to_owned(),
         UploadPhase::Failed(_) => "Upload failed".to_owned(),
@@ -106,7 +106,7 @@ pub fn UploadCard(
                         class="button"
                         data-testid="upload-pause"
                         on:click=move |_| {
-                            if let Some(c) = upload::control(key) {
+                            if let Some(c) = upload_control::control(key) {
                                 if paused() { c.resume() } else { c.pause() }
                             }
                         }
@@ -116,7 +116,7 @@ pub fn UploadCard(
                     <button
                         class="button ghost"
                         data-testid="upload-cancel"
-                        on:click=move |_| match upload::control(key) {
+                        on:click=move |_| match upload_control::control(key) {
                             Some(c) => {
                                 c.cancel();
                                 focus_file_picker();

@@ -123,3 +123,23 @@ pub fn long_clip(dir: &Path) -> Clip {
         },
     )
 }
+
+/// Grows `clip` to at least `size` bytes with an MP4 `free` box at its end: a box every reader
+/// skips, so the file is still the same valid video, now big enough to be sent in several
+/// parts.
+pub fn pad_clip(clip: &Clip, size: u64) {
+    use std::io::Write;
+    let length = std::fs::metadata(&clip.path)
+        .expect("the clip was rendered")
+        .len();
+    let padding = size.saturating_sub(length).max(8);
+    let header = u32::try_from(padding).expect("test clips stay under 4 GiB");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&clip.path)
+        .expect("the clip is writable");
+    file.write_all(&header.to_be_bytes())
+        .and_then(|()| file.write_all(b"free"))
+        .and_then(|()| file.write_all(&vec![0; padding as usize - 8]))
+        .expect("the clip is writable");
+}

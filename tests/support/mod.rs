@@ -6,9 +6,11 @@
 //!   fails.
 //! - `browser`: [`Browser`] starts chromedriver and Chromium and waits on DOM conditions by
 //!   `data-testid`; it saves a screenshot when a test fails.
-//! - `clip`: [`make_clip`] renders a small H.264 video with a known number of shots.
+//! - `clip`: [`make_clip`] renders a small H.264 video with a known number of shots;
+//!   [`pad_clip`] makes it big enough for several upload parts.
 //! - `page`: more ways to read the page (attributes, scripts, job state, shots and their
-//!   thumbnails, recorders for short-lived states).
+//!   thumbnails, recorders for short-lived states and for the requests it sends) and to hold
+//!   its requests mid-flight.
 //! - `static_site`: [`StaticSite`] copies the built app with its own `config.json`, to be served
 //!   by the server or by a plain file server on another port and sub-path.
 //! - `connections`: the gateway's connection ids and the `@connections` management API.
@@ -46,7 +48,7 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(30);
 pub const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub use browser::Browser;
-pub use clip::{Clip, ClipSpec, LONG_CLIP_SHOTS, long_clip, make_clip};
+pub use clip::{Clip, ClipSpec, LONG_CLIP_SHOTS, long_clip, make_clip, pad_clip};
 pub use page::ShotOnPage;
 pub use server::{Server, ServerOptions};
 pub use static_site::{FileServer, StaticSite};

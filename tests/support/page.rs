@@ -301,4 +301,40 @@ impl Browser {
             .await
             .unwrap_or_else(|error| panic!("the page did not settle: {error}"));
     }
+
+    /// Holds every request whose URL matches `pattern` (`*` is any text) before it leaves the
+    /// browser, until [`Browser::release_requests`]: the page sees it in flight, as on a
+    /// stalled link, for as long as the test needs.
+    pub fn hold_requests(&self, pattern: &str) {
+        self.devtools(
+            "Fetch.enable",
+            serde_json::json!({ "patterns": [{ "urlPattern": pattern, "requestStage": "Request" }] }),
+        );
+    }
+
+    /// Stops holding requests (see [`Browser::hold_requests`]).
+    pub fn release_requests(&self) {
+        self.devtools("Fetch.disable", serde_json::json!({}));
+    }
+
+    /// From now on, records the method and URL of every `XMLHttpRequest` the page opens, until
+    /// it is reloaded. Read with [`Browser::recorded_requests`].
+    pub async fn record_requests(&self) {
+        self.eval(
+            "window.__requests = [];
+             const open = XMLHttpRequest.prototype.open;
+             XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+                 window.__requests.push(method + ' ' + url);
+                 return open.call(this, method, url, ...rest);
+             };
+             return null;",
+        )
+        .await;
+    }
+
+    /// The `METHOD url` of every request recorded since [`Browser::record_requests`].
+    pub async fn recorded_requests(&self) -> Vec<String> {
+        let value = self.eval("return window.__requests || [];").await;
+        serde_json::from_value(value).expect("the recorder holds strings")
+    }
 }

@@ -39,10 +39,6 @@ pub const DEFAULT_ORPHAN_GRACE: Duration = Duration::from_secs(60);
 /// The tus protocol version spoken by the upload endpoint.
 pub const TUS_VERSION: &str = "1.0.0";
 
-/// The size of one tus `PATCH` the browser app sends (8 MiB): big enough for full speed on a
-/// fast link, small enough that a dropped connection loses little and progress stays smooth.
-pub const UPLOAD_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
-
 /// The containers named to people when a file is refused or asked for: the page's drop zone
 /// and refusals, the server's upload check and the analysis all say the same.
 pub const NAMED_FORMATS: &str = "MP4, MOV, WebM, MKV, AVI or MPEG";

@@ -9,7 +9,8 @@
 //! encodes to exactly serde's text.
 //!
 //! Only what a page receives is decodable ([`ServerMessage`], [`AnalysisResult`], the HTTP
-//! answers) and only what it sends is encodable ([`ClientAction`], [`CreateJobRequest`]).
+//! answers, the multipart upload API's answers) and only what it sends is encodable
+//! ([`ClientAction`], [`CreateJobRequest`], the multipart create and complete requests).
 
 use crate::action::ClientAction;
 use crate::event::{ErrorCode, EventBody, JobEvent, JobState, Reply, ServerMessage, Stage};
@@ -17,6 +18,10 @@ use crate::http::{
     ApiError, ClientConfig, ConnectCheck, ConnectVerdict, CreateJobRequest, CreateJobResponse,
 };
 use crate::ids::{JobId, UploadId};
+use crate::multipart::{
+    CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
+    CreateMultipartResponse, ListPartsResponse, SignedPart, UploadedPart,
+};
 use crate::result::{
     AnalysisResult, Analyzer, DominantColor, ResultSummary, Shot, ShotFacts, Span, TechnicalCue,
     TechnicalCueType, Transition, TransitionKind, VideoMetadata,
@@ -516,6 +521,57 @@ impl FromJs for CreateJobResponse {
     }
 }
 
+impl FromJs for CreateMultipartResponse {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            upload_id: f.get("uploadId")?,
+            key: f.get("key")?,
+            part_size: f.get("partSize")?,
+            part_count: f.get("partCount")?,
+        })
+    }
+}
+
+impl FromJs for SignedPart {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            url: f.get("url")?,
+            expires_at_ms: f.get("expiresAtMs")?,
+        })
+    }
+}
+
+impl FromJs for UploadedPart {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            part_number: f.get("partNumber")?,
+            size: f.get("size")?,
+            etag: f.get("etag")?,
+        })
+    }
+}
+
+impl FromJs for ListPartsResponse {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        Ok(Self {
+            parts: Fields::of(value)?.get("parts")?,
+        })
+    }
+}
+
+impl FromJs for CompleteMultipartResponse {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            upload_id: f.get("uploadId")?,
+            size: f.get("size")?,
+        })
+    }
+}
+
 /// An object with `fields` set in order (`JSON.stringify` keeps insertion order).
 fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
@@ -546,5 +602,31 @@ impl ToJs for ClientAction {
 impl ToJs for CreateJobRequest {
     fn to_js(&self) -> JsValue {
         object(&[("uploadId", self.upload_id.as_str().into())])
+    }
+}
+
+impl ToJs for CreateMultipartRequest {
+    fn to_js(&self) -> JsValue {
+        object(&[
+            ("fileName", self.file_name.as_str().into()),
+            ("fileType", self.file_type.as_str().into()),
+            ("size", (self.size as f64).into()),
+        ])
+    }
+}
+
+impl ToJs for CompleteMultipartRequest {
+    fn to_js(&self) -> JsValue {
+        let parts: Array = self
+            .parts
+            .iter()
+            .map(|part| {
+                object(&[
+                    ("partNumber", part.part_number.into()),
+                    ("etag", part.etag.as_str().into()),
+                ])
+            })
+            .collect();
+        object(&[("parts", parts.into())])
     }
 }

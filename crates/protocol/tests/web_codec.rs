@@ -55,6 +55,15 @@ fn http_answers_and_the_result_decode_as_serde_decodes_them() {
     for (config, json) in samples::client_configs() {
         same_as_serde(json, &config);
     }
+    let (created, json) = samples::create_multipart_response();
+    same_as_serde(json, &created);
+    let (signed, json) = samples::signed_part();
+    same_as_serde(json, &signed);
+    for (listed, json) in samples::list_parts_responses() {
+        same_as_serde(json, &listed);
+    }
+    let (completed, json) = samples::complete_multipart_response();
+    same_as_serde(json, &completed);
     let result = samples::analysis_result();
     same_as_serde(&serde_json::to_string(&result).unwrap(), &result);
     same_as_serde(&serde_json::to_string_pretty(&result).unwrap(), &result);
@@ -71,6 +80,18 @@ fn sent_messages_encode_to_serdes_exact_text() {
     }
     let (request, json) = samples::create_job_request();
     assert_eq!(web::encode(&request), json);
+    let (request, json) = samples::create_multipart_request();
+    assert_eq!(web::encode(&request), json);
+    assert_eq!(
+        web::encode(&request),
+        serde_json::to_string(&request).unwrap()
+    );
+    let (request, json) = samples::complete_multipart_request();
+    assert_eq!(web::encode(&request), json);
+    assert_eq!(
+        web::encode(&request),
+        serde_json::to_string(&request).unwrap()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -151,6 +172,18 @@ fn bad_input_is_refused_with_where_and_what() {
             .unwrap_err()
             .to_string(),
         "`status`: expected a whole number of at most 65535"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_part_listing_with_a_bad_part_says_which_one() {
+    assert_eq!(
+        web::decode::<multipart::ListPartsResponse>(
+            r#"{"parts":[{"partNumber":1,"size":1,"etag":"\"a\""},{"partNumber":0.5,"size":1,"etag":"\"b\""}]}"#
+        )
+        .unwrap_err()
+        .to_string(),
+        "`parts[1].partNumber`: expected a whole number of at most 2^53 − 1"
     );
 }
 

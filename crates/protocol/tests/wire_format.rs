@@ -72,6 +72,23 @@ fn server_messages_tell_events_from_replies() {
 }
 
 #[test]
+fn multipart_bodies_have_pinned_json() {
+    let (request, json) = samples::create_multipart_request();
+    pin(&request, json);
+    let (response, json) = samples::create_multipart_response();
+    pin(&response, json);
+    let (signed, json) = samples::signed_part();
+    pin(&signed, json);
+    for (listed, json) in samples::list_parts_responses() {
+        pin(&listed, json);
+    }
+    let (request, json) = samples::complete_multipart_request();
+    pin(&request, json);
+    let (response, json) = samples::complete_multipart_response();
+    pin(&response, json);
+}
+
+#[test]
 fn http_bodies_have_pinned_json() {
     let (request, json) = samples::create_job_request();
     pin(&request, json);

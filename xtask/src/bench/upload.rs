@@ -1,5 +1,5 @@
-//! `cargo xtask bench upload [--size-mib N] [--rounds R]`: tus upload throughput and server memory
-//! against the disk's own limit.
+//! `cargo xtask bench upload [--size-mib N] [--rounds R]`: upload throughput (tus, and the
+//! multipart upload the page uses) and server memory against the disk's own limit.
 //!
 //! 1. Builds `vidpush-server` with the `native-release` profile and starts it on loopback with a
 //!    data folder under `target/bench-upload/`, on the same disk as everything it is compared to.
@@ -9,13 +9,17 @@
 //!      the same with the upload's own bytes fed to dd's stdin (`iflag=fullblock`), which
 //!      compares like with like should the disk or its host treat zeros specially;
 //!    - one tus upload of N MiB (default 2048) sent in a single PATCH;
-//!    - one of the same size sent in 64 MiB PATCHes.
+//!    - one of the same size sent in 64 MiB PATCHes;
+//!    - one multipart upload of the same size as the page sends it: the server's part size,
+//!      [`MULTIPART_PARALLEL`] parts at a time, each signed, `PUT` to its signed URL (answered
+//!      after the part's `fsync`) and named with its `ETag` in the completion.
 //!
 //!    Upload bytes are an MP4 `ftyp` header followed by pseudo-random bytes, produced on the fly
 //!    from an 8 MiB pattern (no file is read), written by a plain HTTP/1.1 client on a
 //!    `TcpStream` so that the client costs as little CPU as possible next to the server. The
-//!    time runs from the first byte of the PATCH to the server's answer, which comes after its
-//!    `fsync`, as `dd conv=fdatasync` includes its own. MB are 10^6 bytes, like dd's.
+//!    time runs from the first byte of the first PATCH (for multipart: from the first part's
+//!    signing) to the server's last answer (the completion), which comes after its `fsync`, as
+//!    `dd conv=fdatasync` includes its own. MB are 10^6 bytes, like dd's.
 //! 3. The server's CPU time per GiB (`/proc/<pid>/stat`) is printed beside each rate: on a
 //!    shared machine the rate swings with other load, the CPU cost hardly does. So is the
 //!    1-minute load average.
@@ -24,7 +28,7 @@
 //!    upload.
 //!
 //! Targets: each upload at ≥ 80% of the dd figure, RSS growth < 64 MiB. Every finished upload is
-//! deleted through tus termination and the whole data folder is removed at the end. Every wait
+//! deleted (tus termination, multipart abort) and the whole data folder is removed at the end. Every wait
 //! is bounded: the server must listen within a minute, sockets time out after ten minutes of
 //! silence, and the server is killed at the end.
 
@@ -37,6 +41,10 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::process::{run as run_command, tool};
+use vidpush_protocol::multipart::{
+    CompleteMultipartRequest, CompletedPart, CreateMultipartRequest, CreateMultipartResponse,
+    SignedPart,
+};
 
 /// Upload size when `--size-mib` is not given: the size issue 6 asks about.
 const DEFAULT_SIZE_MIB: u64 = 2048;
@@ -50,6 +58,9 @@ const CHUNK_BYTES: u64 = 64 * 1024 * 1024;
 const PATTERN_BYTES: usize = 8 * 1024 * 1024;
 /// The client's write size: large writes keep the client's CPU share small.
 const CLIENT_WRITE_BYTES: usize = 1024 * 1024;
+/// Parts in flight at once in the multipart run: what the page sends
+/// (`vidpush::multipart::PARALLEL_PARTS`, measured in Chromium).
+const MULTIPART_PARALLEL: usize = 4;
 /// How often the server's memory is sampled.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
 /// How long the server may take to start listening.
@@ -121,6 +132,7 @@ struct Round {
     disk_same_bytes: f64,
     single: Upload,
     chunked: Upload,
+    multipart: Upload,
 }
 
 /// One measured upload.
@@ -183,11 +195,20 @@ fn measure(server: &mut Child, data: &Path, size_mib: u64, rounds: usize) -> cra
             mib(chunked.peak_rss),
             load_average()
         );
+        let multipart = upload_multipart(&addr, pid, &pattern, size)?;
+        println!(
+            "round {round}: multipart, {MULTIPART_PARALLEL} parts at a time {:.1} MB/s, server CPU {:.2} s/GiB, peak VmRSS {}, load {}",
+            multipart.rate,
+            multipart.cpu_per_gib,
+            mib(multipart.peak_rss),
+            load_average()
+        );
         results.push(Round {
             disk_zeros,
             disk_same_bytes,
             single,
             chunked,
+            multipart,
         });
     }
     let peak_hwm = memory(pid, "VmHWM:")?;
@@ -206,7 +227,7 @@ fn report(results: &[Round], idle_rss: u64, peak_hwm: u64) {
     let same = median(|r| r.disk_same_bytes);
     let peak_rss = results
         .iter()
-        .flat_map(|r| [r.single.peak_rss, r.chunked.peak_rss])
+        .flat_map(|r| [r.single.peak_rss, r.chunked.peak_rss, r.multipart.peak_rss])
         .max()
         .unwrap_or(idle_rss);
     let growth = peak_rss.max(peak_hwm).saturating_sub(idle_rss);
@@ -223,9 +244,11 @@ fn report(results: &[Round], idle_rss: u64, peak_hwm: u64) {
     println!("{:<32} {:>10.1}", "dd upload bytes conv=fdatasync", same);
     let (mut met_zeros, mut met_same) = (true, true);
     type Pick = fn(&Round) -> &Upload;
-    let runs: [(&str, Pick); 2] = [
+    let multipart = format!("multipart, {MULTIPART_PARALLEL} parts at a time");
+    let runs: [(&str, Pick); 3] = [
         ("tus, one PATCH", |r| &r.single),
         ("tus, 64 MiB PATCHes", |r| &r.chunked),
+        (&multipart, |r| &r.multipart),
     ];
     for (name, pick) in runs {
         // Shares are medians of each round's own ratio: a round's dd and uploads ran minutes
@@ -326,7 +349,7 @@ fn upload(addr: &str, pid: u32, pattern: &[u8], size: u64, chunk: u64) -> crate:
         "POST",
         "/api/uploads",
         &[("Upload-Length", size)],
-        None,
+        Body::None,
     )?;
     created.expect(201, "creating the upload")?;
     let location = created
@@ -345,7 +368,12 @@ fn upload(addr: &str, pid: u32, pattern: &[u8], size: u64, chunk: u64) -> crate:
             "PATCH",
             &location,
             &[("Upload-Offset", offset)],
-            Some((pattern, offset, end)),
+            Body::Bytes {
+                pattern,
+                start: offset,
+                end,
+                content_type: "application/offset+octet-stream",
+            },
         )?;
         answer.expect(204, "sending a PATCH")?;
         let confirmed = answer.header("upload-offset").and_then(|v| v.parse().ok());
@@ -358,17 +386,119 @@ fn upload(addr: &str, pid: u32, pattern: &[u8], size: u64, chunk: u64) -> crate:
     let cpu = cpu_seconds(pid)? - cpu_before;
     let peak_rss = sampler.stop()?;
 
-    let status = request(addr, "HEAD", &location, &[], None)?;
+    let status = request(addr, "HEAD", &location, &[], Body::None)?;
     status.expect(200, "asking for the offset")?;
     if status.header("upload-offset") != Some(&size.to_string()) {
         return Err("the finished upload's HEAD does not report its full size".into());
     }
-    request(addr, "DELETE", &location, &[], None)?.expect(204, "deleting the upload")?;
+    request(addr, "DELETE", &location, &[], Body::None)?.expect(204, "deleting the upload")?;
     Ok(Upload {
         rate: size as f64 / elapsed.as_secs_f64() / 1e6,
         peak_rss,
         cpu_per_gib: cpu * (1u64 << 30) as f64 / size as f64,
     })
+}
+
+/// Uploads `size` bytes as the page does with the multipart API ([`MULTIPART_PARALLEL`] parts at
+/// a time), aborts the upload, and returns the rate and the server's peak memory meanwhile.
+fn upload_multipart(addr: &str, pid: u32, pattern: &[u8], size: u64) -> crate::Result<Upload> {
+    let body = serde_json::to_string(&CreateMultipartRequest {
+        file_name: "bench.mp4".into(),
+        file_type: "video/mp4".into(),
+        size,
+    })?;
+    let created = request(addr, "POST", "/api/multipart", &[], Body::Json(body))?;
+    created.expect(201, "creating the multipart upload")?;
+    let created: CreateMultipartResponse = serde_json::from_str(&created.body)?;
+    let id = created.upload_id.as_str();
+
+    let sampler = Sampler::start(pid);
+    let cpu_before = cpu_seconds(pid)?;
+    let started = Instant::now();
+    let next = std::sync::atomic::AtomicU32::new(1);
+    let etags = std::sync::Mutex::new(vec![String::new(); created.part_count as usize]);
+    // Each sender takes the next part until none is left, as the page's parallel parts do.
+    let send_parts = || -> Result<(), String> {
+        loop {
+            let number = next.fetch_add(1, Ordering::Relaxed);
+            if number > created.part_count {
+                return Ok(());
+            }
+            let sign = format!("/api/multipart/{id}/parts/{number}/url");
+            let signed = request(addr, "GET", &sign, &[], Body::None).map_err(|e| e.to_string())?;
+            signed
+                .expect(200, "signing a part")
+                .map_err(|e| e.to_string())?;
+            let signed: SignedPart =
+                serde_json::from_str(&signed.body).map_err(|e| e.to_string())?;
+            let start = u64::from(number - 1) * created.part_size;
+            let answer = request(
+                addr,
+                "PUT",
+                &format!("/{}", signed.url),
+                &[],
+                Body::Bytes {
+                    pattern,
+                    start,
+                    end: (start + created.part_size).min(size),
+                    content_type: "application/octet-stream",
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            answer
+                .expect(200, "sending a part")
+                .map_err(|e| e.to_string())?;
+            let etag = answer
+                .header("etag")
+                .ok_or("a stored part without an ETag")?;
+            etags.lock().map_err(|_| "a sender panicked")?[number as usize - 1] = etag.to_owned();
+        }
+    };
+    std::thread::scope(|scope| {
+        let senders: Vec<_> = (0..MULTIPART_PARALLEL)
+            .map(|_| scope.spawn(send_parts))
+            .collect();
+        senders
+            .into_iter()
+            .map(|sender| sender.join().unwrap_or(Err("a sender panicked".into())))
+            .collect::<Result<Vec<()>, String>>()
+    })?;
+    let parts = etags
+        .into_inner()
+        .map_err(|_| "a sender panicked")?
+        .into_iter()
+        .zip(1..)
+        .map(|(etag, part_number)| CompletedPart { part_number, etag })
+        .collect();
+    let body = serde_json::to_string(&CompleteMultipartRequest { parts })?;
+    let complete = format!("/api/multipart/{id}/complete");
+    request(addr, "POST", &complete, &[], Body::Json(body))?
+        .expect(200, "completing the upload")?;
+    let elapsed = started.elapsed();
+    let cpu = cpu_seconds(pid)? - cpu_before;
+    let peak_rss = sampler.stop()?;
+
+    let abort = format!("/api/multipart/{id}");
+    request(addr, "DELETE", &abort, &[], Body::None)?.expect(204, "deleting the upload")?;
+    Ok(Upload {
+        rate: size as f64 / elapsed.as_secs_f64() / 1e6,
+        peak_rss,
+        cpu_per_gib: cpu * (1u64 << 30) as f64 / size as f64,
+    })
+}
+
+/// What a request sends.
+enum Body<'a> {
+    None,
+    /// A JSON text.
+    Json(String),
+    /// Bytes `start..end` of the endlessly repeated `pattern`.
+    Bytes {
+        pattern: &'a [u8],
+        start: u64,
+        end: u64,
+        content_type: &'static str,
+    },
 }
 
 /// A server's answer: status and headers (names lower-cased).
@@ -399,33 +529,54 @@ impl Answer {
     }
 }
 
-/// One HTTP/1.1 request on its own connection (`Connection: close`), with the tus header,
-/// `headers`, and for a PATCH the bytes `start..end` of the endlessly repeated `pattern`.
+/// One HTTP/1.1 request on its own connection (`Connection: close`), with the tus header on
+/// tus paths, `headers`, and `body`.
 fn request(
     addr: &str,
     method: &str,
     path: &str,
     headers: &[(&str, u64)],
-    body: Option<(&[u8], u64, u64)>,
+    body: Body,
 ) -> crate::Result<Answer> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(SOCKET_TIMEOUT))?;
     stream.set_write_timeout(Some(SOCKET_TIMEOUT))?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\nConnection: close\r\n"
-    );
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if path.starts_with("/api/uploads") {
+        head.push_str("Tus-Resumable: 1.0.0\r\n");
+    }
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    if let Some((_, start, end)) = body {
-        head.push_str("Content-Type: application/offset+octet-stream\r\n");
-        head.push_str(&format!("Content-Length: {}\r\n", end - start));
+    let (content_type, length) = match &body {
+        Body::None => (None, 0),
+        Body::Json(json) => (Some("application/json"), json.len() as u64),
+        Body::Bytes {
+            start,
+            end,
+            content_type,
+            ..
+        } => (Some(*content_type), end - start),
+    };
+    if let Some(content_type) = content_type {
+        head.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {length}\r\n"
+        ));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
-    if let Some((pattern, start, end)) = body {
-        // A server that refuses early closes the connection: its answer says why.
-        let _ = send_pattern(&mut stream, pattern, start, end);
+    match body {
+        Body::None => {}
+        Body::Json(json) => stream.write_all(json.as_bytes())?,
+        Body::Bytes {
+            pattern,
+            start,
+            end,
+            ..
+        } => {
+            // A server that refuses early closes the connection: its answer says why.
+            let _ = send_pattern(&mut stream, pattern, start, end);
+        }
     }
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;

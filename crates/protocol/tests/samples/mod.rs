@@ -2,6 +2,7 @@
 //! `wire_format.rs`, the browser's `JSON.parse`/`JSON.stringify` in `web_codec.rs`.
 #![allow(dead_code)] // Each test file uses its own part.
 
+use vidpush_protocol::multipart::*;
 use vidpush_protocol::*;
 
 pub fn span() -> Span {
@@ -281,6 +282,90 @@ pub fn client_configs() -> Vec<(ClientConfig, &'static str)> {
             r#"{"gatewayUrl":"wss://x/prod","apiUrl":"https://api.x","token":"t"}"#,
         ),
     ]
+}
+
+pub fn create_multipart_request() -> (CreateMultipartRequest, &'static str) {
+    (
+        CreateMultipartRequest {
+            file_name: "clip \"final\".mp4".into(),
+            file_type: "video/mp4".into(),
+            size: 25_165_824_123,
+        },
+        r#"{"fileName":"clip \"final\".mp4","fileType":"video/mp4","size":25165824123}"#,
+    )
+}
+
+pub fn create_multipart_response() -> (CreateMultipartResponse, &'static str) {
+    (
+        CreateMultipartResponse {
+            upload_id: "u1".into(),
+            key: "u1".into(),
+            part_size: 8_388_608,
+            part_count: 3,
+        },
+        r#"{"uploadId":"u1","key":"u1","partSize":8388608,"partCount":3}"#,
+    )
+}
+
+pub fn signed_part() -> (SignedPart, &'static str) {
+    (
+        SignedPart {
+            url: "api/multipart/u1/parts/2?expires=1700000000000&signature=ab12".into(),
+            expires_at_ms: 1_700_000_000_000,
+        },
+        r#"{"url":"api/multipart/u1/parts/2?expires=1700000000000&signature=ab12","expiresAtMs":1700000000000}"#,
+    )
+}
+
+pub fn list_parts_responses() -> Vec<(ListPartsResponse, &'static str)> {
+    vec![
+        (ListPartsResponse { parts: Vec::new() }, r#"{"parts":[]}"#),
+        (
+            ListPartsResponse {
+                parts: vec![
+                    UploadedPart {
+                        part_number: 1,
+                        size: 8_388_608,
+                        etag: "\"9e107d9d372bb6826bd81d3542a419d6\"".into(),
+                    },
+                    UploadedPart {
+                        part_number: 3,
+                        size: 123,
+                        etag: "\"e4d909c290d0fb1ca068ffaddf22cbd0\"".into(),
+                    },
+                ],
+            },
+            r#"{"parts":[{"partNumber":1,"size":8388608,"etag":"\"9e107d9d372bb6826bd81d3542a419d6\""},{"partNumber":3,"size":123,"etag":"\"e4d909c290d0fb1ca068ffaddf22cbd0\""}]}"#,
+        ),
+    ]
+}
+
+pub fn complete_multipart_request() -> (CompleteMultipartRequest, &'static str) {
+    (
+        CompleteMultipartRequest {
+            parts: vec![
+                CompletedPart {
+                    part_number: 1,
+                    etag: "\"a\"".into(),
+                },
+                CompletedPart {
+                    part_number: 2,
+                    etag: "\"b\"".into(),
+                },
+            ],
+        },
+        r#"{"parts":[{"partNumber":1,"etag":"\"a\""},{"partNumber":2,"etag":"\"b\""}]}"#,
+    )
+}
+
+pub fn complete_multipart_response() -> (CompleteMultipartResponse, &'static str) {
+    (
+        CompleteMultipartResponse {
+            upload_id: "u1".into(),
+            size: 16_777_339,
+        },
+        r#"{"uploadId":"u1","size":16777339}"#,
+    )
 }
 
 /// A whole result with one shot and one cue.
