@@ -5,7 +5,7 @@
 //! Modules: [`part_url`] signs and checks the expiring part URLs; [`in_flight`] lets parts of
 //! one upload arrive in parallel and keeps a completion from judging a part still being
 //! written; [`part_writer`] streams a part into its byte range of the upload's file with its
-//! MD5 `ETag` and an fsync. The part records go through the [`UploadStore`] port.
+//! `ETag` and an fsync. The part records go through the [`UploadStore`] port.
 //!
 //! [`UploadStore`]: crate::ports::UploadStore
 //!
