@@ -42,8 +42,8 @@ pub enum Content {
     /// Hard negative: a rainbow spiral turning fast, its hues sweeping across the whole frame
     /// every few frames with no abrupt change anywhere (animated titles, music videos).
     Spiral,
-    /// Hard negative: rings of rainbow colour running outward from the centre, a radial gradient
-    /// whose hues sweep across the frame.
+    /// Hard negative: a radial gradient over a third of the colour wheel running outward from
+    /// the centre, so the frame's hues change as they sweep across it (animated backgrounds).
     RadialSweep,
     /// Hard negative: a large dark object (a third of the width, most of the height) crossing
     /// the colour bars in about a third of a second, like a bus passing close to the camera.
@@ -294,7 +294,7 @@ impl ClipSpec {
         };
         match content {
             Content::Spiral => rainbow("3*atan2(Y-H/2,X-W/2)+hypot(X-W/2,Y-H/2)/7-N*0.35"),
-            Content::RadialSweep => rainbow("hypot(X-W/2,Y-H/2)/9-N*0.4"),
+            Content::RadialSweep => rainbow("hypot(X-W/2,Y-H/2)/W*3-N*0.3"),
             Content::Crossing => format!(
                 "smptebars=s={w}x{h}:r={r}[bg{i}];color=c=0x603020:s={}x{}:r={r}[ob{i}];[bg{i}][ob{i}]overlay=x='-{}+n*{}':y={}:eval=frame",
                 w / 3,

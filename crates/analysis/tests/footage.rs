@@ -33,6 +33,8 @@ struct Report {
     graduals: Score,
     /// False cuts by what they fell on.
     false_cuts: BTreeMap<&'static str, u32>,
+    /// False gradual transitions by what they fell on.
+    false_graduals: BTreeMap<&'static str, u32>,
     /// Hard-negative segments by class, to read the false cuts against.
     negatives: BTreeMap<&'static str, u32>,
 }
@@ -82,12 +84,27 @@ impl Report {
             };
             *self.false_cuts.entry(class).or_default() += 1;
         }
+        for &g in &graduals {
+            if !truth
+                .graduals
+                .iter()
+                .any(|&r| within(g, r, GRADUAL_TOLERANCE))
+            {
+                let class = truth
+                    .segments
+                    .iter()
+                    .position(|&s| within(g, s, 0))
+                    .and_then(|i| classes[i])
+                    .unwrap_or("ordinary shot");
+                *self.false_graduals.entry(class).or_default() += 1;
+            }
+        }
     }
 
     fn print(&self, name: &str) {
         eprintln!(
             "{name}: {} frames; hard cuts P {:.3} R {:.3} F1 {:.3} ({} found, {} false, {} missed); \
-             gradual recall {:.3} ({} of {}); false cuts by class {:?} on segments {:?}",
+             gradual recall {:.3} ({} of {}); false cuts by class {:?}, false graduals {:?}, on hard negatives {:?}",
             self.frames,
             self.cuts.precision(),
             self.cuts.recall(),
@@ -99,6 +116,7 @@ impl Report {
             self.graduals.true_positives,
             self.graduals.true_positives + self.graduals.false_negatives,
             self.false_cuts,
+            self.false_graduals,
             self.negatives
         );
     }
