@@ -9,7 +9,10 @@
 //!   only stand out against the calmer side, provided the picture's global motion does not
 //!   explain the change (else it is a pan starting or stopping).
 //! - Flash: the picture returns — frame `t - 1` matches `t + 1` or `t + 2` (or the other way
-//!   round) — so a flash, a strobe or one corrupt frame is no cut.
+//!   round) — so a flash, a strobe or one corrupt frame is no cut. Longer light excursions (a
+//!   flash decaying over four frames, lightning flickering for six) are no cut either when every
+//!   frame of them is brighter than the picture on both sides, still shows its pattern, and the
+//!   picture after matches the picture before.
 //! - Gradual: windows whose inner frames blend their two ends (see [`crate::gradual`]); a run of
 //!   such windows is one transition, kind fade when one end is dark, else dissolve.
 //! - Fades through black are merged by [`BoundaryMerger`].
@@ -55,6 +58,26 @@ const FLASH_FRAMES: u64 = 2;
 /// How close "matches" is for a flash: the change between the frames around the flash is below
 /// this share of the change into the flash.
 const FLASH_RETURN_SHARE: f32 = 0.4;
+
+/// Longest brightness excursion that is no cut when the picture after it matches the picture
+/// before it: a camera flash decays over up to four frames, lightning flickers for five or six.
+/// Beyond [`FLASH_FRAMES`] the frames in between must all be brighter than both ends, so a
+/// short insert of another shot between two halves of one shot stays a pair of cuts.
+const LIGHT_EXCURSION_FRAMES: u64 = 6;
+
+/// Least correlation of luma, pixel by pixel, between the picture before a longer excursion and
+/// every frame of it: light laid over a picture keeps its pattern (a flash at 0.95 white, codec
+/// noise included, still correlates above 0.8), another shot's picture does not (near 0).
+/// A frame too flat to correlate (a full-white frame) passes.
+const LIGHT_MIN_CORRELATION: f32 = 0.5;
+
+/// Luma standard deviation (0 to 255) below which a frame is too flat to correlate.
+const FLAT_LUMA_DEVIATION: f32 = 2.0;
+
+/// How much brighter (mean luma, 0 to 1) than both ends every frame of a longer excursion must
+/// be: the faintest tail of a decaying flash (a fifth of white) lifts the mean by more than 0.05,
+/// while codec noise moves it by less than 0.005.
+const LIGHT_EXCURSION_LIFT: f32 = 0.02;
 
 /// Mean luma below which a frame counts as dark for fades: the first and last frames of a fade
 /// to black are at most this bright.
@@ -303,6 +326,42 @@ impl ShotDetector {
             _ => false,
         };
         (1..=FLASH_FRAMES).any(|k| returns(t - 1, t + k) || (t > k && returns(t - 1 - k, t)))
+            || self.is_light_excursion(t, step)
+    }
+
+    /// True when the step from `t - 1` to `t` lies inside a brightness excursion of up to
+    /// [`LIGHT_EXCURSION_FRAMES`]: every frame strictly between some `before < t` and
+    /// `after >= t` is brighter than both, and `after` shows again what `before` showed. Flashes
+    /// that decay and lightning that flickers are found whichever of their steps is the largest.
+    fn is_light_excursion(&self, t: u64, step: f32) -> bool {
+        let luma = |n: u64| self.frame(n).map(|f| f.mean_luma);
+        for before in t.saturating_sub(LIGHT_EXCURSION_FRAMES)..t {
+            let Some(luma_before) = luma(before) else {
+                continue;
+            };
+            for after in t.max(before + 2)..=before + LIGHT_EXCURSION_FRAMES + 1 {
+                let Some(luma_after) = luma(after) else {
+                    break;
+                };
+                let floor = luma_before.max(luma_after) + LIGHT_EXCURSION_LIFT;
+                let lit = (before + 1..after).all(|n| luma(n).is_some_and(|l| l > floor));
+                if !lit {
+                    continue;
+                }
+                let (Some(x), Some(y)) = (self.frame(before), self.frame(after)) else {
+                    continue;
+                };
+                if x.distance(y).score() < FLASH_RETURN_SHARE * step
+                    && (before + 1..after).all(|n| {
+                        self.frame(n)
+                            .is_some_and(|lit| same_picture_under_light(x, lit))
+                    })
+                {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Turns a finished gradual run into a boundary (unless a cut already explains it).
@@ -352,6 +411,29 @@ impl ShotDetector {
             out.extend(self.merger.add(boundary));
         }
     }
+}
+
+/// True when `lit` shows `picture`'s luma pattern (more light on it keeps the pattern), or is too
+/// flat to tell (washed out to white).
+fn same_picture_under_light(picture: &FrameFeatures, lit: &FrameFeatures) -> bool {
+    let n = picture.luma.len().min(lit.luma.len());
+    if n == 0 {
+        return true;
+    }
+    let mean = |v: &[u8]| v[..n].iter().map(|&x| f32::from(x)).sum::<f32>() / n as f32;
+    let (mean_a, mean_b) = (mean(&picture.luma), mean(&lit.luma));
+    let (mut covariance, mut var_a, mut var_b) = (0.0f32, 0.0f32, 0.0f32);
+    for (&a, &b) in picture.luma[..n].iter().zip(&lit.luma[..n]) {
+        let (da, db) = (f32::from(a) - mean_a, f32::from(b) - mean_b);
+        covariance += da * db;
+        var_a += da * da;
+        var_b += db * db;
+    }
+    let flat = FLAT_LUMA_DEVIATION * FLAT_LUMA_DEVIATION * n as f32;
+    if var_b < flat || var_a < flat {
+        return true;
+    }
+    covariance / (var_a * var_b).sqrt() >= LIGHT_MIN_CORRELATION
 }
 
 #[cfg(test)]
@@ -424,6 +506,53 @@ mod tests {
             }
         });
         assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn flash_that_decays_over_four_frames_is_no_cut() {
+        let picture = frame(0, 120, (90, 160));
+        let white = FrameFeatures::from_planes(W, H, vec![255; W * H], vec![(128, 128); W * H]);
+        let frames = (0..60).map(|n| match n {
+            30..34 => blend(&picture, &white, [0.95, 0.7, 0.45, 0.2][n - 30]),
+            _ => picture.clone(),
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn lightning_that_flickers_is_no_cut() {
+        let picture = frame(0, 120, (90, 160));
+        let lift = |amount: u8| {
+            let luma = picture
+                .luma
+                .iter()
+                .map(|&l| l.saturating_add(amount))
+                .collect();
+            FrameFeatures::from_planes(W, H, luma, picture.chroma.clone())
+        };
+        let frames = (0..60).map(|n| match n {
+            30..35 => lift([110, 30, 110, 65, 30][n - 30]),
+            _ => picture.clone(),
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn brighter_shot_of_four_frames_inserted_in_another_is_two_cuts() {
+        // The picture after the insert is the picture before it, and the insert is brighter, as
+        // with a flash; but the insert shows another picture.
+        let frames = (0..64).map(|n| match n {
+            30..34 => frame(2, 230, (170, 80)),
+            _ => frame(0, 110, (90, 160)),
+        });
+        let found: Vec<(u64, TransitionKind)> = detect(frames.collect())
+            .iter()
+            .map(|b| (b.frame, b.kind))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(30, TransitionKind::Cut), (34, TransitionKind::Cut)]
+        );
     }
 
     #[test]

@@ -16,6 +16,18 @@ const TUNING_SEEDS: [u64; 4] = [1, 2, 3, 4];
 /// Seeds nothing was tuned on.
 const HELD_OUT_SEEDS: [u64; 4] = [101, 102, 103, 104];
 
+/// Hard-cut F1 each set must reach: the target. Measured 1.000 on both sets (38 cuts
+/// each, none missed, no false cut); before the light-excursion test it was 0.792 and 0.768.
+const MIN_CUT_F1: f64 = 0.95;
+
+/// Share of dissolves and fades that must be found: measured 14 of 14 on each set; one miss is
+/// allowed.
+const MIN_GRADUAL_RECALL: f64 = 0.92;
+
+/// False cuts allowed on flashes, strobes and lightning in a set: measured none (15 and 17 on
+/// flashes, 5 and 4 on lightning before the light-excursion test); one is allowed.
+const MAX_FALSE_CUTS_ON_LIGHT: u32 = 1;
+
 /// How far (frames) a cut may be from its true frame.
 const CUT_TOLERANCE: u64 = 1;
 
@@ -143,14 +155,23 @@ fn measure(name: &str, seeds: &[u64]) -> Report {
     report
 }
 
-#[test]
-fn tuning_footage_is_measured() {
-    let report = measure("tuning set", &TUNING_SEEDS);
-    assert!(report.cuts.f1() >= 0.0, "{report:?}");
+/// The requirements every set must meet.
+fn assert_accurate(report: &Report) {
+    assert!(report.cuts.f1() >= MIN_CUT_F1, "{report:?}");
+    assert!(report.graduals.recall() >= MIN_GRADUAL_RECALL, "{report:?}");
+    let on_light: u32 = ["flash", "strobe", "lightning"]
+        .iter()
+        .filter_map(|class| report.false_cuts.get(class))
+        .sum();
+    assert!(on_light <= MAX_FALSE_CUTS_ON_LIGHT, "{report:?}");
 }
 
 #[test]
-fn held_out_footage_is_measured() {
-    let report = measure("held-out set", &HELD_OUT_SEEDS);
-    assert!(report.cuts.f1() >= 0.0, "{report:?}");
+fn flashes_strobes_lightning_and_motion_are_no_cuts_on_the_tuning_set() {
+    assert_accurate(&measure("tuning set", &TUNING_SEEDS));
+}
+
+#[test]
+fn flashes_strobes_lightning_and_motion_are_no_cuts_on_the_held_out_set() {
+    assert_accurate(&measure("held-out set", &HELD_OUT_SEEDS));
 }
