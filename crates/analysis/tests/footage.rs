@@ -28,6 +28,11 @@ const MIN_GRADUAL_RECALL: f64 = 0.92;
 /// flashes, 5 and 4 on lightning before the light-excursion test); one is allowed.
 const MAX_FALSE_CUTS_ON_LIGHT: u32 = 1;
 
+/// False dissolves allowed on animated rainbows in a set: a ceiling, not a goal. A sweeping
+/// rainbow is, frame for frame, a blend of its past and future pictures; measured 19 (tuning)
+/// and 17 (held-out) after the steady-animation test, 24 and 21 before it.
+const MAX_FALSE_GRADUALS_ON_ANIMATED: u32 = 22;
+
 /// How far (frames) a cut may be from its true frame.
 const CUT_TOLERANCE: u64 = 1;
 
@@ -47,6 +52,8 @@ struct Report {
     false_cuts: BTreeMap<&'static str, u32>,
     /// False gradual transitions by what they fell on.
     false_graduals: BTreeMap<&'static str, u32>,
+    /// Dissolves and fades not found, with the classes of the shots around them.
+    missed_graduals: Vec<String>,
     /// Hard-negative segments by class, to read the false cuts against.
     negatives: BTreeMap<&'static str, u32>,
 }
@@ -80,6 +87,19 @@ impl Report {
         marking.sort_unstable();
         self.graduals
             .add(score(&truth.graduals, &marking, GRADUAL_TOLERANCE));
+        for &g in &truth.graduals {
+            if !marking.iter().any(|&m| within(m, g, GRADUAL_TOLERANCE)) {
+                let shots: Vec<Option<&str>> = truth
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &s)| s.0 <= g.1 && g.0 <= s.1)
+                    .map(|(i, _)| classes[i])
+                    .collect();
+                self.missed_graduals
+                    .push(format!("{g:?} between {shots:?}"));
+            }
+        }
         for &c in &cuts {
             if truth.cuts.iter().any(|&t| within(c, (t, t), CUT_TOLERANCE)) {
                 continue;
@@ -116,7 +136,7 @@ impl Report {
     fn print(&self, name: &str) {
         eprintln!(
             "{name}: {} frames; hard cuts P {:.3} R {:.3} F1 {:.3} ({} found, {} false, {} missed); \
-             gradual recall {:.3} ({} of {}); false cuts by class {:?}, false graduals {:?}, on hard negatives {:?}",
+             gradual recall {:.3} ({} of {}); missed graduals {:?}; false cuts by class {:?}, false graduals {:?}, on hard negatives {:?}",
             self.frames,
             self.cuts.precision(),
             self.cuts.recall(),
@@ -127,6 +147,7 @@ impl Report {
             self.graduals.recall(),
             self.graduals.true_positives,
             self.graduals.true_positives + self.graduals.false_negatives,
+            self.missed_graduals,
             self.false_cuts,
             self.false_graduals,
             self.negatives
@@ -164,6 +185,8 @@ fn assert_accurate(report: &Report) {
         .filter_map(|class| report.false_cuts.get(class))
         .sum();
     assert!(on_light <= MAX_FALSE_CUTS_ON_LIGHT, "{report:?}");
+    let on_animated = report.false_graduals.get("animated").copied().unwrap_or(0);
+    assert!(on_animated <= MAX_FALSE_GRADUALS_ON_ANIMATED, "{report:?}");
 }
 
 #[test]
