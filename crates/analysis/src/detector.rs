@@ -21,6 +21,7 @@ use crate::boundary::{Boundary, BoundaryMerger};
 use crate::features::FrameFeatures;
 use crate::gradual::{self, BlendWindow, MAX_HALF, MAX_SETTLE};
 use crate::motion;
+use crate::options::{DEFAULT_SENSITIVITY, MAX_SENSITIVITY, MIN_SENSITIVITY};
 use std::collections::VecDeque;
 use vidpush_protocol::result::TransitionKind;
 
@@ -107,6 +108,16 @@ const HISTORY: u64 = GRADUAL_REACH + CUT_SPREAD + 2;
 /// blend test keeps accepting, and memory must stay bounded whatever the video does.
 const MAX_RUN_MEMORY: u64 = 300;
 
+/// What every hard-cut bar is divided by: the caller's sensitivity, clamped.
+#[derive(Clone, Copy, Debug)]
+struct CutSensitivity(f32);
+
+impl Default for CutSensitivity {
+    fn default() -> Self {
+        CutSensitivity(DEFAULT_SENSITIVITY)
+    }
+}
+
 /// A gradual transition still growing: consecutive centres whose windows pass the blend test.
 #[derive(Clone, Copy, Debug)]
 struct GradualRun {
@@ -135,12 +146,28 @@ pub struct ShotDetector {
     /// Last frame of the latest gradual transition: a second run whose window spans the same
     /// transition (a long window reaching across it from steady frames) is the same boundary.
     last_gradual: Option<u64>,
+    /// How readily cuts are reported.
+    sensitivity: CutSensitivity,
 }
 
 impl ShotDetector {
     /// A detector for a new video.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A detector whose hard-cut bars are divided by `sensitivity` (see
+    /// [`crate::AnalysisOptions::sensitivity`]), clamped to its range.
+    pub fn with_sensitivity(sensitivity: f32) -> Self {
+        let sensitivity = if sensitivity.is_nan() {
+            DEFAULT_SENSITIVITY
+        } else {
+            sensitivity.clamp(MIN_SENSITIVITY, MAX_SENSITIVITY)
+        };
+        ShotDetector {
+            sensitivity: CutSensitivity(sensitivity),
+            ..Self::default()
+        }
     }
 
     /// Adds the next frame; returns the boundaries that became final, in order.
@@ -255,7 +282,8 @@ impl ShotDetector {
             return None;
         }
         let step = self.step(t);
-        if step < CUT_MIN_SCORE {
+        let sensitivity = self.sensitivity.0;
+        if step < CUT_MIN_SCORE / sensitivity {
             return None;
         }
         let low = t.saturating_sub(BASELINE_RADIUS).max(1);
@@ -266,7 +294,7 @@ impl ShotDetector {
             changes.get(changes.len() / 2).copied()
         };
         let threshold = |baseline: f32| {
-            (baseline * CUT_BASELINE_RATIO + CUT_BASELINE_MARGIN).max(CUT_MIN_SCORE)
+            (baseline * CUT_BASELINE_RATIO + CUT_BASELINE_MARGIN).max(CUT_MIN_SCORE) / sensitivity
         };
         let both = median(&mut (low..=high).filter(|&n| n != t)).unwrap_or(0.0);
         // The calmer of the two shots: a cut between a still shot and a fast pan stands out
@@ -494,6 +522,27 @@ mod tests {
         let found = detect(frames.collect());
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].frame, found[0].kind), (30, TransitionKind::Cut));
+    }
+
+    #[test]
+    fn cut_between_look_alike_shots_is_found_only_when_more_sensitive() {
+        // The same stripes, a little brighter and a little warmer: a change score of 0.17, under
+        // the default least score for a cut (0.25), over that at the highest sensitivity.
+        let frames: Vec<FrameFeatures> = (0..60)
+            .map(|n| {
+                if n < 30 {
+                    frame(0, 150, (110, 140))
+                } else {
+                    frame(0, 160, (108, 144))
+                }
+            })
+            .collect();
+        assert_eq!(detect(frames.clone()), vec![]);
+        let mut detector = ShotDetector::with_sensitivity(MAX_SENSITIVITY);
+        let mut found: Vec<Boundary> = frames.into_iter().flat_map(|f| detector.push(f)).collect();
+        found.extend(detector.finish());
+        let found: Vec<(u64, TransitionKind)> = found.iter().map(|b| (b.frame, b.kind)).collect();
+        assert_eq!(found, vec![(30, TransitionKind::Cut)]);
     }
 
     #[test]
