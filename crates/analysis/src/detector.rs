@@ -9,10 +9,11 @@
 //!   only stand out against the calmer side, provided the picture's global motion does not
 //!   explain the change (else it is a pan starting or stopping).
 //! - Flash: the picture returns — frame `t - 1` matches `t + 1` or `t + 2` (or the other way
-//!   round) — so a flash, a strobe or one corrupt frame is no cut. Longer light excursions (a
-//!   flash decaying over four frames, lightning flickering for six) are no cut either when every
-//!   frame of them is brighter than the picture on both sides, still shows its pattern, and the
-//!   picture after matches the picture before.
+//!   round) — so a flash, a strobe or one corrupt frame is no cut. Longer excursions (a flash
+//!   decaying over four frames, lightning flickering for six, an object passing close to the
+//!   lens) are no cut either when the picture after matches the picture before and every frame
+//!   between is that picture under more light (brighter, its pattern kept) or partly hidden
+//!   (much of it unchanged).
 //! - Gradual: windows whose inner frames blend their two ends (see [`crate::gradual`]); a run of
 //!   such windows is one transition, kind fade when one end is dark, else dissolve.
 //! - Fades through black are merged by [`BoundaryMerger`].
@@ -60,10 +61,11 @@ const FLASH_FRAMES: u64 = 2;
 /// this share of the change into the flash.
 const FLASH_RETURN_SHARE: f32 = 0.4;
 
-/// Longest brightness excursion that is no cut when the picture after it matches the picture
-/// before it: a camera flash decays over up to four frames, lightning flickers for five or six.
-/// Beyond [`FLASH_FRAMES`] the frames in between must all be brighter than both ends, so a
-/// short insert of another shot between two halves of one shot stays a pair of cuts.
+/// Longest excursion that is no cut when the picture after it matches the picture before it: a
+/// camera flash decays over up to four frames, lightning flickers for five or six, a car passing
+/// close to the lens crosses in three to five. Beyond [`FLASH_FRAMES`] the frames in between
+/// must be the same picture under more light or partly hidden, so a short insert of another
+/// shot between two halves of one shot stays a pair of cuts.
 const LIGHT_EXCURSION_FRAMES: u64 = 6;
 
 /// Least correlation of luma, pixel by pixel, between the picture before a longer excursion and
@@ -357,34 +359,37 @@ impl ShotDetector {
             || self.is_light_excursion(t, step)
     }
 
-    /// True when the step from `t - 1` to `t` lies inside a brightness excursion of up to
-    /// [`LIGHT_EXCURSION_FRAMES`]: every frame strictly between some `before < t` and
-    /// `after >= t` is brighter than both, and `after` shows again what `before` showed. Flashes
-    /// that decay and lightning that flickers are found whichever of their steps is the largest.
+    /// True when the step from `t - 1` to `t` lies inside a passing excursion of up to
+    /// [`LIGHT_EXCURSION_FRAMES`]: `after >= t` shows again what some `before < t` showed, and
+    /// every frame strictly between them is either that picture under more light (brighter than
+    /// both ends, its pattern kept: flashes that decay, lightning that flickers) or that picture
+    /// partly hidden (much of it unchanged: an object passing close to the camera). Found
+    /// whichever of the excursion's steps is the largest.
     fn is_light_excursion(&self, t: u64, step: f32) -> bool {
         let luma = |n: u64| self.frame(n).map(|f| f.mean_luma);
         for before in t.saturating_sub(LIGHT_EXCURSION_FRAMES)..t {
-            let Some(luma_before) = luma(before) else {
+            let Some(x) = self.frame(before) else {
                 continue;
             };
             for after in t.max(before + 2)..=before + LIGHT_EXCURSION_FRAMES + 1 {
-                let Some(luma_after) = luma(after) else {
+                let Some(y) = self.frame(after) else {
                     break;
                 };
-                let floor = luma_before.max(luma_after) + LIGHT_EXCURSION_LIFT;
-                let lit = (before + 1..after).all(|n| luma(n).is_some_and(|l| l > floor));
-                if !lit {
+                if x.distance(y).score() >= FLASH_RETURN_SHARE * step {
                     continue;
                 }
-                let (Some(x), Some(y)) = (self.frame(before), self.frame(after)) else {
-                    continue;
-                };
-                if x.distance(y).score() < FLASH_RETURN_SHARE * step
-                    && (before + 1..after).all(|n| {
-                        self.frame(n)
-                            .is_some_and(|lit| same_picture_under_light(x, lit))
+                let floor = x.mean_luma.max(y.mean_luma) + LIGHT_EXCURSION_LIFT;
+                let lit = (before + 1..after).all(|n| luma(n).is_some_and(|l| l > floor));
+                let passing = (before + 1..after).all(|n| {
+                    self.frame(n).is_some_and(|inner| {
+                        if lit {
+                            same_picture_under_light(x, inner)
+                        } else {
+                            partly_hidden(x, inner)
+                        }
                     })
-                {
+                });
+                if passing {
                     return true;
                 }
             }
@@ -439,6 +444,30 @@ impl ShotDetector {
             out.extend(self.merger.add(boundary));
         }
     }
+}
+
+/// Luma difference (0 to 255) within which a pixel still shows the same picture: codec noise at
+/// the analysis size stays under 6.
+const KEPT_PIXEL_TOLERANCE: u8 = 12;
+
+/// Least share of a picture's pixels that must stay unchanged in a frame for it to be that
+/// picture partly hidden: an object covering half the frame keeps half, while another shot keeps
+/// only the few pixels that happen to match (under a tenth between the suites' contents).
+const MIN_KEPT_SHARE: f32 = 0.4;
+
+/// True when much of `picture` is unchanged in `frame`: the picture with something in front of
+/// part of it.
+fn partly_hidden(picture: &FrameFeatures, frame: &FrameFeatures) -> bool {
+    let n = picture.luma.len().min(frame.luma.len());
+    if n == 0 {
+        return false;
+    }
+    let kept = picture.luma[..n]
+        .iter()
+        .zip(&frame.luma[..n])
+        .filter(|&(&a, &b)| a.abs_diff(b) <= KEPT_PIXEL_TOLERANCE)
+        .count();
+    kept as f32 >= MIN_KEPT_SHARE * n as f32
 }
 
 /// True when `lit` shows `picture`'s luma pattern (more light on it keeps the pattern), or is too
@@ -581,6 +610,29 @@ mod tests {
         };
         let frames = (0..60).map(|n| match n {
             30..35 => lift([110, 30, 110, 65, 30][n - 30]),
+            _ => picture.clone(),
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn object_passing_close_to_the_lens_in_three_frames_is_no_cut() {
+        // A dark bar half the width wide sweeps across the stripes: it covers 3/8, 1/2 and 3/8
+        // of the picture in three frames, then the picture is as it was.
+        let picture = frame(0, 200, (90, 160));
+        let hidden = |from: usize, to: usize| {
+            let mut luma = picture.luma.clone();
+            for (i, l) in luma.iter_mut().enumerate() {
+                if (from..to).contains(&(i % W)) {
+                    *l = 20;
+                }
+            }
+            FrameFeatures::from_planes(W, H, luma, picture.chroma.clone())
+        };
+        let frames = (0..60).map(|n| match n {
+            30 => hidden(0, 12),
+            31 => hidden(8, 24),
+            32 => hidden(20, 32),
             _ => picture.clone(),
         });
         assert_eq!(detect(frames.collect()), vec![]);

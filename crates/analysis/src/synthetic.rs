@@ -48,6 +48,9 @@ pub enum Content {
     /// Hard negative: a large dark object (a third of the width, most of the height) crossing
     /// the colour bars in about a third of a second, like a bus passing close to the camera.
     Crossing,
+    /// Hard negative: an object close to the camera (half the width, the full height) crossing
+    /// the colour bars in four frames, like a car passing right in front of the lens.
+    CloseCrossing,
 }
 
 /// A change of light laid over a segment, starting at some frame of it: what real footage shows
@@ -148,6 +151,7 @@ impl Segment {
             Content::Pan | Content::Zoom | Content::SlowPan | Content::Shake => Some("motion"),
             Content::Spiral | Content::RadialSweep => Some("animated"),
             Content::Crossing => Some("crossing"),
+            Content::CloseCrossing => Some("close crossing"),
             _ => None,
         }
     }
@@ -223,6 +227,10 @@ pub struct ClipSpec {
     pub segments: Vec<Segment>,
 }
 
+/// Frame of a close crossing's segment at which the object is about to enter: late enough that
+/// the segment's own cut is settled, early enough for the shortest segments of the suites.
+const CLOSE_CROSSING_START: u32 = 10;
+
 /// Where the boundaries of a clip truly are, in output frame numbers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroundTruth {
@@ -295,6 +303,13 @@ impl ClipSpec {
         match content {
             Content::Spiral => rainbow("3*atan2(Y-H/2,X-W/2)+hypot(X-W/2,Y-H/2)/7-N*0.35"),
             Content::RadialSweep => rainbow("hypot(X-W/2,Y-H/2)/W*3-N*0.3"),
+            Content::CloseCrossing => format!(
+                "smptebars=s={w}x{h}:r={r}[bg{i}];color=c=0x303840:s={}x{h}:r={r}[ob{i}];[bg{i}][ob{i}]overlay=x='-{}+(n-{})*{}':y=0:eval=frame",
+                w / 2,
+                w / 2,
+                CLOSE_CROSSING_START,
+                w * 3 / 8
+            ),
             Content::Crossing => format!(
                 "smptebars=s={w}x{h}:r={r}[bg{i}];color=c=0x603020:s={}x{}:r={r}[ob{i}];[bg{i}][ob{i}]overlay=x='-{}+n*{}':y={}:eval=frame",
                 w / 3,

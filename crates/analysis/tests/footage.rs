@@ -13,8 +13,14 @@ use vidpush_analysis::synthetic::{GroundTruth, Score, footage_clip};
 /// Seeds the detector's constants were tuned on.
 const TUNING_SEEDS: [u64; 4] = [1, 2, 3, 4];
 
-/// Seeds nothing was tuned on.
+/// Seeds no constant was tuned on. They did show a case the tuning set lacked (an object
+/// passing close to the lens, 9 false cuts), which led to the partly-hidden test; hence the
+/// fresh seeds below.
 const HELD_OUT_SEEDS: [u64; 4] = [101, 102, 103, 104];
+
+/// Seeds first run after every detector change of issue 15 was made, and never used to change
+/// anything.
+const FRESH_SEEDS: [u64; 4] = [201, 202, 203, 204];
 
 /// Hard-cut F1 each set must reach: the issue's target. Measured 1.000 on both sets (38 cuts
 /// each, none missed, no false cut); before the light-excursion test it was 0.792 and 0.768.
@@ -24,9 +30,10 @@ const MIN_CUT_F1: f64 = 0.95;
 /// allowed.
 const MIN_GRADUAL_RECALL: f64 = 0.92;
 
-/// False cuts allowed on flashes, strobes and lightning in a set: measured none (15 and 17 on
-/// flashes, 5 and 4 on lightning before the light-excursion test); one is allowed.
-const MAX_FALSE_CUTS_ON_LIGHT: u32 = 1;
+/// False cuts allowed on flashes, strobes, lightning and crossing objects in a set: measured
+/// none (15 and 17 on flashes, 5 and 4 on lightning before the light-excursion test, 9 on close
+/// crossings before the partly-hidden test); one is allowed.
+const MAX_FALSE_CUTS_ON_EXCURSIONS: u32 = 1;
 
 /// False dissolves allowed on animated rainbows in a set: a ceiling, not a goal. A sweeping
 /// rainbow is, frame for frame, a blend of its past and future pictures; measured 19 (tuning)
@@ -180,11 +187,11 @@ fn measure(name: &str, seeds: &[u64]) -> Report {
 fn assert_accurate(report: &Report) {
     assert!(report.cuts.f1() >= MIN_CUT_F1, "{report:?}");
     assert!(report.graduals.recall() >= MIN_GRADUAL_RECALL, "{report:?}");
-    let on_light: u32 = ["flash", "strobe", "lightning"]
+    let on_excursions: u32 = ["flash", "strobe", "lightning", "crossing", "close crossing"]
         .iter()
         .filter_map(|class| report.false_cuts.get(class))
         .sum();
-    assert!(on_light <= MAX_FALSE_CUTS_ON_LIGHT, "{report:?}");
+    assert!(on_excursions <= MAX_FALSE_CUTS_ON_EXCURSIONS, "{report:?}");
     let on_animated = report.false_graduals.get("animated").copied().unwrap_or(0);
     assert!(on_animated <= MAX_FALSE_GRADUALS_ON_ANIMATED, "{report:?}");
 }
@@ -197,4 +204,9 @@ fn flashes_strobes_lightning_and_motion_are_no_cuts_on_the_tuning_set() {
 #[test]
 fn flashes_strobes_lightning_and_motion_are_no_cuts_on_the_held_out_set() {
     assert_accurate(&measure("held-out set", &HELD_OUT_SEEDS));
+}
+
+#[test]
+fn flashes_strobes_lightning_and_motion_are_no_cuts_on_the_fresh_set() {
+    assert_accurate(&measure("fresh set", &FRESH_SEEDS));
 }

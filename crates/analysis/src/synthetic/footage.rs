@@ -1,7 +1,7 @@
 //! Seeded clips of the hard cases real footage contains, mixed with ordinary shots: camera flashes
 //! that decay, single white frames, strobes, lightning, fast pans and zooms, handheld shake,
-//! animated rainbow spirals and rings, objects crossing the frame; joined by cuts, dissolves and
-//! fades. The cases are chosen by what footage shows, not by what the detector gets right; a
+//! animated rainbow spirals and rings, objects crossing the frame (slowly, or close and fast);
+//! joined by cuts, dissolves and fades. The cases are chosen by what footage shows, not by what the detector gets right; a
 //! seed fixes a clip, so a tuning set and a held-out set are two lists of seeds.
 
 use super::{ClipSpec, Container, Content, Entry, Light, Segment};
@@ -50,10 +50,11 @@ pub fn footage_clip(seed: u64, (width, height): (u32, u32), fps: u32) -> (ClipSp
         Content::TestPattern | Content::Pan | Content::Zoom | Content::Shake => 0,
         Content::Gradient(..) => 1,
         Content::Spiral | Content::RadialSweep => 2,
-        Content::Bars | Content::Crossing => 3,
+        Content::Bars | Content::Crossing | Content::CloseCrossing => 3,
         other => 4 + palette.iter().position(|p| p == other).unwrap_or(0),
     };
     let mut segments: Vec<Segment> = Vec::new();
+    let mut crossings = 0u64;
     for i in 0..SEGMENTS_PER_CLIP {
         let content = loop {
             let candidate = palette[random.below(palette.len() as u64) as usize].clone();
@@ -63,6 +64,18 @@ pub fn footage_clip(seed: u64, (width, height): (u32, u32), fps: u32) -> (ClipSp
             {
                 break candidate;
             }
+        };
+        // Every other crossing is a close one, fast (the first in odd seeds): chosen without a
+        // draw, so the other segments of each seed stay as they were.
+        let content = if content == Content::Crossing {
+            crossings += 1;
+            if (seed + crossings).is_multiple_of(2) {
+                Content::CloseCrossing
+            } else {
+                content
+            }
+        } else {
+            content
         };
         let previous_frames = segments.last().map_or(0, |s| s.frames);
         let (entry, minimum) = match random.below(100) {
