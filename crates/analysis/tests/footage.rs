@@ -22,12 +22,14 @@ const HELD_OUT_SEEDS: [u64; 4] = [101, 102, 103, 104];
 /// anything.
 const FRESH_SEEDS: [u64; 4] = [201, 202, 203, 204];
 
-/// Hard-cut F1 each set must reach: the issue's target. Measured 1.000 on both sets (38 cuts
-/// each, none missed, no false cut); before the light-excursion test it was 0.792 and 0.768.
+/// Hard-cut F1 each set must reach: the issue's target. Measured 1.000 on all three sets (38,
+/// 38 and 35 cuts, none missed, no false cut); with the detector before issue 15 it was 0.792
+/// (tuning), 0.704 (held-out) and 0.729 (fresh).
 const MIN_CUT_F1: f64 = 0.95;
 
-/// Share of dissolves and fades that must be found: measured 14 of 14 on each set; one miss is
-/// allowed.
+/// Share of dissolves and fades that must be found: measured 14 of 14, 14 of 14 and 16 of 17
+/// (fresh; the detector before issue 15 misses the same dissolve, from a shot with a flash into
+/// a zoom); one miss in 14 is allowed.
 const MIN_GRADUAL_RECALL: f64 = 0.92;
 
 /// False cuts allowed on flashes, strobes, lightning and crossing objects in a set: measured
@@ -36,8 +38,8 @@ const MIN_GRADUAL_RECALL: f64 = 0.92;
 const MAX_FALSE_CUTS_ON_EXCURSIONS: u32 = 1;
 
 /// False dissolves allowed on animated rainbows in a set: a ceiling, not a goal. A sweeping
-/// rainbow is, frame for frame, a blend of its past and future pictures; measured 19 (tuning)
-/// and 17 (held-out) after the steady-animation test, 24 and 21 before it.
+/// rainbow is, frame for frame, a blend of its past and future pictures; measured 19, 17 and 14
+/// (tuning, held-out, fresh) after the steady-animation test, 24, 21 and 17 before it.
 const MAX_FALSE_GRADUALS_ON_ANIMATED: u32 = 22;
 
 /// How far (frames) a cut may be from its true frame.
