@@ -64,9 +64,10 @@ pub struct AnalysisOptions {
     /// between similar shots (same set, same light) at the price of more false cuts on fast
     /// motion and light changes; below 1 reports fewer false cuts on busy footage and misses
     /// cuts between look-alike shots. Flashes are recognised whatever the setting; dissolves
-    /// and fades are not affected. Measured on the footage suite (tuning / held-out, 38 cuts
-    /// each): at 0.5, 3 and 1 cuts missed, no false cut; at 1, none missed, none false; at 2,
-    /// none missed, 0 and 5 false cuts (4 on an object crossing the frame).
+    /// and fades are not affected. Measured on the footage suite (tuning / held-out / fresh
+    /// seeds, 38, 38 and 35 cuts): at 0.5, 3, 1 and 0 cuts missed, no false cut; at 1, none
+    /// missed, none false; at 2, none missed, 0, 3 and 3 false cuts (on crossing objects and
+    /// fast motion).
     pub sensitivity: f32,
     /// JPEG quality of thumbnails, 1 to 100.
     pub thumbnail_quality: u8,
