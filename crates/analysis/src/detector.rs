@@ -9,7 +9,11 @@
 //!   only stand out against the calmer side, provided the picture's global motion does not
 //!   explain the change (else it is a pan starting or stopping).
 //! - Flash: the picture returns — frame `t - 1` matches `t + 1` or `t + 2` (or the other way
-//!   round) — so a flash, a strobe or one corrupt frame is no cut.
+//!   round) — so a flash, a strobe or one corrupt frame is no cut. Longer excursions (a flash
+//!   decaying over four frames, lightning flickering for six, an object passing close to the
+//!   lens) are no cut either when the picture after matches the picture before and every frame
+//!   between is that picture under more light (brighter, its pattern kept) or partly hidden
+//!   (much of it unchanged).
 //! - Gradual: windows whose inner frames blend their two ends (see [`crate::gradual`]); a run of
 //!   such windows is one transition, kind fade when one end is dark, else dissolve.
 //! - Fades through black are merged by [`BoundaryMerger`].
@@ -18,6 +22,7 @@ use crate::boundary::{Boundary, BoundaryMerger};
 use crate::features::FrameFeatures;
 use crate::gradual::{self, BlendWindow, MAX_HALF, MAX_SETTLE};
 use crate::motion;
+use crate::options::{DEFAULT_SENSITIVITY, MAX_SENSITIVITY, MIN_SENSITIVITY};
 use std::collections::VecDeque;
 use vidpush_protocol::result::TransitionKind;
 
@@ -56,6 +61,27 @@ const FLASH_FRAMES: u64 = 2;
 /// this share of the change into the flash.
 const FLASH_RETURN_SHARE: f32 = 0.4;
 
+/// Longest excursion that is no cut when the picture after it matches the picture before it: a
+/// camera flash decays over up to four frames, lightning flickers for five or six, a car passing
+/// close to the lens crosses in three to five. Beyond [`FLASH_FRAMES`] the frames in between
+/// must be the same picture under more light or partly hidden, so a short insert of another
+/// shot between two halves of one shot stays a pair of cuts.
+const LIGHT_EXCURSION_FRAMES: u64 = 6;
+
+/// Least correlation of luma, pixel by pixel, between the picture before a longer excursion and
+/// every frame of it: light laid over a picture keeps its pattern (a flash at 0.95 white, codec
+/// noise included, still correlates above 0.8), another shot's picture does not (near 0).
+/// A frame too flat to correlate (a full-white frame) passes.
+const LIGHT_MIN_CORRELATION: f32 = 0.5;
+
+/// Luma standard deviation (0 to 255) below which a frame is too flat to correlate.
+const FLAT_LUMA_DEVIATION: f32 = 2.0;
+
+/// How much brighter (mean luma, 0 to 1) than both ends every frame of a longer excursion must
+/// be: the faintest tail of a decaying flash (a fifth of white) lifts the mean by more than 0.05,
+/// while codec noise moves it by less than 0.005.
+const LIGHT_EXCURSION_LIFT: f32 = 0.02;
+
 /// Mean luma below which a frame counts as dark for fades: the first and last frames of a fade
 /// to black are at most this bright.
 pub const DARK_LUMA: f32 = 0.08;
@@ -83,6 +109,16 @@ const HISTORY: u64 = GRADUAL_REACH + CUT_SPREAD + 2;
 /// Most frames kept for an open gradual run (12 s at 25 fps): a run that long is motion the
 /// blend test keeps accepting, and memory must stay bounded whatever the video does.
 const MAX_RUN_MEMORY: u64 = 300;
+
+/// What every hard-cut bar is divided by: the caller's sensitivity, clamped.
+#[derive(Clone, Copy, Debug)]
+struct CutSensitivity(f32);
+
+impl Default for CutSensitivity {
+    fn default() -> Self {
+        CutSensitivity(DEFAULT_SENSITIVITY)
+    }
+}
 
 /// A gradual transition still growing: consecutive centres whose windows pass the blend test.
 #[derive(Clone, Copy, Debug)]
@@ -112,12 +148,28 @@ pub struct ShotDetector {
     /// Last frame of the latest gradual transition: a second run whose window spans the same
     /// transition (a long window reaching across it from steady frames) is the same boundary.
     last_gradual: Option<u64>,
+    /// How readily cuts are reported.
+    sensitivity: CutSensitivity,
 }
 
 impl ShotDetector {
     /// A detector for a new video.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A detector whose hard-cut bars are divided by `sensitivity` (see
+    /// [`crate::AnalysisOptions::sensitivity`]), clamped to its range.
+    pub fn with_sensitivity(sensitivity: f32) -> Self {
+        let sensitivity = if sensitivity.is_nan() {
+            DEFAULT_SENSITIVITY
+        } else {
+            sensitivity.clamp(MIN_SENSITIVITY, MAX_SENSITIVITY)
+        };
+        ShotDetector {
+            sensitivity: CutSensitivity(sensitivity),
+            ..Self::default()
+        }
     }
 
     /// Adds the next frame; returns the boundaries that became final, in order.
@@ -232,7 +284,8 @@ impl ShotDetector {
             return None;
         }
         let step = self.step(t);
-        if step < CUT_MIN_SCORE {
+        let sensitivity = self.sensitivity.0;
+        if step < CUT_MIN_SCORE / sensitivity {
             return None;
         }
         let low = t.saturating_sub(BASELINE_RADIUS).max(1);
@@ -243,7 +296,7 @@ impl ShotDetector {
             changes.get(changes.len() / 2).copied()
         };
         let threshold = |baseline: f32| {
-            (baseline * CUT_BASELINE_RATIO + CUT_BASELINE_MARGIN).max(CUT_MIN_SCORE)
+            (baseline * CUT_BASELINE_RATIO + CUT_BASELINE_MARGIN).max(CUT_MIN_SCORE) / sensitivity
         };
         let both = median(&mut (low..=high).filter(|&n| n != t)).unwrap_or(0.0);
         // The calmer of the two shots: a cut between a still shot and a fast pan stands out
@@ -303,6 +356,45 @@ impl ShotDetector {
             _ => false,
         };
         (1..=FLASH_FRAMES).any(|k| returns(t - 1, t + k) || (t > k && returns(t - 1 - k, t)))
+            || self.is_light_excursion(t, step)
+    }
+
+    /// True when the step from `t - 1` to `t` lies inside a passing excursion of up to
+    /// [`LIGHT_EXCURSION_FRAMES`]: `after >= t` shows again what some `before < t` showed, and
+    /// every frame strictly between them is either that picture under more light (brighter than
+    /// both ends, its pattern kept: flashes that decay, lightning that flickers) or that picture
+    /// partly hidden (much of it unchanged: an object passing close to the camera). Found
+    /// whichever of the excursion's steps is the largest.
+    fn is_light_excursion(&self, t: u64, step: f32) -> bool {
+        let luma = |n: u64| self.frame(n).map(|f| f.mean_luma);
+        for before in t.saturating_sub(LIGHT_EXCURSION_FRAMES)..t {
+            let Some(x) = self.frame(before) else {
+                continue;
+            };
+            for after in t.max(before + 2)..=before + LIGHT_EXCURSION_FRAMES + 1 {
+                let Some(y) = self.frame(after) else {
+                    break;
+                };
+                if x.distance(y).score() >= FLASH_RETURN_SHARE * step {
+                    continue;
+                }
+                let floor = x.mean_luma.max(y.mean_luma) + LIGHT_EXCURSION_LIFT;
+                let lit = (before + 1..after).all(|n| luma(n).is_some_and(|l| l > floor));
+                let passing = (before + 1..after).all(|n| {
+                    self.frame(n).is_some_and(|inner| {
+                        if lit {
+                            same_picture_under_light(x, inner)
+                        } else {
+                            partly_hidden(x, inner)
+                        }
+                    })
+                });
+                if passing {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Turns a finished gradual run into a boundary (unless a cut already explains it).
@@ -352,6 +444,53 @@ impl ShotDetector {
             out.extend(self.merger.add(boundary));
         }
     }
+}
+
+/// Luma difference (0 to 255) within which a pixel still shows the same picture: codec noise at
+/// the analysis size stays under 6.
+const KEPT_PIXEL_TOLERANCE: u8 = 12;
+
+/// Least share of a picture's pixels that must stay unchanged in a frame for it to be that
+/// picture partly hidden: an object covering half the frame keeps half, while another shot keeps
+/// only the few pixels that happen to match (under a tenth between the suites' contents).
+const MIN_KEPT_SHARE: f32 = 0.4;
+
+/// True when much of `picture` is unchanged in `frame`: the picture with something in front of
+/// part of it.
+fn partly_hidden(picture: &FrameFeatures, frame: &FrameFeatures) -> bool {
+    let n = picture.luma.len().min(frame.luma.len());
+    if n == 0 {
+        return false;
+    }
+    let kept = picture.luma[..n]
+        .iter()
+        .zip(&frame.luma[..n])
+        .filter(|&(&a, &b)| a.abs_diff(b) <= KEPT_PIXEL_TOLERANCE)
+        .count();
+    kept as f32 >= MIN_KEPT_SHARE * n as f32
+}
+
+/// True when `lit` shows `picture`'s luma pattern (more light on it keeps the pattern), or is too
+/// flat to tell (washed out to white).
+fn same_picture_under_light(picture: &FrameFeatures, lit: &FrameFeatures) -> bool {
+    let n = picture.luma.len().min(lit.luma.len());
+    if n == 0 {
+        return true;
+    }
+    let mean = |v: &[u8]| v[..n].iter().map(|&x| f32::from(x)).sum::<f32>() / n as f32;
+    let (mean_a, mean_b) = (mean(&picture.luma), mean(&lit.luma));
+    let (mut covariance, mut var_a, mut var_b) = (0.0f32, 0.0f32, 0.0f32);
+    for (&a, &b) in picture.luma[..n].iter().zip(&lit.luma[..n]) {
+        let (da, db) = (f32::from(a) - mean_a, f32::from(b) - mean_b);
+        covariance += da * db;
+        var_a += da * da;
+        var_b += db * db;
+    }
+    let flat = FLAT_LUMA_DEVIATION * FLAT_LUMA_DEVIATION * n as f32;
+    if var_b < flat || var_a < flat {
+        return true;
+    }
+    covariance / (var_a * var_b).sqrt() >= LIGHT_MIN_CORRELATION
 }
 
 #[cfg(test)]
@@ -415,6 +554,27 @@ mod tests {
     }
 
     #[test]
+    fn cut_between_look_alike_shots_is_found_only_when_more_sensitive() {
+        // The same stripes, a little brighter and a little warmer: a change score of 0.17, under
+        // the default least score for a cut (0.25), over that at the highest sensitivity.
+        let frames: Vec<FrameFeatures> = (0..60)
+            .map(|n| {
+                if n < 30 {
+                    frame(0, 150, (110, 140))
+                } else {
+                    frame(0, 160, (108, 144))
+                }
+            })
+            .collect();
+        assert_eq!(detect(frames.clone()), vec![]);
+        let mut detector = ShotDetector::with_sensitivity(MAX_SENSITIVITY);
+        let mut found: Vec<Boundary> = frames.into_iter().flat_map(|f| detector.push(f)).collect();
+        found.extend(detector.finish());
+        let found: Vec<(u64, TransitionKind)> = found.iter().map(|b| (b.frame, b.kind)).collect();
+        assert_eq!(found, vec![(30, TransitionKind::Cut)]);
+    }
+
+    #[test]
     fn single_flash_frame_is_no_cut() {
         let frames = (0..60).map(|n| {
             if n == 30 {
@@ -424,6 +584,76 @@ mod tests {
             }
         });
         assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn flash_that_decays_over_four_frames_is_no_cut() {
+        let picture = frame(0, 120, (90, 160));
+        let white = FrameFeatures::from_planes(W, H, vec![255; W * H], vec![(128, 128); W * H]);
+        let frames = (0..60).map(|n| match n {
+            30..34 => blend(&picture, &white, [0.95, 0.7, 0.45, 0.2][n - 30]),
+            _ => picture.clone(),
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn lightning_that_flickers_is_no_cut() {
+        let picture = frame(0, 120, (90, 160));
+        let lift = |amount: u8| {
+            let luma = picture
+                .luma
+                .iter()
+                .map(|&l| l.saturating_add(amount))
+                .collect();
+            FrameFeatures::from_planes(W, H, luma, picture.chroma.clone())
+        };
+        let frames = (0..60).map(|n| match n {
+            30..35 => lift([110, 30, 110, 65, 30][n - 30]),
+            _ => picture.clone(),
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn object_passing_close_to_the_lens_in_three_frames_is_no_cut() {
+        // A dark bar half the width wide sweeps across the stripes: it covers 3/8, 1/2 and 3/8
+        // of the picture in three frames, then the picture is as it was.
+        let picture = frame(0, 200, (90, 160));
+        let hidden = |from: usize, to: usize| {
+            let mut luma = picture.luma.clone();
+            for (i, l) in luma.iter_mut().enumerate() {
+                if (from..to).contains(&(i % W)) {
+                    *l = 20;
+                }
+            }
+            FrameFeatures::from_planes(W, H, luma, picture.chroma.clone())
+        };
+        let frames = (0..60).map(|n| match n {
+            30 => hidden(0, 12),
+            31 => hidden(8, 24),
+            32 => hidden(20, 32),
+            _ => picture.clone(),
+        });
+        assert_eq!(detect(frames.collect()), vec![]);
+    }
+
+    #[test]
+    fn brighter_shot_of_four_frames_inserted_in_another_is_two_cuts() {
+        // The picture after the insert is the picture before it, and the insert is brighter, as
+        // with a flash; but the insert shows another picture.
+        let frames = (0..64).map(|n| match n {
+            30..34 => frame(2, 230, (170, 80)),
+            _ => frame(0, 110, (90, 160)),
+        });
+        let found: Vec<(u64, TransitionKind)> = detect(frames.collect())
+            .iter()
+            .map(|b| (b.frame, b.kind))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(30, TransitionKind::Cut), (34, TransitionKind::Cut)]
+        );
     }
 
     #[test]

@@ -121,6 +121,7 @@ pub fn best_window<'a>(
         let blends = error <= MAX_BLEND_ERROR;
         if (!blends && half > MAX_MOVED_HALF)
             || holds_pause(start, end, largest_step, &step)
+            || moves_on_both_sides(start, end, &step)
             || !settles(start, end, change, &frame)
         {
             continue;
@@ -141,6 +142,29 @@ pub fn best_window<'a>(
         });
     }
     best
+}
+
+/// Share of the mean step inside a window that the mean steps just outside it must both reach
+/// for the window to be one steady animation rather than a transition: a dissolve leaves at
+/// least one of its shots calmer than its blend, while a picture animated at a steady rate (a
+/// rainbow sweeping across the frame, whose periodic pattern fools the settle test by coming
+/// back to itself) changes as fast outside any window as inside it.
+const STEADY_OUTSIDE_SHARE: f32 = 0.7;
+
+/// True when the steps just outside `start..=end` (half the window's half-length on each side,
+/// at least two) are on both sides as large as [`STEADY_OUTSIDE_SHARE`] of those inside it.
+fn moves_on_both_sides(start: u64, end: u64, step: &impl Fn(u64) -> f32) -> bool {
+    let reach = ((end - start) / 4).max(2);
+    let mean = |range: std::ops::RangeInclusive<u64>| {
+        let count = (range.end() + 1 - range.start()) as f32;
+        range.map(step).sum::<f32>() / count
+    };
+    let Some(outside_start) = (start + 1).checked_sub(reach) else {
+        return false;
+    };
+    let inside = mean(start + 1..=end);
+    let floor = STEADY_OUTSIDE_SHARE * inside;
+    mean(outside_start..=start) >= floor && mean(end + 1..=end + reach) >= floor
 }
 
 /// Least number of consecutive quiet steps that make a pause between two transitions: a shot

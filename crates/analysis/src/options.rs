@@ -34,6 +34,17 @@ pub const MAX_FRAME_PIXELS: u64 = 8192 * 4320;
 /// hungriest) 2.1 GiB. Address space, not resident memory: those runs touched 55–70% of it.
 pub const DEFAULT_MAX_DECODER_MEMORY: u64 = 3 * 1024 * 1024 * 1024;
 
+/// Default hard-cut sensitivity: the bar the accuracy suites were measured at.
+pub const DEFAULT_SENSITIVITY: f32 = 1.0;
+
+/// Lowest sensitivity: half as readily as the default, a cut must change the picture twice as
+/// much. Lower would drop cuts between clearly different shots of similar colour.
+pub const MIN_SENSITIVITY: f32 = 0.5;
+
+/// Highest sensitivity: a cut needs half the change of the default. Higher would turn ordinary
+/// camera motion into cuts.
+pub const MAX_SENSITIVITY: f32 = 2.0;
+
 /// Knobs of one analysis.
 #[derive(Clone, Debug)]
 pub struct AnalysisOptions {
@@ -48,6 +59,16 @@ pub struct AnalysisOptions {
     /// Address-space limit, in bytes, of each ffmpeg and ffprobe child: what one decoder may
     /// take of the machine's memory, whatever the file asks for.
     pub max_decoder_memory: u64,
+    /// How readily a hard cut is reported, [`MIN_SENSITIVITY`] to [`MAX_SENSITIVITY`] (values
+    /// outside are clamped); every bar a cut must pass is divided by it. Above 1 finds cuts
+    /// between similar shots (same set, same light) at the price of more false cuts on fast
+    /// motion and light changes; below 1 reports fewer false cuts on busy footage and misses
+    /// cuts between look-alike shots. Flashes are recognised whatever the setting; dissolves
+    /// and fades are not affected. Measured on the footage suite (tuning / held-out / fresh
+    /// seeds, 38, 38 and 35 cuts): at 0.5, 3, 1 and 0 cuts missed, no false cut; at 1, none
+    /// missed, none false; at 2, none missed, 0, 3 and 3 false cuts (on crossing objects and
+    /// fast motion).
+    pub sensitivity: f32,
     /// JPEG quality of thumbnails, 1 to 100.
     pub thumbnail_quality: u8,
     /// The ffmpeg program to run (a path or a name on `PATH`).
@@ -64,6 +85,7 @@ impl Default for AnalysisOptions {
             time_limit: DEFAULT_TIME_LIMIT,
             max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
             max_decoder_memory: DEFAULT_MAX_DECODER_MEMORY,
+            sensitivity: DEFAULT_SENSITIVITY,
             // 80: no visible blocking at 320 px, a third the size of quality 95.
             thumbnail_quality: 80,
             ffmpeg: "ffmpeg".to_owned(),

@@ -95,7 +95,7 @@ pub fn analyze(
 
     let mut run = Run {
         rate: probe.rate,
-        detector: ShotDetector::new(),
+        detector: ShotDetector::with_sensitivity(options.sensitivity),
         black: BlackFrameDetector::new(probe.rate.fps()),
         shots: ShotAssembler::new(probe.rate, options.thumbnail_quality),
         unsettled: VecDeque::new(),

@@ -3,6 +3,10 @@
 //! `cargo xtask bench analysis`; the analysis itself never calls it. Owns the clip recipes and
 //! their ground truth, nothing else.
 
+mod footage;
+
+pub use footage::footage_clip;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -35,6 +39,39 @@ pub enum Content {
     /// Hard negative: handheld camera shake, the test pattern jittering a few pixels each way
     /// every frame.
     Shake,
+    /// Hard negative: a rainbow spiral turning fast, its hues sweeping across the whole frame
+    /// every few frames with no abrupt change anywhere (animated titles, music videos).
+    Spiral,
+    /// Hard negative: a radial gradient over a third of the colour wheel running outward from
+    /// the centre, so the frame's hues change as they sweep across it (animated backgrounds).
+    RadialSweep,
+    /// Hard negative: a large dark object (a third of the width, most of the height) crossing
+    /// the colour bars in about a third of a second, like a bus passing close to the camera.
+    Crossing,
+    /// Hard negative: an object close to the camera (half the width, the full height) crossing
+    /// the colour bars in four frames, like a car passing right in front of the lens.
+    CloseCrossing,
+}
+
+/// A change of light laid over a segment, starting at some frame of it: what real footage shows
+/// without any cut (camera flashes, strobes, lightning).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Light {
+    /// White laid over the whole picture with these opacities on consecutive frames: a flash
+    /// that decays (`[0.95, 0.7, 0.45, 0.2]`), or one full-white frame (`[1.0]`).
+    Flash(Vec<f32>),
+    /// Luma lifted by these amounts (0 to 1) on consecutive frames, colours kept: lightning
+    /// that lights the scene up and flickers.
+    Lightning(Vec<f32>),
+}
+
+impl Light {
+    /// Frames it lasts.
+    pub fn frames(&self) -> u32 {
+        match self {
+            Light::Flash(levels) | Light::Lightning(levels) => levels.len() as u32,
+        }
+    }
 }
 
 /// How a segment begins.
@@ -58,8 +95,8 @@ pub struct Segment {
     pub frames: u32,
     /// How it begins.
     pub entry: Entry,
-    /// A single white frame at this offset into the segment: a hard negative.
-    pub flash_at: Option<u32>,
+    /// Changes of light, each at an offset into the segment: hard negatives.
+    pub lights: Vec<(u32, Light)>,
 }
 
 impl Segment {
@@ -69,22 +106,58 @@ impl Segment {
             content,
             frames,
             entry,
-            flash_at: None,
+            lights: Vec::new(),
         }
     }
 
     /// The same segment with one white frame at `offset`.
-    pub fn with_flash(mut self, offset: u32) -> Self {
-        self.flash_at = Some(offset);
+    pub fn with_flash(self, offset: u32) -> Self {
+        self.with_light(offset, Light::Flash(vec![1.0]))
+    }
+
+    /// The same segment with `light` starting at `offset`.
+    pub fn with_light(mut self, offset: u32, light: Light) -> Self {
+        self.lights.push((offset, light));
         self
     }
 
+    /// The same segment with a strobe: a one-frame white flash every `period` frames, `count`
+    /// times, from `offset` on.
+    pub fn with_strobe(mut self, offset: u32, period: u32, count: u32) -> Self {
+        for k in 0..count {
+            self = self.with_flash(offset + k * period);
+        }
+        self
+    }
+
+    /// What makes this segment a hard negative, in a word, if anything does: the class a false
+    /// cut inside it is counted under.
+    pub fn hard_negative_class(&self) -> Option<&'static str> {
+        let flashes = self
+            .lights
+            .iter()
+            .filter(|(_, light)| matches!(light, Light::Flash(_)))
+            .count();
+        if flashes > 1 {
+            return Some("strobe");
+        }
+        if flashes == 1 {
+            return Some("flash");
+        }
+        if !self.lights.is_empty() {
+            return Some("lightning");
+        }
+        match self.content {
+            Content::Pan | Content::Zoom | Content::SlowPan | Content::Shake => Some("motion"),
+            Content::Spiral | Content::RadialSweep => Some("animated"),
+            Content::Crossing => Some("crossing"),
+            Content::CloseCrossing => Some("close crossing"),
+            _ => None,
+        }
+    }
+
     fn is_hard_negative(&self) -> bool {
-        self.flash_at.is_some()
-            || matches!(
-                self.content,
-                Content::Pan | Content::Zoom | Content::SlowPan | Content::Shake
-            )
+        self.hard_negative_class().is_some()
     }
 }
 
@@ -154,6 +227,10 @@ pub struct ClipSpec {
     pub segments: Vec<Segment>,
 }
 
+/// Frame of a close crossing's segment at which the object is about to enter: late enough that
+/// the segment's own cut is settled, early enough for the shortest segments of the suites.
+const CLOSE_CROSSING_START: u32 = 10;
+
 /// Where the boundaries of a clip truly are, in output frame numbers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroundTruth {
@@ -165,6 +242,8 @@ pub struct GroundTruth {
     pub negatives: Vec<(u64, u64)>,
     /// Frames in the clip.
     pub frames: u64,
+    /// First and last frame of each segment, in order (a dissolve's frames belong to both).
+    pub segments: Vec<(u64, u64)>,
 }
 
 /// Frames kept clear of a segment's ends when it counts as a hard negative, so a correct
@@ -197,6 +276,7 @@ impl ClipSpec {
                 }
             };
             position = start + frames;
+            truth.segments.push((start, position - 1));
             if segment.is_hard_negative() {
                 truth
                     .negatives
@@ -207,9 +287,37 @@ impl ClipSpec {
         truth
     }
 
-    fn source(&self, content: &Content) -> String {
+    /// The lavfi graph of one segment's picture; `i` keeps its inner labels apart from other
+    /// segments'.
+    fn source(&self, content: &Content, i: usize) -> String {
         let (w, h, r) = (self.width, self.height, self.fps);
+        // Rainbow colour from a phase expression: three sines a third of a turn apart. Rendered at
+        // half size and scaled up, since geq is slow and the picture is smooth.
+        let rainbow = |phase: &str| {
+            format!(
+                "color=c=black:s={}x{}:r={r},format=gbrp,geq=r='128+127*sin({phase})':g='128+127*sin({phase}+2.094)':b='128+127*sin({phase}+4.189)',scale={w}:{h}",
+                w / 2,
+                h / 2
+            )
+        };
         match content {
+            Content::Spiral => rainbow("3*atan2(Y-H/2,X-W/2)+hypot(X-W/2,Y-H/2)/7-N*0.35"),
+            Content::RadialSweep => rainbow("hypot(X-W/2,Y-H/2)/W*3-N*0.3"),
+            Content::CloseCrossing => format!(
+                "smptebars=s={w}x{h}:r={r}[bg{i}];color=c=0x303840:s={}x{h}:r={r}[ob{i}];[bg{i}][ob{i}]overlay=x='-{}+(n-{})*{}':y=0:eval=frame",
+                w / 2,
+                w / 2,
+                CLOSE_CROSSING_START,
+                w * 3 / 8
+            ),
+            Content::Crossing => format!(
+                "smptebars=s={w}x{h}:r={r}[bg{i}];color=c=0x603020:s={}x{}:r={r}[ob{i}];[bg{i}][ob{i}]overlay=x='-{}+n*{}':y={}:eval=frame",
+                w / 3,
+                h * 8 / 9,
+                w / 3,
+                w / 8,
+                h / 18
+            ),
             Content::TestPattern => format!("testsrc2=s={w}x{h}:r={r}"),
             Content::Bars => format!("smptebars=s={w}x{h}:r={r}"),
             Content::Mandelbrot => format!("mandelbrot=s={w}x{h}:r={r}"),
@@ -269,11 +377,27 @@ impl ClipSpec {
             let _ = write!(
                 graph,
                 "{},trim=end_frame={},setpts=PTS-STARTPTS,format=yuv420p,setsar=1,settb=AVTB",
-                self.source(&segment.content),
+                self.source(&segment.content, i),
                 segment.frames
             );
-            if let Some(offset) = segment.flash_at {
-                let _ = write!(graph, ",drawbox=c=white:t=fill:enable='eq(n,{offset})'");
+            for (offset, light) in &segment.lights {
+                match light {
+                    Light::Flash(levels) => {
+                        for (k, level) in levels.iter().enumerate() {
+                            let n = *offset as usize + k;
+                            let _ =
+                                write!(graph, ",drawbox=c=white@{level}:t=fill:enable='eq(n,{n})'");
+                        }
+                    }
+                    Light::Lightning(levels) => {
+                        let mut lift = "0".to_owned();
+                        for (k, level) in levels.iter().enumerate().rev() {
+                            let n = *offset as usize + k;
+                            lift = format!("if(eq(n,{n}),{level},{lift})");
+                        }
+                        let _ = write!(graph, ",eq=brightness='{lift}':eval=frame");
+                    }
+                }
             }
             if let (Entry::FadeThroughBlack(n), true) = (segment.entry, i > 0) {
                 let _ = write!(graph, ",fade=t=in:s=0:n={n}");
