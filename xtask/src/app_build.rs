@@ -3,7 +3,7 @@
 //! When rustup has the nightly toolchain with its `rust-src` component, the standard library is
 //! rebuilt for the app (`-Zbuild-std`) with `panic=immediate-abort`: a panic then traps at once
 //! instead of formatting a message, which drops core's formatting and panic machinery from the
-//! wasm (about 19 KiB of the page's 140 KiB gzip). The app never panics on purpose; the trap
+//! wasm (about 19 KiB of the page's 146 KiB gzip). The app never panics on purpose; the trap
 //! still shows in the console as `RuntimeError: unreachable`. Without nightly, or when the
 //! size-tuned build fails for any reason, the same command builds with stable and says in one
 //! line what was given up, so nothing else depends on it.
