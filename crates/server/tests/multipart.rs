@@ -497,3 +497,26 @@ async fn a_part_whose_body_stops_arriving_times_out_and_is_not_recorded() {
         .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_abandoned_multipart_upload_expires() {
+    let server = TestServer::start(&["--upload-expiry", "1"], ScriptedAnalyzer::new(1)).await;
+    let api = Api::of(&server);
+    let file = fake_mp4(THREE_PARTS);
+    let upload = api.created(file.len() as u64).await;
+    api.put(&upload, 1, part_of(&file, upload.part_size, 1))
+        .await;
+    assert_eq!(server.stored_uploads(), 1);
+    // Nothing more arrives: the sweep (every second at this expiry) removes the upload.
+    let parts = format!("{}/api/multipart/{}/parts", api.base, upload.upload_id);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while api.http.get(&parts).send().await.unwrap().status() != 404 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "an abandoned multipart upload never expired"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.stored_uploads(), 0, "its file went with its record");
+    server.stop().await;
+}
