@@ -8,7 +8,7 @@
 //! does, with no fallback to hide a failure. The target directory is shared, so this costs the
 //! download, not a rebuild.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::app_build::{self, OnFailure};
 use crate::install;
@@ -42,7 +42,7 @@ fn prepare(home: &Path) -> crate::Result {
     }
     std::fs::create_dir_all(home)
         .map_err(|error| format!("could not create {} ({error})", home.display()))?;
-    let Some(real) = real_cargo_home() else {
+    let Some(real) = crate::process::cargo_home() else {
         return Ok(());
     };
     for config in ["config.toml", "config"] {
@@ -56,12 +56,4 @@ fn prepare(home: &Path) -> crate::Result {
         std::os::unix::fs::symlink(&bin, home.join("bin"))?;
     }
     Ok(())
-}
-
-/// The cargo home every other step uses: `CARGO_HOME`, or `~/.cargo`.
-fn real_cargo_home() -> Option<PathBuf> {
-    std::env::var_os("CARGO_HOME")
-        .filter(|home| !home.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
 }

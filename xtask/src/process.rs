@@ -33,10 +33,15 @@ pub fn search_path() -> Vec<PathBuf> {
 
 /// `$CARGO_HOME/bin`, or `~/.cargo/bin` when CARGO_HOME is unset.
 fn cargo_bin_dir() -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
+    Some(cargo_home()?.join("bin"))
+}
+
+/// Cargo's home: `CARGO_HOME`, or `~/.cargo` when it is unset.
+pub fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .filter(|home| !home.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
-    Some(home.join("bin"))
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
 }
 
 /// Echoes `command`, runs it with the terminal attached, and fails with a sentence naming

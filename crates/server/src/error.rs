@@ -171,6 +171,19 @@ impl IntoResponse for ApiFailure {
     }
 }
 
+/// A JSON request body, or a 400 that shows the expected shape (`example`) and what was wrong.
+pub fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+    example: &str,
+) -> Result<T, ApiFailure> {
+    body.map(|axum::Json(value)| value).map_err(|rejection| {
+        ApiFailure::BadRequest(format!(
+            "the body must be JSON like {example}: {}",
+            rejection.body_text()
+        ))
+    })
+}
+
 impl From<crate::ports::StoreError> for ApiFailure {
     fn from(error: crate::ports::StoreError) -> Self {
         Self::internal(error)

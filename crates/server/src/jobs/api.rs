@@ -2,7 +2,7 @@
 //! stands, fetch its result and thumbnails, cancel it. Every body is a `vidpush-protocol` type.
 
 use crate::auth::{self, SourceIp};
-use crate::error::ApiFailure;
+use crate::error::{ApiFailure, json_body};
 use crate::ids::new_id;
 use crate::ports::{JobRecord, Stored};
 use crate::sizes::human_bytes;
@@ -35,12 +35,7 @@ async fn create(
     body: Result<Json<CreateJobRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
     let caller = auth::caller(&app, source, &headers, &uri)?;
-    let Json(request) = body.map_err(|rejection| {
-        ApiFailure::BadRequest(format!(
-            "the body must be JSON like {{\"uploadId\":\"…\"}}: {}",
-            rejection.body_text()
-        ))
-    })?;
+    let request = json_body(body, r#"{"uploadId":"…"}"#)?;
     let missing = || {
         ApiFailure::NotFound(
             "no upload with that id: it may have expired or been used already".into(),

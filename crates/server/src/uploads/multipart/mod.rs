@@ -20,7 +20,7 @@ pub mod part_writer;
 
 use crate::auth::{self, SourceIp};
 use crate::clock::now_ms;
-use crate::error::ApiFailure;
+use crate::error::{ApiFailure, json_body};
 use crate::ids::new_id;
 use crate::ports::UploadRecord;
 use crate::state::AppState;
@@ -73,12 +73,10 @@ async fn create(
     body: Result<Json<CreateMultipartRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
     let owner = auth::caller(&app, source, &headers, &uri)?;
-    let Json(request) = body.map_err(|rejection| {
-        ApiFailure::BadRequest(format!(
-            "the body must be JSON like {{\"fileName\":\"…\",\"fileType\":\"video/mp4\",\"size\":123}}: {}",
-            rejection.body_text()
-        ))
-    })?;
+    let request = json_body(
+        body,
+        r#"{"fileName":"…","fileType":"video/mp4","size":123}"#,
+    )?;
     check_declared_size(&app, request.size)?;
     let part_size = part_size_for(request.size);
     let upload = UploadRecord {
@@ -241,12 +239,7 @@ async fn complete(
     body: Result<Json<CompleteMultipartRequest>, JsonRejection>,
 ) -> Result<Json<CompleteMultipartResponse>, ApiFailure> {
     let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
-    let Json(request) = body.map_err(|rejection| {
-        ApiFailure::BadRequest(format!(
-            "the body must be JSON like {{\"parts\":[{{\"partNumber\":1,\"etag\":\"…\"}}]}}: {}",
-            rejection.body_text()
-        ))
-    })?;
+    let request = json_body(body, r#"{"parts":[{"partNumber":1,"etag":"…"}]}"#)?;
     let id = upload.record.id.clone();
     let done = CompleteMultipartResponse {
         upload_id: id.clone(),
