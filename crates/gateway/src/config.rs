@@ -79,6 +79,44 @@ pub struct GatewayConfig {
     pub management_key: String,
     /// Where the SQLite file of connections lives.
     pub db_path: PathBuf,
+    /// API Gateway's shape for AWS code (stage prefix, SigV4); `None` serves the plain local API.
+    pub aws: Option<AwsApi>,
+}
+
+/// The gateway as AWS SDK code expects API Gateway: `@connections` also under
+/// `/{stage}/@connections/{id}`, and calls signed with SigV4 by one of these access keys
+/// accepted besides the bearer key. The keys are test credentials, never real AWS ones.
+#[derive(Clone)]
+pub struct AwsApi {
+    /// The stage name, the first path segment of the management endpoint.
+    pub stage: String,
+    /// The region signatures must be scoped to.
+    pub region: String,
+    /// The access keys whose signatures are accepted.
+    pub credentials: Vec<AccessKey>,
+}
+
+/// One access key id and its secret.
+#[derive(Clone)]
+pub struct AccessKey {
+    /// The public half, named in the signature's credential scope.
+    pub id: String,
+    /// The secret half, which signs.
+    pub secret: String,
+}
+
+/// The secrets are counted, never printed.
+impl fmt::Debug for AwsApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsApi")
+            .field("stage", &self.stage)
+            .field("region", &self.region)
+            .field(
+                "credentials",
+                &format_args!("[{} redacted]", self.credentials.len()),
+            )
+            .finish()
+    }
 }
 
 impl GatewayConfig {
@@ -95,6 +133,7 @@ impl GatewayConfig {
             connect_rate: ConnectRate::default(),
             management_key: management_key.into(),
             db_path: db_path.into(),
+            aws: None,
         }
     }
 }
@@ -113,6 +152,7 @@ impl fmt::Debug for GatewayConfig {
             .field("connect_rate", &self.connect_rate)
             .field("management_key", &"[redacted]")
             .field("db_path", &self.db_path)
+            .field("aws", &self.aws)
             .finish()
     }
 }
@@ -125,8 +165,17 @@ mod tests {
     fn debug_never_prints_secrets() {
         let mut config = GatewayConfig::new("/tmp/x.db", "sekrit-key");
         config.tokens.push("tok-123".into());
+        config.aws = Some(AwsApi {
+            stage: "local".into(),
+            region: "us-east-1".into(),
+            credentials: vec![AccessKey {
+                id: "AKID".into(),
+                secret: "aws-sekrit".into(),
+            }],
+        });
         let printed = format!("{config:?}");
         assert!(!printed.contains("sekrit-key"));
         assert!(!printed.contains("tok-123"));
+        assert!(!printed.contains("aws-sekrit"));
     }
 }

@@ -116,19 +116,23 @@ impl Gateway {
         &self.inner.config
     }
 
-    /// `GET /ws` and `/@connections/{id}`. Serve it with
+    /// `GET /ws` and `/@connections/{id}` (in AWS mode also `/{stage}/@connections/{id}`, where
+    /// the AWS SDK sends its calls). Serve it with
     /// `into_make_service_with_connect_info::<SocketAddr>()` so the source IP is known. Do not
     /// wrap it in a layer that logs request URIs: the `/ws` query carries the token.
     pub fn router(&self) -> Router {
-        Router::new()
+        let management = || {
+            get(management::get)
+                .post(management::post)
+                .delete(management::delete)
+        };
+        let mut router = Router::new()
             .route("/ws", get(upgrade))
-            .route(
-                "/@connections/{id}",
-                get(management::get)
-                    .post(management::post)
-                    .delete(management::delete),
-            )
-            .with_state(Arc::clone(&self.inner))
+            .route("/@connections/{id}", management());
+        if let Some(api) = &self.inner.config.aws {
+            router = router.route(&format!("/{}/@connections/{{id}}", api.stage), management());
+        }
+        router.with_state(Arc::clone(&self.inner))
     }
 
     /// The in-process `@connections` client.

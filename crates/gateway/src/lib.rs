@@ -18,6 +18,7 @@
 //! - `connection`: the task of one connection: read, route, write, limits, timeouts, close.
 //! - [`close_code`]: the close codes sent and reported to `$disconnect`.
 //! - [`management`]: `@connections` post/get/delete, shared by HTTP and the Rust client.
+//! - [`sigv4`]: the SigV4 check on `@connections` calls from AWS SDK code (AWS mode).
 //! - `store`: the SQLite record of connections, written in batches by one thread.
 //! - [`gateway`]: builder, router (`/ws`, `/@connections/{id}`), shutdown.
 //! - [`id`]: connection and request ids. [`timestamp`]: ISO-8601 text.
@@ -50,10 +51,11 @@ mod registry;
 pub mod route;
 pub mod selection;
 mod shared;
+pub mod sigv4;
 mod store;
 pub mod timestamp;
 
-pub use config::{ConnectRate, GatewayConfig};
+pub use config::{AccessKey, AwsApi, ConnectRate, GatewayConfig};
 pub use gateway::{Gateway, GatewayBuilder, GatewayError};
 pub use handshake::{DuplicateToken, Handshake, Principal, Refusal, token_from_query};
 pub use id::ConnectionId;

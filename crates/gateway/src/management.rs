@@ -5,11 +5,13 @@
 //! The JSON shapes here are AWS's own (`@connections` GET, the `Forbidden` reply), not vidpush's,
 //! which is why they are written here and not in `vidpush-protocol`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
@@ -21,6 +23,7 @@ use crate::id::ConnectionId;
 use crate::registry::{Entry, Registry};
 use crate::route::Identity;
 use crate::shared::Inner;
+use crate::sigv4;
 use crate::timestamp::iso8601;
 
 /// The connection does not exist, is closed or closing, or is still in `$connect` (AWS: 410).
@@ -180,43 +183,62 @@ fn message(status: StatusCode, error_type: &'static str, text: &str) -> Response
 /// The header AWS services name their error kind in.
 const AWS_ERROR_TYPE: &str = "x-amzn-ErrorType";
 
-/// Whether the request carries `Authorization: Bearer <management key>`.
-fn authorized(inner: &Inner, headers: &HeaderMap) -> bool {
-    let Some(given) = headers
+/// Whether the caller may use `@connections`: `Authorization: Bearer <management key>`, or, in
+/// AWS mode, a SigV4 signature by one of the configured access keys (what the AWS SDK sends).
+/// A refusal is AWS's 403 `ForbiddenException`, saying what was wrong with the signature.
+fn authorize(
+    inner: &Inner,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Denied> {
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(given) = bearer {
+        let expected = inner.config.management_key.as_bytes();
+        return if sigv4::constant_time_eq(given.as_bytes(), expected) {
+            Ok(())
+        } else {
+            Err(Denied("Forbidden".into()))
+        };
+    }
+    let Some(api) = &inner.config.aws else {
+        return Err(Denied("Forbidden".into()));
     };
-    let expected = inner.config.management_key.as_bytes();
-    // Compare every byte so the time taken does not reveal how much of a guess was right.
-    given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected)
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+    sigv4::verify(api, method, uri, headers, body, SystemTime::now())
+        .map_err(|refusal| Denied(refusal.to_string()))
 }
 
-fn forbidden() -> Response {
-    message(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden")
+/// A refused `@connections` caller, and the sentence it is told.
+struct Denied(String);
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        message(StatusCode::FORBIDDEN, "ForbiddenException", &self.0)
+    }
 }
 
 fn gone() -> Response {
     message(StatusCode::GONE, "GoneException", "the connection is gone")
 }
 
-/// `POST /@connections/{id}`: 200, 403, 410 or 413.
+/// The connection id at the end of `…/@connections/{id}`, with or without a stage before it.
+fn connection_id(params: &HashMap<String, String>) -> &str {
+    params.get("id").map_or("", String::as_str)
+}
+
+/// `POST [/{stage}]/@connections/{id}`: 200, 403, 410 or 413.
 pub(crate) async fn post(
     State(inner): State<Arc<Inner>>,
-    Path(id): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if !authorized(&inner, &headers) {
-        return forbidden();
-    }
     let max = inner.config.max_message_bytes;
     // Reading stops one byte past the limit, so an oversized body costs no more than that.
     let Ok(data) = to_bytes(body, max).await else {
@@ -226,7 +248,10 @@ pub(crate) async fn post(
             "the message is larger than the limit",
         );
     };
-    match inner.connections().post(&id, data) {
+    if let Err(refusal) = authorize(&inner, &method, &uri, &headers, &data) {
+        return refusal.into_response();
+    }
+    match inner.connections().post(connection_id(&params), data) {
         Ok(()) => StatusCode::OK.into_response(),
         Err(PostError::Gone) => gone(),
         Err(error @ PostError::PayloadTooLarge { .. }) => message(
@@ -237,16 +262,18 @@ pub(crate) async fn post(
     }
 }
 
-/// `GET /@connections/{id}`: 200 with AWS's body, 403 or 410.
+/// `GET [/{stage}]/@connections/{id}`: 200 with AWS's body, 403 or 410.
 pub(crate) async fn get(
     State(inner): State<Arc<Inner>>,
-    Path(id): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&inner, &headers) {
-        return forbidden();
+    if let Err(refusal) = authorize(&inner, &method, &uri, &headers, &[]) {
+        return refusal.into_response();
     }
-    match inner.connections().get(&id) {
+    match inner.connections().get(connection_id(&params)) {
         Ok(info) => axum::Json(InfoBody {
             connected_at: iso8601(info.connected_at),
             last_active_at: iso8601(info.last_active_at),
@@ -260,16 +287,18 @@ pub(crate) async fn get(
     }
 }
 
-/// `DELETE /@connections/{id}`: 204, 403 or 410.
+/// `DELETE [/{stage}]/@connections/{id}`: 204, 403 or 410.
 pub(crate) async fn delete(
     State(inner): State<Arc<Inner>>,
-    Path(id): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&inner, &headers) {
-        return forbidden();
+    if let Err(refusal) = authorize(&inner, &method, &uri, &headers, &[]) {
+        return refusal.into_response();
     }
-    match inner.connections().delete(&id) {
+    match inner.connections().delete(connection_id(&params)) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(Gone) => gone(),
     }

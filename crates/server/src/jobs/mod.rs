@@ -63,6 +63,14 @@ struct Inner {
 /// A running job's cancel flag and the reason to report once its analysis stops.
 type RunningJob = (CancelFlag, Arc<Mutex<String>>);
 
+/// How a worker's turn with a job ended, which says whether the queue may forget it.
+enum Turn {
+    /// The job is over (it ran to a final state, or was no longer queued): done with it.
+    Over,
+    /// Shutdown interrupted it: it stays with the queue and runs again.
+    Interrupted,
+}
+
 impl Jobs {
     /// Starts `workers` workers taking jobs from `queue`, and the watch that
     /// applies the orphan grace to jobs the publisher reports on `orphans`. Every task runs in
@@ -106,8 +114,14 @@ impl Jobs {
                         next = jobs.inner.queue.next() => next,
                     };
                     let Some(id) = next else { break };
-                    if let Err(error) = jobs.run(&id).await {
-                        tracing::error!(job = %id, %error, "job failed inside the server");
+                    match jobs.run(&id).await {
+                        Ok(Turn::Over) => jobs.inner.queue.done(&id).await,
+                        // Stays with the queue: the next start (or another worker) runs it.
+                        Ok(Turn::Interrupted) => {}
+                        // Not done: the queue delivers the job again (or dead-letters it).
+                        Err(error) => {
+                            tracing::error!(job = %id, %error, "job failed inside the server");
+                        }
                     }
                 }
             });
@@ -216,14 +230,14 @@ impl Jobs {
 
     /// Runs one job to its end.
     #[tracing::instrument(name = "job", skip(self), fields(job = %id))]
-    async fn run(&self, id: &JobId) -> Result<(), StoreError> {
+    async fn run(&self, id: &JobId) -> Result<Turn, StoreError> {
         let publisher = &self.inner.publisher;
         if self.inner.stopping.load(Ordering::SeqCst) {
-            return Ok(()); // stays queued; the next start runs it
+            return Ok(Turn::Interrupted); // stays queued; the next start runs it
         }
         match self.inner.job_store.job(id).await? {
             Some(job) if job.state == JobState::Queued => {}
-            _ => return Ok(()), // cancelled while it waited
+            _ => return Ok(Turn::Over), // cancelled while it waited, or delivered twice
         }
         let cancel = CancelFlag::new();
         let reason = Arc::new(Mutex::new(String::from("cancelled by request")));
@@ -242,10 +256,10 @@ impl Jobs {
         }
         let final_event = match outcome {
             Ok(Some(body)) => body,
-            Ok(None) => return Ok(()),
+            Ok(None) => return Ok(Turn::Over),
             Err(AnalysisFailure::Cancelled) if self.inner.stopping.load(Ordering::SeqCst) => {
                 tracing::info!(job = %id, "analysis interrupted by shutdown; it runs again after the restart");
-                return Ok(());
+                return Ok(Turn::Interrupted);
             }
             // The thumbnails stay: the `job.shot` events already pushed and stored point to
             // them, and a page (or a later replay) still shows those shots. The source goes
@@ -267,7 +281,7 @@ impl Jobs {
             // needs the source.
             self.inner.objects.remove_source(id).await;
         }
-        Ok(())
+        Ok(Turn::Over)
     }
 
     /// Runs the analysis and publishes its partial results; returns the `job.completed` body,

@@ -25,6 +25,12 @@ pub trait JobQueue: Send + Sync + 'static {
 
     /// The next job for a worker, waiting for one.
     async fn next(&self) -> Option<JobId>;
+
+    /// The worker is finished with a job [`next`](Self::next) gave it (run to a final state, or
+    /// skipped as no longer queued): the queue forgets it. A job never marked done comes back
+    /// (SQS: after its visibility timeout, until the dead-letter queue takes it), so a worker
+    /// that dies mid-job loses nothing. The in-process queue forgets a job when it hands it out.
+    async fn done(&self, _job: &JobId) {}
 }
 
 /// A reserved place in the [`JobQueue`].

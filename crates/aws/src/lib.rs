@@ -1,0 +1,26 @@
+//! `vidpush-aws`: vidpush's AWS home. The ports of `vidpush-server` on AWS services, so the same
+//! backend functions and job runner that run in one process locally run on Lambda and a worker
+//! with DynamoDB, S3, SQS and API Gateway's `@connections`.
+//!
+//! Modules, in the order a job meets them:
+//! - [`sdk`]: the SDK configuration, with a local endpoint (moto, the local gateway) for tests
+//!   and the simulated stack.
+//! - [`dynamodb`]: jobs and events (gap-free `seq` by conditional transaction), subscriptions
+//!   with a TTL, upload records.
+//! - [`sqs`]: the job queue, with a visibility heartbeat and a dead-letter queue behind it.
+//! - [`s3`]: each job's objects (source, thumbnails, result), read through presigned URLs.
+//! - [`push`]: `@connections` through `aws-sdk-apigatewaymanagement`; Gone drops a subscription.
+//!
+//! The SDK crates are heavy to build (minutes on two cores), which is why they live here and
+//! not in the server's default build.
+
+pub mod dynamodb;
+pub mod push;
+pub mod s3;
+pub mod sdk;
+pub mod sqs;
+
+pub use dynamodb::{DynamoStore, TableNames};
+pub use push::ApiGatewayPush;
+pub use s3::S3Objects;
+pub use sqs::SqsQueue;
