@@ -35,8 +35,24 @@ pub struct SqsQueue {
     client: Client,
     /// The queue's URL.
     url: String,
+    /// How long a received job stays hidden between heartbeats.
+    visibility: Duration,
     /// Jobs received and not yet done, by id.
     held: Mutex<HashMap<JobId, Held>>,
+}
+
+/// A worker that stops stops renewing: its jobs become visible again after `visibility`.
+impl Drop for SqsQueue {
+    fn drop(&mut self) {
+        for (_, held) in self
+            .held
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+        {
+            held.heartbeat.abort();
+        }
+    }
 }
 
 impl SqsQueue {
@@ -45,8 +61,15 @@ impl SqsQueue {
         Self {
             client,
             url: url.into(),
+            visibility: VISIBILITY,
             held: Mutex::default(),
         }
+    }
+
+    /// The same queue with another visibility window (tests use seconds, not a minute).
+    pub fn with_visibility(mut self, visibility: Duration) -> Self {
+        self.visibility = visibility;
+        self
     }
 
     async fn send(client: &Client, url: &str, job: &JobId) -> Result<(), StoreError> {
@@ -62,15 +85,15 @@ impl SqsQueue {
 
     /// Renews `receipt`'s invisibility until aborted.
     fn heartbeat(&self, receipt: String) -> JoinHandle<()> {
-        let (client, url) = (self.client.clone(), self.url.clone());
+        let (client, url, visibility) = (self.client.clone(), self.url.clone(), self.visibility);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(VISIBILITY / 3).await;
+                tokio::time::sleep(visibility / 3).await;
                 let renewed = client
                     .change_message_visibility()
                     .queue_url(&url)
                     .receipt_handle(&receipt)
-                    .visibility_timeout(secs(VISIBILITY))
+                    .visibility_timeout(secs(visibility))
                     .send()
                     .await;
                 if let Err(error) = renewed {
@@ -119,7 +142,7 @@ impl JobQueue for SqsQueue {
                 .queue_url(&self.url)
                 .max_number_of_messages(1)
                 .wait_time_seconds(secs(WAIT))
-                .visibility_timeout(secs(VISIBILITY))
+                .visibility_timeout(secs(self.visibility))
                 .send()
                 .await;
             let messages = match received {

@@ -237,7 +237,10 @@ async fn multipart_parts_are_recorded_until_the_upload_is_finished() {
             .await
             .unwrap()
     );
-    assert_eq!(store.stale_uploads(u64::MAX).await.unwrap(), [id.clone()]);
+    assert_eq!(
+        store.stale_uploads(u64::MAX).await.unwrap(),
+        std::slice::from_ref(&id)
+    );
     assert!(store.delete_upload(&id).await.unwrap());
     assert!(!store.delete_upload(&id).await.unwrap());
 }
