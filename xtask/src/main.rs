@@ -9,10 +9,12 @@
 //! Modules: `install` (finding and installing the toolchain and system tools), `app_build`
 //! (the size-tuned release build of the app, falling back to stable), `fresh_cache` (the test
 //! run's app build from an empty cargo cache, which proves the install step fetched enough),
+//! `aws_tools` (moto, cfn-lint and the SAM CLI in a Python environment of their own),
 //! `process` (running child processes), `tasks` (dev and test), `bench` (one file per
 //! benchmark).
 
 mod app_build;
+mod aws_tools;
 mod bench;
 mod fresh_cache;
 mod install;

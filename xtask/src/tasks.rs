@@ -8,17 +8,21 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::app_build::OnFailure;
+use crate::aws_tools::{self, AwsTools};
 use crate::process::{check, describe_status, run, tool};
 use crate::{app_build, fresh_cache, install};
 
 const TEST_USAGE: &str = "usage: cargo xtask test [lint|native|e2e|wasm]... [--skip-install] [-- <args for the native test binaries>]
   (no group)  every check CI runs
-  lint        cargo fmt --check and clippy for the host and for wasm
+  lint        cargo fmt --check, clippy for the host and for wasm, the AWS template's validators
   native      trunk build, the server binary, cargo test --workspace
   e2e         trunk build, the server binary, only the browser end-to-end tests (tests/e2e_*.rs)
   wasm        the app's and the protocol's wasm-bindgen tests in headless Chromium";
 
 const DEV_USAGE: &str = "usage: cargo xtask dev [--debug] [--skip-install] [-- <vidpush-server args, e.g. --listen 127.0.0.1:9000>]";
+
+/// The AWS SAM template, relative to the root.
+const TEMPLATE: &str = "deploy/template.yaml";
 
 /// The chromedriver Debian's `chromium-driver` package installs.
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -112,6 +116,7 @@ enum Step {
     Fmt,
     Clippy,
     ClippyWasm,
+    Template,
     Trunk,
     Server,
     Tests,
@@ -126,6 +131,7 @@ impl Step {
             Step::Fmt => "fmt",
             Step::Clippy => "clippy",
             Step::ClippyWasm => "clippy (wasm)",
+            Step::Template => "AWS template (sam validate --lint, cfn-lint)",
             Step::Trunk => "app build from an empty cargo cache",
             Step::Server => "server build",
             Step::Tests => "cargo test",
@@ -138,6 +144,9 @@ impl Step {
     fn run(self, paths: &Paths, test_args: &[&str]) -> crate::Result {
         if self == Step::Trunk {
             return fresh_cache::build_app(&paths.root);
+        }
+        if self == Step::Template {
+            return validate_template(paths);
         }
         let what = format!("the {} step", self.name());
         run(&mut self.command(paths, test_args), &what)
@@ -169,6 +178,7 @@ impl Step {
                 "warnings",
             ]),
             Step::Trunk => unreachable!("the app build runs through fresh_cache::build_app"),
+            Step::Template => unreachable!("the template check runs through validate_template"),
             Step::Server => cargo(&["build", "-p", "vidpush-server"]),
             Step::Tests | Step::E2e => {
                 let mut test = if self == Step::Tests {
@@ -180,7 +190,8 @@ impl Step {
                     test.arg("--").args(test_args);
                 }
                 test.env("VIDPUSH_SERVER_BIN", &paths.server_bin)
-                    .env("VIDPUSH_DIST", &paths.dist);
+                    .env("VIDPUSH_DIST", &paths.dist)
+                    .env("VIDPUSH_MOTO_SERVER", paths.aws_tools.moto_server());
                 test
             }
             Step::WasmTests => {
@@ -219,6 +230,31 @@ struct Paths {
     server_bin: PathBuf,
     /// trunk's output, which the server serves to the browser in end-to-end tests.
     dist: PathBuf,
+    /// moto, cfn-lint and the SAM CLI.
+    aws_tools: AwsTools,
+}
+
+/// The SAM template, as AWS's own validators see it; offline, with no credentials. What they
+/// cannot see (the template against the code) is `crates/aws/tests/template.rs`.
+fn validate_template(paths: &Paths) -> crate::Result {
+    let template = paths.root.join(TEMPLATE);
+    let region = [
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("SAM_CLI_TELEMETRY", "0"),
+    ];
+    run(
+        Command::new(paths.aws_tools.sam())
+            .args(["validate", "--lint", "--region", "us-east-1", "--template"])
+            .arg(&template)
+            .envs(region),
+        "sam validate --lint",
+    )?;
+    run(
+        Command::new(paths.aws_tools.cfn_lint())
+            .arg(&template)
+            .envs(region),
+        "cfn-lint",
+    )
 }
 
 /// `cargo xtask test`: install, then every check CI runs (or the groups named), in order.
@@ -229,7 +265,7 @@ pub fn test(root: &Path, args: &[&str]) -> crate::Result {
     let mut rest = args.iter();
     while let Some(&arg) = rest.next() {
         match arg {
-            "lint" => steps.extend([Step::Fmt, Step::Clippy, Step::ClippyWasm]),
+            "lint" => steps.extend([Step::Fmt, Step::Clippy, Step::ClippyWasm, Step::Template]),
             "native" => steps.extend([Step::Trunk, Step::Server, Step::Tests]),
             "e2e" => steps.extend([Step::Trunk, Step::Server, Step::E2e]),
             "wasm" => steps.push(Step::WasmTests),
@@ -247,6 +283,7 @@ pub fn test(root: &Path, args: &[&str]) -> crate::Result {
             Step::Fmt,
             Step::Clippy,
             Step::ClippyWasm,
+            Step::Template,
             Step::Trunk,
             Step::Server,
             Step::Tests,
@@ -261,18 +298,20 @@ pub fn test(root: &Path, args: &[&str]) -> crate::Result {
     }
 
     let target = target_dir(root);
-    let paths = Paths {
-        root: root.to_path_buf(),
-        server_bin: target.join("debug").join("vidpush-server"),
-        dist: root.join("dist"),
-    };
-
     let mut timings: Vec<(Step, Duration)> = Vec::new();
     let started = Instant::now();
     if !skip_install {
         println!("== install");
         install::ensure(root)?;
     }
+    // Cheap when present; the moto tests and the template check cannot run without it.
+    let aws_tools = aws_tools::ensure(&target)?;
+    let paths = Paths {
+        root: root.to_path_buf(),
+        server_bin: target.join("debug").join("vidpush-server"),
+        dist: root.join("dist"),
+        aws_tools,
+    };
     let install_time = started.elapsed();
     for step in steps {
         println!("== {}", step.name());

@@ -3,6 +3,7 @@
 //! with DynamoDB, S3, SQS and API Gateway's `@connections`.
 //!
 //! Modules, in the order a job meets them:
+//! - [`settings`]: the environment variables the template sets and the code reads.
 //! - [`sdk`]: the SDK configuration, with a local endpoint (moto, the local gateway) for tests
 //!   and the simulated stack.
 //! - [`dynamodb`]: jobs and events (gap-free `seq` by conditional transaction), subscriptions
@@ -18,6 +19,7 @@ pub mod dynamodb;
 pub mod push;
 pub mod s3;
 pub mod sdk;
+pub mod settings;
 pub mod sqs;
 
 pub use dynamodb::{DynamoStore, TableNames};

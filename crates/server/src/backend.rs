@@ -17,6 +17,11 @@ use vidpush_protocol::{ClientAction, ErrorCode, JobId, Reply};
 /// signed 64-bit, so no event can have a larger one, and a larger value cannot even be asked for.
 pub const MAX_AFTER_SEQ: u64 = i64::MAX as u64;
 
+/// The routes a client's messages are sent to (by `action`; anything else goes to `$default`).
+/// With `$connect` and `$disconnect` they are every route of the WebSocket API, here and in the
+/// AWS template.
+pub const MESSAGE_ROUTES: [&str; 5] = ["$default", "subscribe", "unsubscribe", "cancel", "ping"];
+
 /// What the route handlers share.
 #[derive(Clone)]
 pub struct Backend {
@@ -49,7 +54,7 @@ pub fn register(builder: GatewayBuilder, backend: Backend) -> GatewayBuilder {
         }
     };
     let mut builder = builder.route("$disconnect", route(true));
-    for name in ["$default", "subscribe", "unsubscribe", "cancel", "ping"] {
+    for name in MESSAGE_ROUTES {
         builder = builder.route(name, route(false));
     }
     builder
