@@ -54,6 +54,24 @@ pub struct ServerConfig {
     #[arg(long, env = "VIDPUSH_MANAGEMENT_KEY", hide_env_values = true)]
     pub management_key: Option<String>,
 
+    /// Also serve `@connections` as API Gateway does for AWS SDK code: under `/{stage}` and
+    /// signed with SigV4 by the test credentials below. Unset: only the bearer key's API.
+    #[arg(long, env = "VIDPUSH_AWS_STAGE", requires_all = ["aws_access_key_id", "aws_secret_access_key"])]
+    pub aws_stage: Option<String>,
+
+    /// The access key id SigV4-signed `@connections` calls must use (a test credential, never
+    /// a real AWS one).
+    #[arg(long, env = "VIDPUSH_AWS_ACCESS_KEY_ID", requires = "aws_stage")]
+    pub aws_access_key_id: Option<String>,
+
+    /// The secret of that access key.
+    #[arg(long, env = "VIDPUSH_AWS_SECRET_ACCESS_KEY", hide_env_values = true, requires = "aws_stage")]
+    pub aws_secret_access_key: Option<String>,
+
+    /// The region SigV4 signatures must be scoped to.
+    #[arg(long, env = "VIDPUSH_AWS_REGION", default_value = "us-east-1")]
+    pub aws_region: String,
+
     /// Largest WebSocket frame in bytes (AWS: 32 KiB).
     #[arg(long, env = "VIDPUSH_MAX_FRAME_BYTES", default_value_t = limits::MAX_FRAME_BYTES)]
     pub max_frame_bytes: usize,
@@ -161,6 +179,20 @@ impl ServerConfig {
         self.data_dir.join("jobs")
     }
 
+    /// The gateway's AWS mode, when `--aws-stage` is given (clap has checked that the access
+    /// key comes with it).
+    pub fn aws_api(&self) -> Option<vidpush_gateway::AwsApi> {
+        let stage = self.aws_stage.clone()?;
+        Some(vidpush_gateway::AwsApi {
+            stage,
+            region: self.aws_region.clone(),
+            credentials: vec![vidpush_gateway::AccessKey {
+                id: self.aws_access_key_id.clone().unwrap_or_default(),
+                secret: self.aws_secret_access_key.clone().unwrap_or_default(),
+            }],
+        })
+    }
+
     /// The origins allowed by default: the server's own, plus trunk's and common dev ports.
     pub fn effective_allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
         if !self.allowed_origins.is_empty() {
@@ -190,5 +222,29 @@ mod tests {
         let file = format!("`{}`", vidpush_gateway::key::MANAGEMENT_KEY_FILE);
         assert!(help.contains(&file), "{help}");
         assert!(!help.contains("`management-key`"), "{help}");
+    }
+
+    #[test]
+    fn aws_mode_needs_its_access_key_and_turns_the_gateways_aws_api_on() {
+        use clap::Parser;
+        let refused = ServerConfig::try_parse_from(["vidpush-server", "--aws-stage", "local"]);
+        let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("--aws-access-key-id"), "{message}");
+        let config = ServerConfig::try_parse_from([
+            "vidpush-server",
+            "--aws-stage",
+            "local",
+            "--aws-access-key-id",
+            "AKIDLOCAL",
+            "--aws-secret-access-key",
+            "secret",
+        ])
+        .expect("a stage with its key is accepted");
+        let api = config.aws_api().expect("AWS mode is on");
+        assert_eq!(api.stage, "local");
+        assert_eq!(api.region, "us-east-1");
+        assert_eq!(api.credentials[0].id, "AKIDLOCAL");
+        let plain = ServerConfig::try_parse_from(["vidpush-server"]).expect("no flags is fine");
+        assert!(plain.aws_api().is_none());
     }
 }

@@ -213,6 +213,7 @@ impl App {
             .cloned()
             .collect();
         gateway_config.allowed_origins = config.effective_allowed_origins(addr);
+        gateway_config.aws = config.aws_api();
         gateway_config.max_frame_bytes = config.max_frame_bytes;
         gateway_config.max_message_bytes = config.max_message_bytes;
         gateway_config.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
