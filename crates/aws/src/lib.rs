@@ -11,6 +11,7 @@
 //! - [`sqs`]: the job queue, with a visibility heartbeat and a dead-letter queue behind it.
 //! - [`s3`]: each job's objects (source, thumbnails, result), read through presigned URLs.
 //! - [`push`]: `@connections` through `aws-sdk-apigatewaymanagement`; Gone drops a subscription.
+//! - [`worker`]: the local job runner over these adapters, as a long-lived worker process.
 //!
 //! The SDK crates are heavy to build (minutes on two cores), which is why they live here and
 //! not in the server's default build.
@@ -21,6 +22,7 @@ pub mod s3;
 pub mod sdk;
 pub mod settings;
 pub mod sqs;
+pub mod worker;
 
 pub use dynamodb::{DynamoStore, TableNames};
 pub use push::ApiGatewayPush;

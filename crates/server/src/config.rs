@@ -65,7 +65,12 @@ pub struct ServerConfig {
     pub aws_access_key_id: Option<String>,
 
     /// The secret of that access key.
-    #[arg(long, env = "VIDPUSH_AWS_SECRET_ACCESS_KEY", hide_env_values = true, requires = "aws_stage")]
+    #[arg(
+        long,
+        env = "VIDPUSH_AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        requires = "aws_stage"
+    )]
     pub aws_secret_access_key: Option<String>,
 
     /// The region SigV4 signatures must be scoped to.

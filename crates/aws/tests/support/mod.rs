@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod gateway;
+
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -53,12 +55,13 @@ impl Moto {
         }
     }
 
-    /// The endpoint the SDK should use for it.
+    /// The endpoint the SDK should use for it, with the test key the local gateway also
+    /// accepts (moto takes any), so one configuration reaches the whole simulated stack.
     pub fn endpoint(&self) -> Endpoint {
         Endpoint::Local {
             url: self.url.clone(),
-            access_key: "testing".into(),
-            secret: "testing".into(),
+            access_key: gateway::KEY_ID.into(),
+            secret: gateway::SECRET.into(),
         }
     }
 

@@ -407,6 +407,38 @@ impl Jobs {
         }
     }
 
+    /// Stops each running analysis whose job another process has already ended in the store,
+    /// checking every `interval` until the background stops. On AWS a cancel is stored by the
+    /// message function, not by the worker running the job: this is how it reaches that worker
+    /// (within `interval` plus one datastore read). The worker's own final event then finds
+    /// the job closed and adds nothing.
+    pub fn follow_stored_cancels(&self, interval: Duration) {
+        let jobs = self.clone();
+        self.inner.background.spawn_until_stopped(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let running: Vec<(JobId, CancelFlag)> = jobs
+                    .inner
+                    .running
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .map(|(id, (flag, _))| (id.clone(), flag.clone()))
+                    .collect();
+                for (id, flag) in running {
+                    if let Ok(Some(job)) = jobs.inner.job_store.job(&id).await
+                        && job.state.is_final()
+                    {
+                        tracing::info!(job = %id, state = job.state.as_str(), "ended elsewhere; stopping its analysis");
+                        flag.cancel();
+                    }
+                }
+            }
+        });
+    }
+
     /// The running jobs' count, for health and tests.
     pub fn running_count(&self) -> usize {
         self.inner

@@ -1,0 +1,99 @@
+//! The local gateway in AWS mode, served on a free loopback port, and a WebSocket client that
+//! learns its own connection id.
+
+use aws_credential_types::Credentials;
+use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use vidpush_aws::sdk::LOCAL_REGION;
+use vidpush_gateway::{AccessKey, AwsApi, Gateway, GatewayConfig, RouteRequest, RouteResponse};
+
+/// The stage the test gateway serves `@connections` under.
+pub const STAGE: &str = "local";
+/// The access key the test gateway accepts signatures from.
+pub const KEY_ID: &str = "AKIDVIDPUSHLOCAL";
+/// Its secret.
+pub const SECRET: &str = "vidpush-local-secret";
+
+/// How long a test waits for a frame before failing; generous, the machine is shared.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A served gateway; its database lives as long as this.
+pub struct AwsGateway {
+    pub addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl AwsGateway {
+    /// A gateway in AWS mode with a `whoami` route that answers the connection id.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = GatewayConfig::new(dir.path().join("gateway.db"), "bearer-key");
+        config.aws = Some(AwsApi {
+            stage: STAGE.into(),
+            region: LOCAL_REGION.into(),
+            credentials: vec![AccessKey {
+                id: KEY_ID.into(),
+                secret: SECRET.into(),
+            }],
+        });
+        let gateway = Gateway::builder(config)
+            .route("whoami", |r: RouteRequest| async move {
+                RouteResponse::reply(r.connection_id.to_string())
+            })
+            .build()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = gateway
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { addr, _dir: dir }
+    }
+
+    /// The management endpoint, as the SDK is given it on AWS.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/{STAGE}", self.addr)
+    }
+
+    /// A connected client and its connection id.
+    pub async fn connect(&self) -> (Socket, String) {
+        let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+            .await
+            .unwrap();
+        socket
+            .send(Message::text(r#"{"action":"whoami"}"#))
+            .await
+            .unwrap();
+        let id = next_text(&mut socket).await;
+        (socket, id)
+    }
+}
+
+/// The next text frame.
+pub async fn next_text(socket: &mut Socket) -> String {
+    loop {
+        let frame = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("a frame arrives")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(text) = frame {
+            return text.to_string();
+        }
+    }
+}
+
+/// An SDK configuration signing with `secret` for the test key.
+pub async fn signing_config(secret: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(LOCAL_REGION))
+        .credentials_provider(Credentials::new(KEY_ID, secret, None, None, "test"))
+        .load()
+        .await
+}
