@@ -12,19 +12,25 @@
 //! - [`s3`]: each job's objects (source, thumbnails, result), read through presigned URLs.
 //! - [`push`]: `@connections` through `aws-sdk-apigatewaymanagement`; Gone drops a subscription.
 //! - [`worker`]: the local job runner over these adapters, as a long-lived worker process.
+//! - [`control`]: cancelling from a function, by storing the cancel for the worker to notice.
+//! - `testing` (feature `testing`): the simulated stack for tests — moto and the local gateway
+//!   in AWS mode.
 //!
 //! The SDK crates are heavy to build (minutes on two cores), which is why they live here and
 //! not in the server's default build.
 
+pub mod control;
 pub mod dynamodb;
 pub mod push;
 pub mod s3;
 pub mod sdk;
 pub mod settings;
 pub mod sqs;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod worker;
 
-pub use dynamodb::{DynamoStore, TableNames};
+pub use dynamodb::{ConnectionRecord, DynamoStore, TableNames};
 pub use push::ApiGatewayPush;
 pub use s3::S3Objects;
 pub use sqs::SqsQueue;

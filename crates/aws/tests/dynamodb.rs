@@ -1,10 +1,8 @@
 //! The DynamoDB adapter against moto: the same contract the SQLite adapter keeps.
 
-mod support;
-
 use std::collections::BTreeSet;
-use support::Moto;
 use vidpush_aws::dynamodb::{DynamoStore, TableNames};
+use vidpush_aws::testing::Moto;
 use vidpush_protocol::multipart::UploadedPart;
 use vidpush_protocol::{EventBody, JobId, JobState, Stage, UploadId};
 use vidpush_server::ports::{JobStore, Subscriptions, UploadRecord, UploadStore};

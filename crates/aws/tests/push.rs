@@ -1,12 +1,10 @@
 //! `@connections` through the unmodified AWS SDK against the local gateway in AWS mode: the
 //! stage prefix, SigV4, and the error kinds the SDK reads from `x-amzn-ErrorType`.
 
-mod support;
-
 use futures_util::StreamExt;
-use support::gateway::{AwsGateway, SECRET, WAIT, next_text, signing_config};
 use tokio_tungstenite::tungstenite::Message;
 use vidpush_aws::ApiGatewayPush;
+use vidpush_aws::testing::gateway::{AwsGateway, SECRET, WAIT, next_text, signing_config};
 use vidpush_server::ports::{Push, PushError};
 
 #[tokio::test]

@@ -1,13 +1,11 @@
 //! Job objects on S3 against moto: adopting an upload, the source on the worker's disk,
 //! thumbnails and results through presigned GETs, removal.
 
-mod support;
-
 use aws_sdk_s3::primitives::ByteStream;
-use support::Moto;
 use vidpush_aws::S3Objects;
 use vidpush_aws::s3::upload_key;
 use vidpush_aws::sdk::s3_client;
+use vidpush_aws::testing::Moto;
 use vidpush_protocol::{JobId, UploadId};
 use vidpush_server::ports::{JobObjects, Stored};
 

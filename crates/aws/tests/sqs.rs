@@ -1,12 +1,10 @@
 //! The SQS job queue against moto: a job is handed out once while its worker lives, comes back
 //! when the worker dies, and ends in the dead-letter queue when it keeps killing workers.
 
-mod support;
-
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::time::Duration;
-use support::Moto;
 use vidpush_aws::SqsQueue;
+use vidpush_aws::testing::Moto;
 use vidpush_protocol::JobId;
 use vidpush_server::ports::JobQueue;
 

@@ -282,6 +282,37 @@ fn functions_are_rust_on_arm64_within_the_http_apis_time_limit() {
     }
 }
 
+/// Functions the template names whose binaries are not written yet. Each is a gap in the AWS
+/// home, listed here so it cannot be forgotten: `sam build` fails until it is empty.
+const PENDING_BINARIES: &[&str] = &["vidpush-http"];
+
+#[test]
+fn every_function_is_a_binary_of_the_lambda_crate() {
+    let template = template();
+    let bins = concat!(env!("CARGO_MANIFEST_DIR"), "/../lambda/src/bin");
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        assert_eq!(
+            function["Properties"]["CodeUri"].as_str(),
+            Some("../crates/lambda"),
+            "{id}"
+        );
+        let binary = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_default();
+        let written = std::path::Path::new(bins)
+            .join(format!("{binary}.rs"))
+            .is_file();
+        assert!(
+            written || PENDING_BINARIES.contains(&binary),
+            "{id} runs {binary}, which crates/lambda does not build"
+        );
+        assert!(
+            !(written && PENDING_BINARIES.contains(&binary)),
+            "{binary} is written: take it off the pending list"
+        );
+    }
+}
+
 #[test]
 fn the_queue_never_hands_a_held_job_to_a_second_worker_and_dead_letters_poison() {
     let template = template();

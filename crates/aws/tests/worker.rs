@@ -3,13 +3,9 @@
 //! The job is created the way the HTTP function will create it: upload object, upload record,
 //! job record, adopted source, queue message.
 
-mod support;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::Moto;
-use support::gateway::{AwsGateway, Socket, next_text};
 use vidpush_analysis::synthetic::{ClipSpec, Container, Content, Entry, Segment};
 use vidpush_analysis::{AnalysisEvent, CancelFlag};
 use vidpush_aws::SqsQueue;
@@ -17,6 +13,8 @@ use vidpush_aws::dynamodb::{DynamoStore, TableNames};
 use vidpush_aws::s3::{S3Objects, upload_key};
 use vidpush_aws::sdk::s3_client;
 use vidpush_aws::settings::Resources;
+use vidpush_aws::testing::Moto;
+use vidpush_aws::testing::gateway::{AwsGateway, Socket, next_text};
 use vidpush_aws::worker::{Worker, WorkerOptions};
 use vidpush_protocol::{AnalysisResult, EventBody, JobId, UploadId};
 use vidpush_server::jobs::analyzer::{AnalysisFailure, VideoAnalyzer};

@@ -54,6 +54,12 @@ impl Principal {
         Principal(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
     }
 
+    /// A principal recorded earlier by its [`as_str`](Self::as_str) text (the AWS functions keep
+    /// it with the connection between `$connect` and later messages).
+    pub fn from_recorded(name: impl Into<String>) -> Self {
+        Principal(name.into())
+    }
+
     /// The principal as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -158,9 +164,10 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The handshake policy built from the configuration.
+/// The handshake policy built from the configuration: the gateway's own `$connect` checks, and
+/// the AWS `$connect` function's.
 #[derive(Debug)]
-pub(crate) struct Admission {
+pub struct Admission {
     /// SHA-256 of each accepted token: comparing digests keeps the comparison's timing
     /// independent of how much of a guess matches, and keeps the tokens themselves out of memory
     /// dumps of this struct.
@@ -177,7 +184,7 @@ fn normalize_origin(origin: &str) -> String {
 }
 
 impl Admission {
-    pub(crate) fn new(config: &GatewayConfig) -> Self {
+    pub fn new(config: &GatewayConfig) -> Self {
         Admission {
             token_digests: config
                 .tokens
@@ -194,7 +201,7 @@ impl Admission {
     }
 
     /// The token policy alone: `Ok(None)` when no tokens are configured.
-    pub(crate) fn authorize(&self, token: Option<&str>) -> Result<Option<Principal>, Refusal> {
+    pub fn authorize(&self, token: Option<&str>) -> Result<Option<Principal>, Refusal> {
         if self.token_digests.is_empty() {
             return Ok(None);
         }
@@ -214,7 +221,7 @@ impl Admission {
 
     /// Origin, then rate, then token. The rate check comes before the token check so guessing
     /// tokens costs attempts. When `count` is false the attempt is not charged to the IP.
-    pub(crate) fn check(
+    pub fn check(
         &self,
         handshake: &Handshake<'_>,
         count: bool,

@@ -57,7 +57,7 @@ pub mod timestamp;
 
 pub use config::{AccessKey, AwsApi, ConnectRate, GatewayConfig};
 pub use gateway::{Gateway, GatewayBuilder, GatewayError};
-pub use handshake::{DuplicateToken, Handshake, Principal, Refusal, token_from_query};
+pub use handshake::{Admission, DuplicateToken, Handshake, Principal, Refusal, token_from_query};
 pub use id::ConnectionId;
 pub use key::load_or_create_management_key;
 pub use management::{ConnectionInfo, Connections, Gone, PostError};

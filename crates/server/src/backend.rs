@@ -9,6 +9,7 @@ use crate::auth;
 use crate::jobs::Jobs;
 use crate::ports::{JobRecord, JobStore, Push, StoreError, Subscriptions};
 use crate::publisher::Publisher;
+use async_trait::async_trait;
 use std::sync::Arc;
 use vidpush_gateway::{GatewayBuilder, RouteRequest, RouteResponse};
 use vidpush_protocol::{ClientAction, ErrorCode, JobId, Reply};
@@ -22,6 +23,28 @@ pub const MAX_AFTER_SEQ: u64 = i64::MAX as u64;
 /// AWS template.
 pub const MESSAGE_ROUTES: [&str; 5] = ["$default", "subscribe", "unsubscribe", "cancel", "ping"];
 
+/// What the routes ask of whoever runs jobs: the in-process [`Jobs`] locally; on AWS, where the
+/// runner is another process, the store (the worker notices a stored cancel).
+#[async_trait]
+pub trait JobControl: Send + Sync + 'static {
+    /// Cancels a queued or running job; false when it was already over.
+    async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError>;
+
+    /// The job's last subscriber went away (its orphan policy may cancel it later).
+    fn orphaned(&self, job: JobId);
+}
+
+#[async_trait]
+impl JobControl for Jobs {
+    async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError> {
+        Jobs::cancel(self, job, reason).await
+    }
+
+    fn orphaned(&self, job: JobId) {
+        Jobs::orphaned(self, job);
+    }
+}
+
 /// What the route handlers share.
 #[derive(Clone)]
 pub struct Backend {
@@ -32,7 +55,7 @@ pub struct Backend {
     /// Stores and pushes events.
     pub publisher: Publisher,
     /// Cancels jobs.
-    pub jobs: Jobs,
+    pub jobs: Arc<dyn JobControl>,
     /// Pushes replies sent outside a handler's return value.
     pub push: Arc<dyn Push>,
 }
@@ -79,7 +102,7 @@ impl Backend {
     /// `$disconnect`: forget the connection's subscriptions; jobs left unwatched get the grace
     /// period.
     #[tracing::instrument(skip_all, fields(connection = %req.connection_id))]
-    async fn disconnect(&self, req: RouteRequest) -> RouteResponse {
+    pub async fn disconnect(&self, req: RouteRequest) -> RouteResponse {
         match self
             .subscriptions
             .drop_connection(req.connection_id.as_str())
@@ -101,7 +124,7 @@ impl Backend {
 
     /// Every message route: parse the action, then act on it.
     #[tracing::instrument(skip_all, fields(connection = %req.connection_id, route = %req.route_key))]
-    async fn message(&self, req: RouteRequest) -> RouteResponse {
+    pub async fn message(&self, req: RouteRequest) -> RouteResponse {
         let body = req.body.as_deref().unwrap_or("");
         let action = match serde_json::from_str::<ClientAction>(body) {
             Ok(action) => action,

@@ -253,7 +253,7 @@ impl App {
             job_store: job_store.clone(),
             subscriptions,
             publisher: publisher.clone(),
-            jobs: jobs.clone(),
+            jobs: Arc::new(jobs.clone()),
             push,
         };
         let gateway = backend::register(builder, backend)

@@ -7,8 +7,11 @@
 //!   retried when another writer took it first.
 //! - `subscriptions`: by job for fan-out, by connection for `$disconnect`, each with a TTL.
 //! - `uploads`: upload records and parts.
+//! - `connections`: who opened each WebSocket connection, for the AWS functions.
 //! - `item`: reading and writing attribute values.
 
+mod connections;
+pub use connections::ConnectionRecord;
 mod item;
 mod jobs;
 pub mod schema;
@@ -26,7 +29,7 @@ use vidpush_server::ports::StoreError;
 /// expired items only within a few days.
 pub const SUBSCRIPTION_TTL: Duration = Duration::from_secs(2 * 60 * 60 + 5 * 60);
 
-/// The real names of the four tables (a stack prefixes them).
+/// The real names of the tables (a stack prefixes them).
 #[derive(Debug, Clone)]
 pub struct TableNames {
     /// Jobs, one item each.
@@ -37,6 +40,8 @@ pub struct TableNames {
     pub subscriptions: String,
     /// Uploads and their parts.
     pub uploads: String,
+    /// Open connections and who opened them.
+    pub connections: String,
 }
 
 impl TableNames {
@@ -47,6 +52,7 @@ impl TableNames {
             events: format!("{prefix}{}", schema::EVENTS.logical),
             subscriptions: format!("{prefix}{}", schema::SUBSCRIPTIONS.logical),
             uploads: format!("{prefix}{}", schema::UPLOADS.logical),
+            connections: format!("{prefix}{}", schema::CONNECTIONS.logical),
         }
     }
 
@@ -63,16 +69,18 @@ impl TableNames {
             events: read(&schema::EVENTS)?,
             subscriptions: read(&schema::SUBSCRIPTIONS)?,
             uploads: read(&schema::UPLOADS)?,
+            connections: read(&schema::CONNECTIONS)?,
         })
     }
 
     /// Each table's description with its real name.
-    pub fn tables(&self) -> [(schema::Table, &str); 4] {
+    pub fn tables(&self) -> [(schema::Table, &str); 5] {
         [
             (schema::JOBS, self.jobs.as_str()),
             (schema::EVENTS, self.events.as_str()),
             (schema::SUBSCRIPTIONS, self.subscriptions.as_str()),
             (schema::UPLOADS, self.uploads.as_str()),
+            (schema::CONNECTIONS, self.connections.as_str()),
         ]
     }
 }
@@ -92,7 +100,7 @@ impl DynamoStore {
         Self { client, tables }
     }
 
-    /// Creates the four tables (tests and the simulated stack).
+    /// Creates the tables (tests and the simulated stack).
     pub async fn create_tables(&self) -> Result<(), String> {
         for (table, name) in self.tables.tables() {
             table.create(&self.client, name).await?;

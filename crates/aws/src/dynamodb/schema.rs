@@ -96,8 +96,19 @@ pub const UPLOADS: Table = Table {
     ttl: None,
 };
 
+/// Open WebSocket connections: written by `$connect` with who connected, read by every message,
+/// removed by `$disconnect`; each expires after API Gateway's two-hour connection limit, since
+/// `$disconnect` is best-effort.
+pub const CONNECTIONS: Table = Table {
+    logical: "Connections",
+    partition: s("connectionId"),
+    sort: None,
+    indexes: &[],
+    ttl: Some("expiresAt"),
+};
+
 /// Every table.
-pub const TABLES: [Table; 4] = [JOBS, EVENTS, SUBSCRIPTIONS, UPLOADS];
+pub const TABLES: [Table; 5] = [JOBS, EVENTS, SUBSCRIPTIONS, UPLOADS, CONNECTIONS];
 
 impl Table {
     /// The environment variable the table's real name is read from.

@@ -1,12 +1,12 @@
 //! The local gateway in AWS mode, served on a free loopback port, and a WebSocket client that
 //! learns its own connection id.
 
+use crate::sdk::LOCAL_REGION;
 use aws_credential_types::Credentials;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use vidpush_aws::sdk::LOCAL_REGION;
 use vidpush_gateway::{AccessKey, AwsApi, Gateway, GatewayConfig, RouteRequest, RouteResponse};
 
 /// The stage the test gateway serves `@connections` under.
@@ -19,11 +19,13 @@ pub const SECRET: &str = "vidpush-local-secret";
 /// How long a test waits for a frame before failing; generous, the machine is shared.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// A WebSocket client.
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A served gateway; its database lives as long as this.
 pub struct AwsGateway {
+    /// Where it listens.
     pub addr: SocketAddr,
     _dir: tempfile::TempDir,
 }

@@ -1,14 +1,13 @@
-//! What every adapter test needs: a moto server of its own on a free loopback port, and the
-//! SDK configured for it.
-
-#![allow(dead_code)] // each test file uses its own part of this module
+//! The simulated AWS stack for tests (feature `testing`): a moto server of its own on a free
+//! loopback port with the SDK configured for it, and the local gateway in AWS mode
+//! ([`gateway`]) for `@connections`.
 
 pub mod gateway;
 
+use crate::sdk::{self, Endpoint};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use vidpush_aws::sdk::{self, Endpoint};
 
 /// How long moto may take to answer after it starts (it takes about a second).
 const START_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,0 +1,183 @@
+//! The three WebSocket functions. Built once per execution environment (a cold start) and
+//! reused by every invocation it serves.
+
+use crate::event::{self, NotAWebSocketEvent, from_route_response, response, route_request};
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use std::sync::Arc;
+use vidpush_aws::control::StoredJobControl;
+use vidpush_aws::dynamodb::{ConnectionRecord, DynamoStore};
+use vidpush_aws::push::ApiGatewayPush;
+use vidpush_aws::s3::S3Objects;
+use vidpush_aws::sdk::{self, Endpoint};
+use vidpush_aws::settings::{self, Resources};
+use vidpush_gateway::{Admission, GatewayConfig, Handshake, Principal, Refusal};
+use vidpush_protocol::{ErrorCode, Reply};
+use vidpush_server::backend::Backend;
+use vidpush_server::clock::now_ms;
+use vidpush_server::ports::{JobObjects, JobStore, Push, Subscriptions};
+use vidpush_server::publisher::{self, Publisher};
+
+/// Who may connect: the tokens and origins the template passes.
+#[derive(Debug, Clone, Default)]
+pub struct AccessPolicy {
+    /// Accepted tokens; empty lets anyone connect.
+    pub tokens: Vec<String>,
+    /// Allowed browser origins.
+    pub allowed_origins: Vec<String>,
+}
+
+impl AccessPolicy {
+    /// From `VIDPUSH_TOKENS` and `VIDPUSH_ALLOWED_ORIGINS` (comma separated, blanks ignored).
+    pub fn from_env() -> Self {
+        let list = |var: &str| -> Vec<String> {
+            std::env::var(var)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        Self {
+            tokens: list(settings::TOKENS),
+            allowed_origins: list(settings::ALLOWED_ORIGINS),
+        }
+    }
+}
+
+/// The WebSocket functions' shared state.
+pub struct WebSocketFunctions {
+    /// The same backend the local server routes to.
+    backend: Backend,
+    /// Connections and who opened them.
+    store: DynamoStore,
+    /// The `$connect` checks, as the local gateway makes them.
+    admission: Admission,
+}
+
+impl WebSocketFunctions {
+    /// Everything over the AWS adapters at `endpoint`.
+    pub async fn new(endpoint: &Endpoint, resources: Resources, policy: AccessPolicy) -> Self {
+        let config = sdk::config(endpoint).await;
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), resources.tables);
+        let job_store: Arc<dyn JobStore> = Arc::new(store.clone());
+        let subscriptions: Arc<dyn Subscriptions> = Arc::new(store.clone());
+        let push: Arc<dyn Push> =
+            Arc::new(ApiGatewayPush::new(&config, &resources.management_endpoint));
+        let objects: Arc<dyn JobObjects> = Arc::new(S3Objects::new(
+            sdk::s3_client(&config, endpoint),
+            resources.bucket,
+            std::env::temp_dir(),
+        ));
+        // No orphan policy on AWS: notices of unwatched jobs go nowhere.
+        let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
+        let publisher = Publisher::new(
+            job_store.clone(),
+            subscriptions.clone(),
+            push.clone(),
+            notices,
+        );
+        let jobs = Arc::new(StoredJobControl {
+            publisher: publisher.clone(),
+            objects,
+        });
+        let mut gateway = GatewayConfig::new("/dev/null", "");
+        gateway.tokens = policy.tokens;
+        gateway.allowed_origins = policy.allowed_origins;
+        Self {
+            backend: Backend {
+                job_store,
+                subscriptions,
+                publisher,
+                jobs,
+                push,
+            },
+            store,
+            admission: Admission::new(&gateway),
+        }
+    }
+
+    /// `$connect`: 403 for an origin not allowed, 401 for a missing or wrong token; otherwise
+    /// the connection is recorded with its principal and accepted.
+    pub async fn connect(
+        &self,
+        event: &ApiGatewayWebsocketProxyRequest,
+    ) -> Result<ApiGatewayProxyResponse, NotAWebSocketEvent> {
+        let connection = event::connection_id(event)?;
+        let header = |name: &str| event.headers.get(name).and_then(|v| v.to_str().ok());
+        let token = event.query_string_parameters.first("token");
+        let source_ip = event
+            .request_context
+            .identity
+            .source_ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok())
+            .unwrap_or([0, 0, 0, 0].into());
+        let handshake = Handshake {
+            source_ip,
+            origin: header("origin"),
+            token,
+            user_agent: header("user-agent"),
+        };
+        // API Gateway throttles connects itself; this function does not count attempts.
+        let principal = match self.admission.check(&handshake, false) {
+            Ok(principal) => principal,
+            Err(refusal @ (Refusal::BadToken | Refusal::OriginNotAllowed(_))) => {
+                tracing::info!(%connection, %refusal, "connection refused");
+                return Ok(response(refusal.status().as_u16(), None));
+            }
+            Err(refusal) => return Ok(response(refusal.status().as_u16(), None)),
+        };
+        let record = ConnectionRecord {
+            principal: principal.map(|p| p.as_str().to_owned()),
+            connected_at_ms: now_ms(),
+        };
+        if let Err(error) = self.store.put_connection(connection, &record).await {
+            tracing::error!(%connection, %error, "could not record a connection");
+            return Ok(response(500, None));
+        }
+        Ok(response(200, None))
+    }
+
+    /// `$disconnect`: the connection and its subscriptions are forgotten.
+    pub async fn disconnect(
+        &self,
+        event: &ApiGatewayWebsocketProxyRequest,
+    ) -> Result<ApiGatewayProxyResponse, NotAWebSocketEvent> {
+        let request = route_request(event, None)?;
+        let connection = request.connection_id.to_string();
+        let answer = self.backend.disconnect(request).await;
+        if let Err(error) = self.store.delete_connection(&connection).await {
+            tracing::warn!(%connection, %error, "could not forget a connection; it expires");
+        }
+        Ok(from_route_response(answer))
+    }
+
+    /// Every message route, with the principal recorded at `$connect`.
+    pub async fn message(
+        &self,
+        event: &ApiGatewayWebsocketProxyRequest,
+    ) -> Result<ApiGatewayProxyResponse, NotAWebSocketEvent> {
+        let connection = event::connection_id(event)?;
+        let principal = match self.store.connection(connection).await {
+            Ok(Some(record)) => record.principal.map(Principal::from_recorded),
+            // Without its record the caller is unknown, and an unknown caller would see every
+            // token's jobs: refuse instead. (Records outlive API Gateway's two-hour limit, so
+            // this happens only if `$connect` was skipped.)
+            Ok(None) => {
+                let refusal = Reply::Error {
+                    code: ErrorCode::Forbidden,
+                    message: "this connection was not recorded when it opened; reconnect".into(),
+                    job_id: None,
+                };
+                return Ok(response(200, Some(refusal.to_json())));
+            }
+            Err(error) => {
+                tracing::error!(%connection, %error, "could not read a connection's principal");
+                return Ok(response(500, None));
+            }
+        };
+        let request = route_request(event, principal)?;
+        Ok(from_route_response(self.backend.message(request).await))
+    }
+}
