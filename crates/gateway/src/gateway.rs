@@ -20,7 +20,7 @@ use crate::config::GatewayConfig;
 use crate::handshake::{Admission, Handshake, Principal, Refusal, token_from_query};
 use crate::management::{self, Connections};
 use crate::registry::{Entry, Registry};
-use crate::route::{Identity, RouteHandler, RouteResponse};
+use crate::route::{HandshakeRequest, Identity, RouteHandler, RouteResponse};
 use crate::selection::CONNECT;
 use crate::shared::Inner;
 use crate::store::{Store, StoreError};
@@ -237,10 +237,20 @@ async fn upgrade(
         identity,
         principal,
     ));
+    let mut connect = inner.request(&entry, CONNECT, None, None);
+    connect.handshake = Some(HandshakeRequest {
+        headers: headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect(),
+        query: form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect(),
+    });
     if let Some(handler) = inner.routes.get(CONNECT)
-        && let RouteResponse::Reject(status) = handler
-            .call(inner.request(&entry, CONNECT, None, None))
-            .await
+        && let RouteResponse::Reject(status) = handler.call(connect).await
     {
         return refuse(&Refusal::Rejected(status));
     }

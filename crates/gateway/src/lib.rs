@@ -19,6 +19,8 @@
 //! - [`close_code`]: the close codes sent and reported to `$disconnect`.
 //! - [`management`]: `@connections` post/get/delete, shared by HTTP and the Rust client.
 //! - [`sigv4`]: the SigV4 check on `@connections` calls from AWS SDK code (AWS mode).
+//! - [`lambda`]: routes as Lambda integrations — the Runtime API, function processes, and
+//!   API Gateway's WebSocket event JSON.
 //! - `store`: the SQLite record of connections, written in batches by one thread.
 //! - [`gateway`]: builder, router (`/ws`, `/@connections/{id}`), shutdown.
 //! - [`id`]: connection and request ids. [`timestamp`]: ISO-8601 text.
@@ -45,6 +47,7 @@ pub mod gateway;
 pub mod handshake;
 pub mod id;
 pub mod key;
+pub mod lambda;
 pub mod management;
 pub mod rate;
 mod registry;
@@ -62,6 +65,8 @@ pub use id::ConnectionId;
 pub use key::load_or_create_management_key;
 pub use management::{ConnectionInfo, Connections, Gone, PostError};
 pub use registry::MAX_QUEUED_BYTES;
-pub use route::{BoxFuture, CloseInfo, Identity, RouteHandler, RouteRequest, RouteResponse};
+pub use route::{
+    BoxFuture, CloseInfo, HandshakeRequest, Identity, RouteHandler, RouteRequest, RouteResponse,
+};
 pub use selection::{Selection, select_route};
 pub use store::{LAST_ACTIVE_FLUSH_INTERVAL, StoreError};

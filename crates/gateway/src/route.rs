@@ -4,6 +4,7 @@
 //! and answers one [`RouteResponse`]. This module owns those shapes; it never decides which route
 //! runs (that is [`crate::selection`]).
 
+use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -54,6 +55,31 @@ pub struct RouteRequest {
     pub disconnect: Option<CloseInfo>,
     /// When the connection was accepted, in milliseconds since the Unix epoch.
     pub connected_at: i64,
+    /// What the handshake carried; only for `$connect`.
+    pub handshake: Option<HandshakeRequest>,
+}
+
+/// The `$connect` request's headers and query string, as API Gateway hands them to a
+/// `$connect` integration (which may check a token or an origin itself).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct HandshakeRequest {
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The query string's parameters, decoded.
+    pub query: Vec<(String, String)>,
+}
+
+/// Names only: the query holds the token.
+impl fmt::Debug for HandshakeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(name, _)| name.clone()).collect()
+        };
+        f.debug_struct("HandshakeRequest")
+            .field("headers", &names(&self.headers))
+            .field("query", &names(&self.query))
+            .finish()
+    }
 }
 
 /// What a handler answers.

@@ -44,6 +44,7 @@ impl Inner {
             principal: entry.principal.clone(),
             disconnect,
             connected_at: entry.connected_at,
+            handshake: None,
         }
     }
 }

@@ -58,6 +58,7 @@ pub fn route_request(
         principal,
         disconnect,
         connected_at: context.connected_at,
+        handshake: None,
     })
 }
 

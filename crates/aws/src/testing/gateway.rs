@@ -7,7 +7,9 @@ use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use vidpush_gateway::{AccessKey, AwsApi, Gateway, GatewayConfig, RouteRequest, RouteResponse};
+use vidpush_gateway::{
+    AccessKey, AwsApi, Gateway, GatewayBuilder, GatewayConfig, RouteRequest, RouteResponse,
+};
 
 /// The stage the test gateway serves `@connections` under.
 pub const STAGE: &str = "local";
@@ -30,9 +32,34 @@ pub struct AwsGateway {
     _dir: tempfile::TempDir,
 }
 
-impl AwsGateway {
-    /// A gateway in AWS mode with a `whoami` route that answers the connection id.
-    pub async fn start() -> Self {
+/// A loopback port bound for a gateway not built yet: functions started before the gateway
+/// need its management endpoint.
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    /// Where the gateway will listen.
+    pub addr: SocketAddr,
+}
+
+impl Bound {
+    /// A free loopback port.
+    pub async fn new() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        Self { listener, addr }
+    }
+
+    /// The management endpoint the gateway will serve.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/{STAGE}", self.addr)
+    }
+
+    /// Builds the gateway in AWS mode with `routes`, after `configure` adjusts its settings,
+    /// and serves it.
+    pub fn serve(
+        self,
+        configure: impl FnOnce(&mut GatewayConfig),
+        routes: impl FnOnce(GatewayBuilder) -> GatewayBuilder,
+    ) -> AwsGateway {
         let dir = tempfile::tempdir().unwrap();
         let mut config = GatewayConfig::new(dir.path().join("gateway.db"), "bearer-key");
         config.aws = Some(AwsApi {
@@ -43,19 +70,31 @@ impl AwsGateway {
                 secret: SECRET.into(),
             }],
         });
-        let gateway = Gateway::builder(config)
-            .route("whoami", |r: RouteRequest| async move {
-                RouteResponse::reply(r.connection_id.to_string())
-            })
-            .build()
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+        configure(&mut config);
+        let gateway = routes(Gateway::builder(config)).build().unwrap();
         let app = gateway
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
+        let listener = self.listener;
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { addr, _dir: dir }
+        AwsGateway {
+            addr: self.addr,
+            _dir: dir,
+        }
+    }
+}
+
+impl AwsGateway {
+    /// A gateway in AWS mode with a `whoami` route that answers the connection id.
+    pub async fn start() -> Self {
+        Bound::new().await.serve(
+            |_| {},
+            |builder| {
+                builder.route("whoami", |r: RouteRequest| async move {
+                    RouteResponse::reply(r.connection_id.to_string())
+                })
+            },
+        )
     }
 
     /// The management endpoint, as the SDK is given it on AWS.
