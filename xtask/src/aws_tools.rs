@@ -25,9 +25,9 @@ pub struct AwsTools {
 }
 
 impl AwsTools {
-    /// `moto_server`.
-    pub fn moto_server(&self) -> PathBuf {
-        self.bin("moto_server")
+    /// The environment's Python, which runs moto (`crates/aws/src/testing/moto_server.py`).
+    pub fn python(&self) -> PathBuf {
+        self.bin("python")
     }
 
     /// `cfn-lint`.
@@ -64,7 +64,7 @@ pub fn ensure(target: &Path) -> crate::Result<AwsTools> {
     let wanted = PINS.join("\n");
     let stamp = tools.venv.join(STAMP);
     if std::fs::read_to_string(&stamp).is_ok_and(|made| made == wanted)
-        && tools.moto_server().is_file()
+        && tools.bin("moto_server").is_file()
         && tools.sam().is_file()
     {
         println!(

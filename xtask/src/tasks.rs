@@ -191,7 +191,7 @@ impl Step {
                 }
                 test.env("VIDPUSH_SERVER_BIN", &paths.server_bin)
                     .env("VIDPUSH_DIST", &paths.dist)
-                    .env("VIDPUSH_MOTO_SERVER", paths.aws_tools.moto_server());
+                    .env("VIDPUSH_MOTO_PYTHON", paths.aws_tools.python());
                 test
             }
             Step::WasmTests => {

@@ -9,7 +9,8 @@
 //! - [`dynamodb`]: jobs and events (gap-free `seq` by conditional transaction), subscriptions
 //!   with a TTL, upload records.
 //! - [`sqs`]: the job queue, with a visibility heartbeat and a dead-letter queue behind it.
-//! - [`s3`]: each job's objects (source, thumbnails, result), read through presigned URLs.
+//! - [`s3`]: each job's objects (source, thumbnails, result), read through presigned URLs, and
+//!   the page's multipart uploads straight to the bucket.
 //! - [`push`]: `@connections` through `aws-sdk-apigatewaymanagement`; Gone drops a subscription.
 //! - [`worker`]: the local job runner over these adapters, as a long-lived worker process.
 //! - [`control`]: cancelling from a function, by storing the cancel for the worker to notice.
@@ -32,5 +33,5 @@ pub mod worker;
 
 pub use dynamodb::{ConnectionRecord, DynamoStore, TableNames};
 pub use push::ApiGatewayPush;
-pub use s3::S3Objects;
+pub use s3::{S3Multipart, S3Objects};
 pub use sqs::SqsQueue;

@@ -9,6 +9,10 @@ use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The moto launcher: moto's own server, with DynamoDB requests serialized as the real
+/// service's transactions are.
+pub const MOTO_SERVER_PY: &str = include_str!("moto_server.py");
+
 /// How long moto may take to answer after it starts (it takes about a second).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -20,31 +24,44 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `$VIDPUSH_MOTO_SERVER` (set by `cargo xtask test`, which installs moto) or
-    /// `moto_server` from `PATH`, and waits until it accepts connections.
+    /// Starts moto ([`MOTO_SERVER_PY`], with DynamoDB serializable) with the Python of
+    /// `$VIDPUSH_MOTO_PYTHON` (set by `cargo xtask test`), else of the environment
+    /// `cargo xtask test` installs in the user's cache (`xtask/src/aws_tools.rs`), else
+    /// `python3` from `PATH`; waits until it accepts connections.
     pub fn start() -> Moto {
-        let program = std::env::var("VIDPUSH_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        let cached = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|dir| !dir.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".cache"))
+            })
+            .map(|cache| cache.join("vidpush/aws-tools/bin/python"))
+            .filter(|path| path.is_file());
+        let program = std::env::var("VIDPUSH_MOTO_PYTHON")
+            .ok()
+            .or_else(|| cached.map(|path| path.display().to_string()))
+            .unwrap_or_else(|| "python3".into());
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|listener| listener.local_addr())
             .expect("a loopback port is free")
             .port();
         let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-c", MOTO_SERVER_PY, "127.0.0.1", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| {
                 panic!(
-                    "could not start {program} ({error}): `cargo xtask test` installs moto[server] \
-                     and sets VIDPUSH_MOTO_SERVER; or `pip install \"moto[server]\"`"
+                    "could not start moto with {program} ({error}): `cargo xtask test` installs \
+                     moto[server] and sets VIDPUSH_MOTO_PYTHON"
                 )
             });
         let started = Instant::now();
         while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
             assert!(
                 started.elapsed() < START_TIMEOUT,
-                "{program} did not listen on port {port} within {START_TIMEOUT:?}"
+                "moto ({program}) did not listen on port {port} within {START_TIMEOUT:?}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
