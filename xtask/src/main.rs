@@ -4,7 +4,7 @@
 //! - `cargo xtask build`: install what is missing, build the release app into `dist/`.
 //! - `cargo xtask dev`: install what is missing, build the app, run the server.
 //! - `cargo xtask test`: install what is missing, then every check CI runs.
-//! - `cargo xtask bench <gateway|analysis|upload|app>`: print measured figures.
+//! - `cargo xtask bench <gateway|analysis|upload|app|push>`: print measured figures.
 //!
 //! Modules: `install` (finding and installing the toolchain and system tools), `app_build`
 //! (the size-tuned release build of the app, falling back to stable), `fresh_cache` (the test
@@ -27,7 +27,7 @@ use std::process::ExitCode;
 /// Every xtask step returns this: errors are printed as sentences and end the run.
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <install|build|dev|test|bench <gateway|analysis|upload|app>> (add --help for options)";
+const USAGE: &str = "usage: cargo xtask <install|build|dev|test|bench <gateway|analysis|upload|app|push>> (add --help for options)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

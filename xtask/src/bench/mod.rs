@@ -3,6 +3,7 @@
 mod analysis;
 mod app;
 mod gateway;
+mod push;
 mod upload;
 
 use std::path::Path;
@@ -14,8 +15,10 @@ pub fn run(root: &Path, which: &str, args: &[&str]) -> crate::Result {
         "analysis" => analysis::run(root, args),
         "upload" => upload::run(root, args),
         "app" => app::run(root, args),
-        other => Err(
-            format!("no benchmark named {other:?}; try gateway, analysis, upload or app").into(),
-        ),
+        "push" => push::run_bench(root, args),
+        other => Err(format!(
+            "no benchmark named {other:?}; try gateway, analysis, upload, app or push"
+        )
+        .into()),
     }
 }

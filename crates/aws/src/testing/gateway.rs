@@ -29,6 +29,8 @@ pub type Socket =
 pub struct AwsGateway {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Its in-process `@connections` client (how the local server pushes).
+    pub connections: vidpush_gateway::Connections,
     _dir: tempfile::TempDir,
 }
 
@@ -72,6 +74,7 @@ impl Bound {
         });
         configure(&mut config);
         let gateway = routes(Gateway::builder(config)).build().unwrap();
+        let connections = gateway.connections();
         let app = gateway
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -79,6 +82,7 @@ impl Bound {
         tokio::spawn(async move { axum::serve(listener, app).await });
         AwsGateway {
             addr: self.addr,
+            connections,
             _dir: dir,
         }
     }
@@ -87,14 +91,16 @@ impl Bound {
 impl AwsGateway {
     /// A gateway in AWS mode with a `whoami` route that answers the connection id.
     pub async fn start() -> Self {
-        Bound::new().await.serve(
-            |_| {},
-            |builder| {
-                builder.route("whoami", |r: RouteRequest| async move {
-                    RouteResponse::reply(r.connection_id.to_string())
-                })
-            },
-        )
+        Self::start_configured(|_| {}).await
+    }
+
+    /// The same, after `configure` adjusts its settings (a benchmark lifts the connect rate).
+    pub async fn start_configured(configure: impl FnOnce(&mut GatewayConfig)) -> Self {
+        Bound::new().await.serve(configure, |builder| {
+            builder.route("whoami", |r: RouteRequest| async move {
+                RouteResponse::reply(r.connection_id.to_string())
+            })
+        })
     }
 
     /// The management endpoint, as the SDK is given it on AWS.
