@@ -107,7 +107,10 @@ pub fn ok(answer: &Answer) -> bool {
 
 /// `POST /api/jobs`: starts analysing a finished upload.
 pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<JobId, String> {
-    let body = web::encode(&CreateJobRequest { upload_id });
+    let body = web::encode(&CreateJobRequest {
+        upload_id,
+        sensitivity: None,
+    });
     let response = send(
         "POST",
         &endpoints.api_url("/api/jobs"),
