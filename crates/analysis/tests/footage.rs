@@ -28,9 +28,12 @@ const MIN_GRADUAL_RECALL: f64 = 0.92;
 const MAX_FALSE_CUTS_ON_EXCURSIONS: u32 = 1;
 
 /// False dissolves allowed on animated rainbows in a set: a ceiling, not a goal. A sweeping
-/// rainbow is, frame for frame, a blend of its past and future pictures; measured 19, 17 and 14
-/// (tuning, held-out, fresh) after the steady-animation test, 24, 21 and 17 before it.
-const MAX_FALSE_GRADUALS_ON_ANIMATED: u32 = 22;
+/// rainbow is, frame for frame, a blend of its past and future pictures; measured 10, 9 and 7
+/// (tuning, held-out, fresh) with the recurrence test (a turning picture comes back, a
+/// dissolve's does not), 19, 17 and 14 before it, 24, 21 and 17 before the steady-animation
+/// test. Most of what is left lies within about a turn of the rainbow's first or last frame,
+/// where the shot beside it hides the recurrence.
+const MAX_FALSE_GRADUALS_ON_ANIMATED: u32 = 12;
 
 /// How far (frames) a cut may be from its true frame.
 const CUT_TOLERANCE: u64 = 1;
