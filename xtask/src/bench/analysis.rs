@@ -241,7 +241,11 @@ impl ClipSet {
             let path = work.join(format!("{stem}.{}", container.extension()));
             if !path.exists() {
                 eprintln!("rendering {}", path.display());
-                spec.render(&path, container)?;
+                // Under another name until ffmpeg succeeds: a render that dies half-way (as
+                // ffmpeg can) must not leave a short clip that later runs take for a whole one.
+                let partial = work.join(format!("{stem}.partial.{}", container.extension()));
+                spec.render(&partial, container)?;
+                std::fs::rename(&partial, &path)?;
             }
             let truth = spec.ground_truth();
             clips.push((path, spec, truth));
