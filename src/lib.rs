@@ -8,6 +8,7 @@
 //! - [`multipart`]: the uploader's bookkeeping (parts left, bytes sent across parallel parts,
 //!   the completion list, what a part's answer means, resume after a reload, speed).
 //! - [`file_check`]: which picked files may be uploaded, with a readable refusal.
+//! - [`cuts`]: the person's choice of fewer or more cuts, as the job's sensitivity.
 //! - [`export`]: JSON, CSV, WebVTT chapters and CMX 3600 EDL from a finished result.
 //! - [`format`]: how sizes, times and percentages read.
 //!
@@ -19,6 +20,7 @@
 pub mod backoff;
 pub mod config;
 pub mod connection;
+pub mod cuts;
 pub mod export;
 pub mod file_check;
 pub mod format;

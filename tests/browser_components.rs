@@ -391,7 +391,7 @@ async fn refused_file_shows_its_message_and_starts_no_upload() {
     .forget();
     let parts = js_sys::Array::of1(&"hello".into());
     let file = web_sys::File::new_with_str_sequence(&parts, "notes.txt").unwrap();
-    accept_files(store, vec![file]);
+    accept_files(store, vec![file], None);
     leptos::task::tick().await;
     let refusals = all(&root, "[data-testid=refusal]");
     assert_eq!(refusals.len(), 1);

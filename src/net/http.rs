@@ -105,9 +105,17 @@ pub fn ok(answer: &Answer) -> bool {
     (200..300).contains(&answer.status)
 }
 
-/// `POST /api/jobs`: starts analysing a finished upload.
-pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<JobId, String> {
-    let body = web::encode(&CreateJobRequest { upload_id });
+/// `POST /api/jobs`: starts analysing a finished upload with the hard-cut `sensitivity`
+/// (`None`: the server's default).
+pub async fn create_job(
+    endpoints: &Endpoints,
+    upload_id: UploadId,
+    sensitivity: Option<f64>,
+) -> Result<JobId, String> {
+    let body = web::encode(&CreateJobRequest {
+        upload_id,
+        sensitivity,
+    });
     let response = send(
         "POST",
         &endpoints.api_url("/api/jobs"),

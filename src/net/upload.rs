@@ -330,7 +330,8 @@ fn show_progress(
     });
 }
 
-/// Uploads `file`, then starts its job and hands it to the store. `view` mirrors progress.
+/// Uploads `file`, then starts its job with the hard-cut `sensitivity` and hands it to the
+/// store. `view` mirrors progress.
 pub async fn run(
     store: Store,
     key: u64,
@@ -338,6 +339,7 @@ pub async fn run(
     view: RwSignal<UploadView>,
     control: Rc<UploadControl>,
     preview: String,
+    sensitivity: Option<f64>,
 ) {
     let endpoints = store.endpoints.get_untracked();
     let size = file.size() as u64;
@@ -356,7 +358,7 @@ pub async fn run(
     match upload.send_all().await {
         Ok(Some(upload_id)) => {
             upload.set_phase(UploadPhase::StartingJob);
-            match http::create_job(&upload.endpoints, upload_id).await {
+            match http::create_job(&upload.endpoints, upload_id, sensitivity).await {
                 Ok(job_id) => {
                     storage::remove(&upload.storage_key);
                     store.uploads.update(|u| u.retain(|e| e.key != key));

@@ -3,6 +3,7 @@
 
 use super::conditional::optional;
 use super::rows::{Row, keyed_rows};
+use crate::cuts::{self, CutChoice};
 use crate::file_check::{self, FileFacts};
 use crate::multipart;
 use crate::net::{storage, upload, upload_control};
@@ -13,8 +14,9 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList};
 
-/// Checks each file and starts an upload for each one that passes.
-pub fn accept_files(store: Store, files: Vec<File>) {
+/// Checks each file and starts an upload for each one that passes; their jobs get the hard-cut
+/// `sensitivity` (`None`: the server's default).
+pub fn accept_files(store: Store, files: Vec<File>, sensitivity: Option<f64>) {
     for file in files {
         let facts = FileFacts {
             name: &file.name(),
@@ -26,11 +28,11 @@ pub fn accept_files(store: Store, files: Vec<File>) {
             store.refusals.update(|r| r.push(Refusal { key, message }));
             continue;
         }
-        start_upload(store, file);
+        start_upload(store, file, sensitivity);
     }
 }
 
-fn start_upload(store: Store, file: File) {
+fn start_upload(store: Store, file: File, sensitivity: Option<f64>) {
     let key = store.key();
     let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
     let view = RwSignal::new(UploadView {
@@ -45,7 +47,7 @@ fn start_upload(store: Store, file: File) {
     upload_control::register(key, control.clone());
     store.uploads.update(|u| u.push(UploadEntry { key, view }));
     spawn_local(async move {
-        upload::run(store, key, file, view, control, preview).await;
+        upload::run(store, key, file, view, control, preview, sensitivity).await;
         upload_control::unregister(key);
     });
 }
@@ -89,11 +91,51 @@ fn refusal_row(store: Store, refusal: Refusal) -> impl IntoView {
     }
 }
 
+/// Fewer, usual or more cuts: a radio group chosen before a file is picked, for the uploads
+/// started from then on; remembered for the next visit.
+fn cut_choice(chosen: RwSignal<CutChoice>) -> impl IntoView {
+    view! {
+        <fieldset class="cuts" data-testid="cuts">
+            <legend>"Cuts"</legend>
+            <div class="cut-options">
+                {CutChoice::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <label class="cut-option">
+                                <input
+                                    type="radio"
+                                    name="cuts"
+                                    value=choice.as_str()
+                                    data-testid=format!("cuts-{}", choice.as_str())
+                                    aria-describedby="cuts-explanation"
+                                    prop:checked=move || chosen.get() == choice
+                                    on:change=move |_| {
+                                        chosen.set(choice);
+                                        storage::set(cuts::STORAGE_KEY, choice.as_str());
+                                    }
+                                />
+                                {choice.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <p id="cuts-explanation" class="hint cuts-explanation" data-testid="cuts-explanation">
+                {move || chosen.get().explanation()}
+            </p>
+        </fieldset>
+    }
+}
+
 /// The drop area and file picker.
 #[component]
 pub fn DropZone() -> impl IntoView {
     let store = expect_context::<Store>();
     let dragging = RwSignal::new(false);
+    let chosen = RwSignal::new(CutChoice::from_stored(
+        storage::get(cuts::STORAGE_KEY).as_deref(),
+    ));
     // Uploads a reload interrupted, minus those running again. Re-read when an upload starts
     // or ends, which is when the remembered ones change, and after lost ones are forgotten.
     let resume_hint = move || {
@@ -128,7 +170,11 @@ pub fn DropZone() -> impl IntoView {
             on:drop=move |ev| {
                 ev.prevent_default();
                 dragging.set(false);
-                accept_files(store, list(ev.data_transfer().and_then(|d| d.files())));
+                accept_files(
+                    store,
+                    list(ev.data_transfer().and_then(|d| d.files())),
+                    chosen.get_untracked().sensitivity(),
+                );
             }
         >
             <div class="drop-icon" aria-hidden="true">"⇪"</div>
@@ -150,11 +196,12 @@ pub fn DropZone() -> impl IntoView {
                             .target()
                             .expect("change events come from the input")
                             .unchecked_into();
-                        accept_files(store, list(input.files()));
+                        accept_files(store, list(input.files()), chosen.get_untracked().sensitivity());
                         input.set_value("");
                     }
                 />
             </label>
+            {cut_choice(chosen)}
             {optional(move || {
                 resume_hint()
                     .map(|hint| {

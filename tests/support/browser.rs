@@ -158,6 +158,16 @@ impl Browser {
             .await;
     }
 
+    /// Reloads the page and waits until its WebSocket is live again.
+    pub async fn reload_live(&self) {
+        self.client
+            .refresh()
+            .await
+            .expect("the page can be reloaded");
+        self.wait_for_text("connection-state", "live", super::LIVE_TIMEOUT)
+            .await;
+    }
+
     /// The page title.
     pub async fn title(&self) -> String {
         self.client.title().await.expect("the page has a title")

@@ -1,7 +1,8 @@
 //! Small test videos with a known number of shots, rendered by ffmpeg from its built-in sources.
 //!
-//! Each shot is a different lavfi pattern, so every boundary is an unmistakable hard cut; the
-//! clip is H.264 in MP4 with `yuv420p`, which every browser and ffprobe read.
+//! By default each shot is a different lavfi pattern, so every boundary is an unmistakable hard
+//! cut; a test may choose its own patterns (look-alike shots). The clip is H.264 in MP4 with
+//! `yuv420p`, which every browser and ffprobe read.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +33,9 @@ pub struct ClipSpec {
     pub fps: u32,
     /// The file name inside the target directory.
     pub file_name: String,
+    /// The lavfi sources shots cycle through, each with its options and then, after a comma,
+    /// filters of its own (`testsrc2,hue=h=40`).
+    pub patterns: &'static [&'static str],
 }
 
 impl Default for ClipSpec {
@@ -44,6 +48,7 @@ impl Default for ClipSpec {
             height: 180,
             fps: 25,
             file_name: "clip.mp4".into(),
+            patterns: PATTERNS,
         }
     }
 }
@@ -68,10 +73,13 @@ pub fn make_clip(dir: &Path, spec: &ClipSpec) -> Clip {
     let mut command = Command::new("ffmpeg");
     command.args(["-hide_banner", "-loglevel", "error", "-y"]);
     for index in 0..spec.shots {
-        let pattern = PATTERNS[index % PATTERNS.len()];
-        let separator = if pattern.contains('=') { ':' } else { '=' };
+        let pattern = spec.patterns[index % spec.patterns.len()];
+        let (source, filters) = pattern
+            .split_once(',')
+            .map_or((pattern, String::new()), |(s, f)| (s, format!(",{f}")));
+        let separator = if source.contains('=') { ':' } else { '=' };
         command.args(["-f", "lavfi", "-i"]).arg(format!(
-            "{pattern}{separator}s={}x{}:r={}:d={}",
+            "{source}{separator}s={}x{}:r={}:d={}{filters}",
             spec.width, spec.height, spec.fps, spec.shot_seconds
         ));
     }

@@ -17,6 +17,11 @@
 //! each other that the short shot between them still measures as a blend of them. Such a window
 //! pauses in its middle, which one transition never does: it is rejected.
 //!
+//! A picture that cycles (a rainbow turning at a steady rate) changes faster at some phases of
+//! its turn than at others, and a stretch of fast change between calmer ones passes every test
+//! above. A turn later, though, it is back where it was; a dissolve's pictures never come back
+//! on both sides of it.
+//!
 //! A short dissolve into (or out of) fast motion is no blend of its window's ends: a pan keeps
 //! moving under the blend, so inside the window the incoming picture sits where the pan was a few
 //! frames before the window's last frame. Short windows that fail the plain test are tried again
@@ -123,6 +128,7 @@ pub fn best_window<'a>(
             || holds_pause(start, end, largest_step, &step)
             || moves_on_both_sides(start, end, &step)
             || !settles(start, end, change, &frame)
+            || recurs_on_both_sides(start, end, change, &frame)
         {
             continue;
         }
@@ -165,6 +171,44 @@ fn moves_on_both_sides(start: u64, end: u64, step: &impl Fn(u64) -> f32) -> bool
     let inside = mean(start + 1..=end);
     let floor = STEADY_OUTSIDE_SHARE * inside;
     mean(outside_start..=start) >= floor && mean(end + 1..=end + reach) >= floor
+}
+
+/// How far (frames) beyond each end of a window [`recurs_on_both_sides`] looks for the other
+/// end's picture: a little more than one turn of the footage suite's rainbows (18 and 21
+/// frames), within the look-ahead the detector keeps for windows of up to 12 frames each side.
+const RECURRENCE_REACH: u64 = 24;
+
+/// Largest distance, as a share of the window's own change, at which a picture outside the
+/// window counts as the other end's picture come back: half a frame off a rainbow's period
+/// measures about 0.1 of a short window's change, a dissolve's shots stay near 1.
+const RECURRENCE_SHARE: f32 = 0.5;
+
+/// True when each end's picture comes back on the other side of the window: the last frame's
+/// picture shortly before the window, and the first frame's shortly after it.
+///
+/// An animation that cycles (a rainbow turning at a steady rate) changes faster at some phases
+/// of its turn than at others, so a short stretch of its fastest change, between calmer ones,
+/// has the shape of a dissolve: settled ends, a blend in between. But a dissolve leads from one
+/// picture to another for good, while a cycle returns to where it was: a turn later the first
+/// frame's picture is there again, and a turn earlier the last frame's was. Both sides are
+/// required, so a dissolve into a short shot and back out of it to the first picture (A, B, A)
+/// is still two dissolves.
+fn recurs_on_both_sides<'a>(
+    start: u64,
+    end: u64,
+    change: f32,
+    frame: &impl Fn(u64) -> Option<&'a FrameFeatures>,
+) -> bool {
+    let (Some(first), Some(last)) = (frame(start), frame(end)) else {
+        return false;
+    };
+    let bar = RECURRENCE_SHARE * change;
+    let comes_back = |picture: &FrameFeatures, from: u64, to: u64| {
+        (from..=to).any(|n| frame(n).is_some_and(|other| picture.distance(other).score() < bar))
+    };
+    start > 0
+        && comes_back(last, start.saturating_sub(RECURRENCE_REACH), start - 1)
+        && comes_back(first, end + 1, end + RECURRENCE_REACH)
 }
 
 /// Least number of consecutive quiet steps that make a pause between two transitions: a shot

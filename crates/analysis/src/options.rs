@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use vidpush_protocol::limits;
 
 /// Default width of the frames the shot detector looks at: 96 px keeps shapes and colours apart
 /// while the per-frame work stays far below decoding cost.
@@ -34,16 +35,17 @@ pub const MAX_FRAME_PIXELS: u64 = 8192 * 4320;
 /// hungriest) 2.1 GiB. Address space, not resident memory: those runs touched 55–70% of it.
 pub const DEFAULT_MAX_DECODER_MEMORY: u64 = 3 * 1024 * 1024 * 1024;
 
-/// Default hard-cut sensitivity: the bar the accuracy suites were measured at.
-pub const DEFAULT_SENSITIVITY: f32 = 1.0;
+/// Default hard-cut sensitivity: the bar the accuracy suites were measured at. The range is
+/// the protocol's, so the page, the API and the CLI offer the same one.
+pub const DEFAULT_SENSITIVITY: f32 = limits::DEFAULT_CUT_SENSITIVITY as f32;
 
-/// Lowest sensitivity: half as readily as the default, a cut must change the picture twice as
-/// much. Lower would drop cuts between clearly different shots of similar colour.
-pub const MIN_SENSITIVITY: f32 = 0.5;
+/// Lowest sensitivity ([`limits::MIN_CUT_SENSITIVITY`]): a cut must change the picture twice as
+/// much as at the default.
+pub const MIN_SENSITIVITY: f32 = limits::MIN_CUT_SENSITIVITY as f32;
 
-/// Highest sensitivity: a cut needs half the change of the default. Higher would turn ordinary
-/// camera motion into cuts.
-pub const MAX_SENSITIVITY: f32 = 2.0;
+/// Highest sensitivity ([`limits::MAX_CUT_SENSITIVITY`]): a cut needs half the change of the
+/// default.
+pub const MAX_SENSITIVITY: f32 = limits::MAX_CUT_SENSITIVITY as f32;
 
 /// Knobs of one analysis.
 #[derive(Clone, Debug)]

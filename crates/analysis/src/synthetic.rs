@@ -5,7 +5,7 @@
 
 mod footage;
 
-pub use footage::footage_clip;
+pub use footage::{FRESH_SEEDS, HELD_OUT_SEEDS, TUNING_SEEDS, footage_clip};
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -190,6 +190,9 @@ impl Container {
             Container::Mp4 | Container::Mov => &[
                 "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
             ],
+            // One tile column: Debian's ffmpeg 5.1 with libvpx-vp9 aborts (heap corruption,
+            // `malloc_consolidate()`) encoding the footage clips at 640x360 with the two tile
+            // columns it picks there by itself; at 320x180 one column is all it can pick anyway.
             Container::WebM => &[
                 "-c:v",
                 "libvpx-vp9",
@@ -197,6 +200,8 @@ impl Container {
                 "realtime",
                 "-cpu-used",
                 "8",
+                "-tile-columns",
+                "0",
                 "-b:v",
                 "1M",
             ],

@@ -253,3 +253,23 @@ fn two_dissolves_ten_frames_apart_are_two_boundaries() {
     );
     assert_only_true_boundaries(&path, &truth);
 }
+
+/// A dissolve into a short shot and a dissolve back out of it to the very same picture: the
+/// first picture comes back after the first dissolve, as a turning animation's does, but the
+/// second picture was never there before it, so both stay dissolves.
+fn there_and_back_segments() -> Vec<Segment> {
+    use Content::*;
+    vec![
+        cut(Boxes("navy", "orange"), 50),
+        Segment::new(Mandelbrot, 26, Entry::Dissolve(8)),
+        Segment::new(Boxes("navy", "orange"), 50, Entry::Dissolve(8)),
+    ]
+}
+
+#[test]
+fn a_dissolve_there_and_back_to_the_same_picture_is_two_dissolves() {
+    let clips = Clips::new();
+    let (path, truth) = clips.render("there-and-back", there_and_back_segments(), Container::Mp4);
+    assert_eq!(truth.graduals.len(), 2);
+    assert_only_true_boundaries(&path, &truth);
+}

@@ -8,19 +8,9 @@ mod support;
 
 use std::collections::BTreeMap;
 use support::{Clips, FPS, HEIGHT, WIDTH, analyse, boundaries, score};
-use vidpush_analysis::synthetic::{GroundTruth, Score, footage_clip};
-
-/// Seeds the detector's constants were tuned on.
-const TUNING_SEEDS: [u64; 4] = [1, 2, 3, 4];
-
-/// Seeds no constant was tuned on. They did show a case the tuning set lacked (an object
-/// passing close to the lens, 9 false cuts), which led to the partly-hidden test; hence the
-/// fresh seeds below.
-const HELD_OUT_SEEDS: [u64; 4] = [101, 102, 103, 104];
-
-/// Seeds first run after every detector change of issue 15 was made, and never used to change
-/// anything.
-const FRESH_SEEDS: [u64; 4] = [201, 202, 203, 204];
+use vidpush_analysis::synthetic::{
+    FRESH_SEEDS, GroundTruth, HELD_OUT_SEEDS, Score, TUNING_SEEDS, footage_clip,
+};
 
 /// Hard-cut F1 each set must reach: the issue's target. Measured 1.000 on all three sets (38,
 /// 38 and 35 cuts, none missed, no false cut); with the detector before issue 15 it was 0.792
@@ -38,9 +28,12 @@ const MIN_GRADUAL_RECALL: f64 = 0.92;
 const MAX_FALSE_CUTS_ON_EXCURSIONS: u32 = 1;
 
 /// False dissolves allowed on animated rainbows in a set: a ceiling, not a goal. A sweeping
-/// rainbow is, frame for frame, a blend of its past and future pictures; measured 19, 17 and 14
-/// (tuning, held-out, fresh) after the steady-animation test, 24, 21 and 17 before it.
-const MAX_FALSE_GRADUALS_ON_ANIMATED: u32 = 22;
+/// rainbow is, frame for frame, a blend of its past and future pictures; measured 10, 9 and 7
+/// (tuning, held-out, fresh) with the recurrence test (a turning picture comes back, a
+/// dissolve's does not), 19, 17 and 14 before it, 24, 21 and 17 before the steady-animation
+/// test. Most of what is left lies within about a turn of the rainbow's first or last frame,
+/// where the shot beside it hides the recurrence.
+const MAX_FALSE_GRADUALS_ON_ANIMATED: u32 = 12;
 
 /// How far (frames) a cut may be from its true frame.
 const CUT_TOLERANCE: u64 = 1;

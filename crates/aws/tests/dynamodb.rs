@@ -39,12 +39,12 @@ fn progress(i: u64) -> EventBody {
 }
 
 #[tokio::test]
-async fn a_job_is_created_from_its_upload_with_job_queued_as_seq_1() {
+async fn a_job_is_created_from_its_upload_with_job_queued_as_seq_1_and_keeps_its_sensitivity() {
     let moto = Moto::start();
     let (store, _) = store(&moto).await;
     store.create_upload(upload("u1")).await.unwrap();
     let (job, event) = store
-        .create_job(upload("u1"), JobId("j1".into()))
+        .create_job(upload("u1"), JobId("j1".into()), Some(0.5))
         .await
         .unwrap();
     assert_eq!(event.seq, 1);
@@ -52,6 +52,7 @@ async fn a_job_is_created_from_its_upload_with_job_queued_as_seq_1() {
     assert_eq!(store.upload(&UploadId("u1".into())).await.unwrap(), None);
     let stored = store.job(&JobId("j1".into())).await.unwrap().unwrap();
     assert_eq!(stored, job);
+    assert_eq!(stored.sensitivity, Some(0.5));
     let events = store.events_after(&job.id, 0).await.unwrap();
     assert_eq!(events, vec![event.to_json()]);
 }
@@ -61,7 +62,7 @@ async fn racing_writers_get_a_gap_free_seq_with_every_event_once() {
     let moto = Moto::start();
     let (store, _) = store(&moto).await;
     let (job, _) = store
-        .create_job(upload("u1"), JobId("race".into()))
+        .create_job(upload("u1"), JobId("race".into()), None)
         .await
         .unwrap();
     let writers = 4;
@@ -109,7 +110,7 @@ async fn nothing_follows_a_final_event_and_replay_starts_after_the_given_seq() {
     let moto = Moto::start();
     let (store, _) = store(&moto).await;
     let (job, _) = store
-        .create_job(upload("u1"), JobId("j".into()))
+        .create_job(upload("u1"), JobId("j".into()), None)
         .await
         .unwrap();
     let started = store

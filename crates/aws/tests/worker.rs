@@ -98,7 +98,10 @@ impl Stack {
         };
         self.store.create_upload(record.clone()).await.unwrap();
         let job = JobId("job1".into());
-        self.store.create_job(record, job.clone()).await.unwrap();
+        self.store
+            .create_job(record, job.clone(), None)
+            .await
+            .unwrap();
         self.objects.adopt_upload(&upload, &job).await.unwrap();
         let (socket, connection) = self.gateway.connect().await;
         self.store.subscribe(&job, &connection).await.unwrap();
@@ -168,6 +171,7 @@ impl VideoAnalyzer for Endless {
     fn analyze(
         &self,
         _source: &Path,
+        _sensitivity: Option<f64>,
         cancel: &CancelFlag,
         _on_event: &mut dyn FnMut(AnalysisEvent),
     ) -> Result<AnalysisResult, AnalysisFailure> {

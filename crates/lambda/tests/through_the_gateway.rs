@@ -157,7 +157,7 @@ async fn subscribe_replays_through_the_functions_and_disconnect_forgets_the_conn
     };
     let (job, _) = stack
         .store
-        .create_job(upload, JobId("j1".into()))
+        .create_job(upload, JobId("j1".into()), None)
         .await
         .unwrap();
     stack

@@ -127,7 +127,7 @@ async fn job_of(setup: &Setup, token: &str, id: &str) -> JobId {
     };
     let (job, _) = setup
         .store
-        .create_job(upload, JobId(id.into()))
+        .create_job(upload, JobId(id.into()), None)
         .await
         .unwrap();
     job.id

@@ -5,14 +5,22 @@
 
 use crate::event::JobState;
 use crate::ids::{JobId, UploadId};
+#[cfg(doc)]
+use crate::limits::{DEFAULT_CUT_SENSITIVITY, MAX_CUT_SENSITIVITY, MIN_CUT_SENSITIVITY};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/jobs`: start analysing a finished upload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateJobRequest {
-    /// The finished tus upload to analyse.
+    /// The finished upload to analyse.
     pub upload_id: UploadId,
+    /// How readily hard cuts are reported, [`MIN_CUT_SENSITIVITY`] (fewer cuts) to
+    /// [`MAX_CUT_SENSITIVITY`] (more cuts); left out, [`DEFAULT_CUT_SENSITIVITY`]. Outside the
+    /// range the server answers 400 rather than clamping, so a person never gets a setting they
+    /// did not ask for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<f64>,
 }
 
 /// `201 Created` answer to [`CreateJobRequest`].

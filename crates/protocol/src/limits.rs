@@ -36,6 +36,17 @@ pub const PROGRESS_MIN_INTERVAL_MS: u64 = 250;
 /// enough to ride out a page reload or a short network drop.
 pub const DEFAULT_ORPHAN_GRACE: Duration = Duration::from_secs(60);
 
+/// Default hard-cut sensitivity of an analysis: the bar the accuracy suites were measured at.
+pub const DEFAULT_CUT_SENSITIVITY: f64 = 1.0;
+
+/// Lowest hard-cut sensitivity ("fewer cuts"): a cut must change the picture twice as much as
+/// at the default. Lower would drop cuts between clearly different shots of similar colour.
+pub const MIN_CUT_SENSITIVITY: f64 = 0.5;
+
+/// Highest hard-cut sensitivity ("more cuts"): a cut needs half the change of the default.
+/// Higher would turn ordinary camera motion into cuts.
+pub const MAX_CUT_SENSITIVITY: f64 = 2.0;
+
 /// The tus protocol version spoken by the upload endpoint.
 pub const TUS_VERSION: &str = "1.0.0";
 

@@ -601,7 +601,13 @@ impl ToJs for ClientAction {
 
 impl ToJs for CreateJobRequest {
     fn to_js(&self) -> JsValue {
-        object(&[("uploadId", self.upload_id.as_str().into())])
+        match self.sensitivity {
+            Some(sensitivity) => object(&[
+                ("uploadId", self.upload_id.as_str().into()),
+                ("sensitivity", sensitivity.into()),
+            ]),
+            None => object(&[("uploadId", self.upload_id.as_str().into())]),
+        }
     }
 }
 

@@ -78,8 +78,19 @@ fn sent_messages_encode_to_serdes_exact_text() {
             serde_json::to_string(&action).unwrap()
         );
     }
-    let (request, json) = samples::create_job_request();
-    assert_eq!(web::encode(&request), json);
+    for (request, json) in samples::create_job_requests() {
+        assert_eq!(web::encode(&request), json);
+    }
+    // JavaScript writes a whole number without `.0` where serde writes `2.0`: the text differs,
+    // the value the server reads does not.
+    for sensitivity in [0.5, 1.0, 2.0] {
+        let request = CreateJobRequest {
+            upload_id: "u1".into(),
+            sensitivity: Some(sensitivity),
+        };
+        let read: CreateJobRequest = serde_json::from_str(&web::encode(&request)).unwrap();
+        assert_eq!(read, request);
+    }
     let (request, json) = samples::create_multipart_request();
     assert_eq!(web::encode(&request), json);
     assert_eq!(

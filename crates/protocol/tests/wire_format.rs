@@ -90,8 +90,9 @@ fn multipart_bodies_have_pinned_json() {
 
 #[test]
 fn http_bodies_have_pinned_json() {
-    let (request, json) = samples::create_job_request();
-    pin(&request, json);
+    for (request, json) in samples::create_job_requests() {
+        pin(&request, json);
+    }
     let (response, json) = samples::create_job_response();
     pin(&response, json);
     pin(

@@ -234,6 +234,7 @@ async fn bad_messages_and_unknown_jobs_get_readable_errors() {
         .post(server.url("/api/jobs"))
         .json(&CreateJobRequest {
             upload_id: "nosuchupload".into(),
+            sensitivity: None,
         })
         .send()
         .await
@@ -254,7 +255,10 @@ async fn an_unfinished_upload_cannot_become_a_job() {
     let response = server
         .http
         .post(server.url("/api/jobs"))
-        .json(&CreateJobRequest { upload_id })
+        .json(&CreateJobRequest {
+            upload_id,
+            sensitivity: None,
+        })
         .send()
         .await
         .unwrap();
@@ -276,7 +280,10 @@ async fn a_full_queue_answers_503_with_retry_after() {
     let response = server
         .http
         .post(server.url("/api/jobs"))
-        .json(&CreateJobRequest { upload_id })
+        .json(&CreateJobRequest {
+            upload_id,
+            sensitivity: None,
+        })
         .send()
         .await
         .unwrap();
@@ -362,5 +369,64 @@ async fn an_after_seq_beyond_any_stored_number_is_a_bad_request_and_subscribes_n
     assert!(matches!(reply, Reply::Subscribed { .. }), "{reply:?}");
     let events = client.events_until_final().await;
     assert_eq!(events[0].seq, 1, "nothing is missed");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_sensitivity_outside_its_range_is_refused_with_the_range() {
+    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+    let upload_id = server.upload(&fake_mp4(4096), None).await;
+    for wrong in [0.25, 2.5, -1.0] {
+        let response = server
+            .http
+            .post(server.url("/api/jobs"))
+            .json(&CreateJobRequest {
+                upload_id: upload_id.clone(),
+                sensitivity: Some(wrong),
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{wrong}");
+        let error: ApiError = response.json().await.unwrap();
+        assert_eq!(
+            error.message,
+            format!(
+                "The sensitivity {wrong} is outside its range: send a number from 0.5 (fewer \
+                 cuts) to 2 (more cuts), or leave it out for the default (1)."
+            )
+        );
+    }
+    // A refused request used nothing up: the same upload becomes a job with a right value.
+    let response = server
+        .http
+        .post(server.url("/api/jobs"))
+        .json(&CreateJobRequest {
+            upload_id,
+            sensitivity: Some(2.0),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_jobs_sensitivity_reaches_the_analyzer_and_survives_a_restart() {
+    let first = ScriptedAnalyzer::holding();
+    let server = TestServer::start(&["--workers", "1"], first.clone()).await;
+    let chosen = server
+        .start_job_with(&fake_mp4(4096), None, Some(0.75))
+        .await;
+    server.wait_for_state(&chosen, JobState::Running).await;
+    let default = server.start_job(&fake_mp4(4096), None).await;
+    let second = ScriptedAnalyzer::new(2);
+    let server = server.restart(&["--workers", "1"], second.clone()).await;
+    server.wait_for_state(&chosen, JobState::Completed).await;
+    server.wait_for_state(&default, JobState::Completed).await;
+    assert_eq!(*first.sensitivities.lock().unwrap(), [Some(0.75)]);
+    // After the restart the interrupted job runs again with its setting, the other without one.
+    assert_eq!(*second.sensitivities.lock().unwrap(), [Some(0.75), None]);
     server.stop().await;
 }

@@ -94,6 +94,7 @@ impl Api {
             .post(format!("{}/api/jobs", self.base))
             .json(&CreateJobRequest {
                 upload_id: upload.upload_id.clone(),
+                sensitivity: None,
             })
             .send()
             .await

@@ -10,47 +10,67 @@ use support::*;
 use vidpush_protocol::*;
 use vidpush_server::jobs::analyzer::FfmpegAnalyzer;
 
-/// An H.264 MP4 of three 1-second shots of different test patterns; with its index (moov) at
-/// the front, as `-movflags +faststart` writes it for web playback, when `faststart`.
-fn three_shot_clip(dir: &std::path::Path, faststart: bool) -> Vec<u8> {
-    let path = dir.join("three.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
+/// An H.264 MP4 of 1-second shots, one per lavfi source (320×180, 25 fps), named `name` in
+/// `dir`; with its index (moov) at the front, as `-movflags +faststart` writes it for web
+/// playback, when `faststart`.
+fn concatenated_clip(
+    dir: &std::path::Path,
+    name: &str,
+    sources: &[&str],
+    faststart: bool,
+) -> Vec<u8> {
+    let path = dir.join(name);
+    let mut command = Command::new("ffmpeg");
+    command.args(["-v", "error", "-y"]);
+    let mut labels = String::new();
+    for (i, source) in sources.iter().enumerate() {
+        // `source` is a lavfi source with its options, then maybe `,filters`.
+        let (filter, after) = source
+            .split_once(',')
+            .map_or((*source, String::new()), |(f, a)| (f, format!(",{a}")));
+        let joint = if filter.contains('=') { ':' } else { '=' };
+        command.args([
+            "-f".into(),
+            "lavfi".into(),
+            "-i".into(),
+            format!("{filter}{joint}size=320x180:rate=25:duration=1{after}"),
+        ]);
+        labels.push_str(&format!("[{i}:v]"));
+    }
+    command
         .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x180:rate=25:duration=1",
+            "-filter_complex".into(),
+            format!(
+                "{labels}concat=n={}:v=1:a=0,format=yuv420p[out]",
+                sources.len()
+            ),
+            "-map".into(),
+            "[out]".into(),
         ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "smptebars=size=320x180:rate=25:duration=1",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x3060c0:size=320x180:rate=25:duration=1",
-        ])
-        .args([
-            "-filter_complex",
-            "[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[out]",
-            "-map",
-            "[out]",
-        ])
-        .args(["-c:v", "libx264", "-preset", "ultrafast"])
-        .args(if faststart {
-            &["-movflags", "+faststart"][..]
-        } else {
-            &[]
-        })
-        .arg(&path)
-        .status()
-        .expect("ffmpeg is installed");
+        .args(["-c:v", "libx264", "-preset", "ultrafast"]);
+    if faststart {
+        command.args(["-movflags", "+faststart"]);
+    }
+    let status = command.arg(&path).status().expect("ffmpeg is installed");
     assert!(status.success());
     std::fs::read(path).unwrap()
+}
+
+/// Three 1-second shots of different test patterns.
+fn three_shot_clip(dir: &std::path::Path, faststart: bool) -> Vec<u8> {
+    let sources = ["testsrc2", "smptebars", "color=c=0x3060c0"];
+    concatenated_clip(dir, "three.mp4", &sources, faststart)
+}
+
+/// Two 1-second shots of one test pattern, the second with its hues turned by 40°: a cut
+/// between look-alike shots, found at the default sensitivity and above, not at the lowest.
+fn look_alike_cut(dir: &std::path::Path) -> Vec<u8> {
+    concatenated_clip(
+        dir,
+        "look-alike.mp4",
+        &["testsrc2", "testsrc2,hue=h=40"],
+        false,
+    )
 }
 
 fn real_analyzer() -> Arc<FfmpegAnalyzer> {
@@ -141,5 +161,29 @@ async fn a_truncated_faststart_mp4_fails_as_incomplete_instead_of_completing() {
             && reason.contains(" s of its 3.0 s could be read"),
         "{reason}"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_jobs_sensitivity_changes_the_cuts_the_real_analysis_finds() {
+    let server = TestServer::start(&[], real_analyzer()).await;
+    let clip = look_alike_cut(server.data.path());
+    let mut client = server.connect(None).await;
+    let mut shots = Vec::new();
+    for sensitivity in [Some(0.5), None, Some(2.0)] {
+        let job = server.start_job_with(&clip, None, sensitivity).await;
+        client.subscribe(&job, 0).await;
+        let events = client.events_until_final().await;
+        let summary = events
+            .iter()
+            .find_map(|e| match &e.body {
+                EventBody::Completed { summary, .. } => Some(summary.shot_count),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{events:#?}"));
+        shots.push(summary);
+    }
+    // Fewer cuts: the look-alike cut is not one; the default and more cuts find it.
+    assert_eq!(shots, [1, 2, 2]);
     server.stop().await;
 }

@@ -167,7 +167,10 @@ async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stay
     let upload_id = UploadId(url.rsplit('/').next().unwrap().to_owned());
     let job: CreateJobResponse = http
         .post(format!("{}/api/jobs", server.url))
-        .json(&CreateJobRequest { upload_id })
+        .json(&CreateJobRequest {
+            upload_id,
+            sensitivity: None,
+        })
         .send()
         .await
         .unwrap()

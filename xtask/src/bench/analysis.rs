@@ -1,10 +1,14 @@
-//! `cargo xtask bench analysis [--rounds N] [--details] [--ours-only] [--first-seed N]`: accuracy
-//! and speed of our shot detector against PySceneDetect on the same synthetic clips, plus the
-//! decode-only limit.
+//! `cargo xtask bench analysis [--rounds N] [--details] [--ours-only] [--first-seed N]
+//! [--set standard|footage]`: accuracy and speed of our shot detector against PySceneDetect on
+//! the same synthetic clips, plus the decode-only limit, on two sets of clips, each with its
+//! own table.
 //!
-//! 1. Renders a fixed, seeded set of 640x360 clips with known boundaries (cuts, dissolves, fades
-//!    through black, short shots, and hard negatives: pans, zooms, flashes) into
-//!    `target/bench-analysis/` (kept between runs).
+//! 1. Renders into `target/bench-analysis/` (kept between runs) two seeded sets of 640x360
+//!    clips with known boundaries: the generated clips (cuts, dissolves, fades through black,
+//!    short shots, and hard negatives: pans, zooms, flashes), and the footage suite's clips
+//!    (`synthetic::footage_clip` with its tuning, held-out and fresh seeds: decaying flashes,
+//!    strobes, lightning, fast pans, zooms and shake, animated rainbows, objects crossing, in
+//!    MP4, WebM, MOV and MKV). `--set` measures only one of them.
 //! 2. Builds `vidpush-analyze` with the `native-release` profile.
 //! 3. Creates `target/scenedetect-venv` once (`pip install scenedetect opencv-python-headless`);
 //!    ContentDetector and AdaptiveDetector run at their defaults through a small script, one
@@ -26,8 +30,8 @@
 //! (±1 frame). "False in negatives" counts detections that match no true boundary and lie inside
 //! hard-negative segments (pans, zooms, flashes); it must be zero. `--details` lists our misses
 //! and false boundaries per clip; `--ours-only` skips PySceneDetect and decode-only, for quick
-//! turns while tuning; `--first-seed N` renders and uses other clips (seeds N to N + 5), to check
-//! that tuning on the standard clips (seeds 0 to 5) did not just fit them.
+//! turns while tuning; `--first-seed N` renders and uses other generated clips (seeds N to
+//! N + 5), to check that tuning on the standard clips (seeds 0 to 5) did not just fit them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,7 +41,8 @@ use vidpush_analysis::AnalysisResult;
 use vidpush_analysis::decode::ffmpeg_args;
 use vidpush_analysis::options::{DEFAULT_ANALYSIS_WIDTH, DEFAULT_THUMBNAIL_WIDTH};
 use vidpush_analysis::synthetic::{
-    ClipSpec, Container, Content, Entry, GroundTruth, Score, Segment, score_all,
+    ClipSpec, Container, Content, Entry, FRESH_SEEDS, GroundTruth, HELD_OUT_SEEDS, Score, Segment,
+    TUNING_SEEDS, footage_clip, score_all,
 };
 
 /// Size and rate of the benchmark clips: a common web upload size.
@@ -113,6 +118,7 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
     let mut details = false;
     let mut ours_only = false;
     let mut first_seed = 0;
+    let mut set = None;
     let mut rest = args.iter();
     while let Some(&arg) = rest.next() {
         match arg {
@@ -124,6 +130,14 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
                     .and_then(|n| n.parse().ok())
                     .ok_or("--first-seed needs a number")?;
             }
+            "--set" => {
+                set = Some(
+                    rest.next()
+                        .copied()
+                        .filter(|s| ["standard", "footage"].contains(s))
+                        .ok_or("--set needs `standard` or `footage`")?,
+                );
+            }
             "--rounds" => {
                 rounds = rest
                     .next()
@@ -132,9 +146,10 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
                     .ok_or("--rounds needs a number of rounds, 1 or more")?;
             }
             other => {
-                return Err(
-                    format!("unknown option {other:?}; try --rounds N or --details").into(),
-                );
+                return Err(format!(
+                    "unknown option {other:?}; try --rounds N, --set footage or --details"
+                )
+                .into());
             }
         }
     }
@@ -142,18 +157,28 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
     let work = target.join("bench-analysis");
     std::fs::create_dir_all(&work)?;
 
-    let mut clips = Vec::new();
-    for seed in first_seed..first_seed + CLIPS {
-        let spec = clip_spec(seed);
-        let path = work.join(format!("clip{seed}.mp4"));
-        if !path.exists() {
-            eprintln!("rendering {}", path.display());
-            spec.render(&path, Container::Mp4)?;
-        }
-        let truth = spec.ground_truth();
-        clips.push((path, spec, truth));
+    let mut sets = Vec::new();
+    if set != Some("footage") {
+        let seeds = first_seed..first_seed + CLIPS;
+        let clips = seeds.map(|seed| (format!("clip{seed}"), clip_spec(seed), Container::Mp4));
+        sets.push(ClipSet::render("generated clips", &work, clips.collect())?);
     }
-    let total_frames: u64 = clips.iter().map(|(_, _, truth)| truth.frames).sum();
+    if set != Some("standard") {
+        let seeds = TUNING_SEEDS
+            .iter()
+            .chain(&HELD_OUT_SEEDS)
+            .chain(&FRESH_SEEDS);
+        let clips = seeds.map(|&seed| {
+            let (spec, container) = footage_clip(seed, (WIDTH, HEIGHT), FPS);
+            (format!("footage{seed}"), spec, container)
+        });
+        sets.push(ClipSet::render(
+            "footage clips (flashes, strobes, lightning, fast motion, animated rainbows, \
+             crossing objects; tuning, held-out and fresh seeds of the footage suite)",
+            &work,
+            clips.collect(),
+        )?);
+    }
 
     check(
         Command::new("cargo").current_dir(root).args([
@@ -169,7 +194,11 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
     std::fs::write(&script, SCENEDETECT_SCRIPT)?;
     let programs = Programs {
         analyze: target.join("native-release").join("vidpush-analyze"),
-        python: scenedetect_python(&target)?,
+        python: if ours_only {
+            PathBuf::new()
+        } else {
+            scenedetect_python(&target)?
+        },
         script,
         decode_width: DEFAULT_THUMBNAIL_WIDTH.max(DEFAULT_ANALYSIS_WIDTH),
     };
@@ -184,107 +213,161 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
             Tool::DecodeOnly,
         ]
     };
-    // runs[tool][clip]: the timed rounds; found[tool][clip]: boundaries of the last round.
-    let mut runs: Vec<Vec<Vec<Run>>> = tools
-        .iter()
-        .map(|_| clips.iter().map(|_| Vec::new()).collect())
-        .collect();
-    for round in 0..=rounds {
-        eprintln!(
-            "{} {round} of {rounds}",
-            if round == 0 { "warm-up" } else { "round" }
-        );
-        for (c, (path, _, _)) in clips.iter().enumerate() {
-            // The order turns every clip and round, so no tool always runs right after the
-            // same other one (Python's exit, ffmpeg's cache, another user's build).
-            for k in 0..tools.len() {
-                let t = (k + c + round) % tools.len();
-                let run = run_tool(tools[t], &programs, path)?;
-                if round > 0 {
-                    runs[t][c].push(run);
+    for (i, clip_set) in sets.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        clip_set.measure(tools, &programs, rounds, details)?;
+    }
+    Ok(())
+}
+
+/// Clips rendered once into `target/bench-analysis/`, with their recipes and ground truth.
+struct ClipSet {
+    /// What the clips are, for the report's first line.
+    name: &'static str,
+    clips: Vec<(PathBuf, ClipSpec, GroundTruth)>,
+}
+
+impl ClipSet {
+    /// Renders each of `recipes` (file stem, recipe, container) into `work` unless it is there.
+    fn render(
+        name: &'static str,
+        work: &Path,
+        recipes: Vec<(String, ClipSpec, Container)>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut clips = Vec::new();
+        for (stem, spec, container) in recipes {
+            let path = work.join(format!("{stem}.{}", container.extension()));
+            if !path.exists() {
+                eprintln!("rendering {}", path.display());
+                // Under another name until ffmpeg succeeds: a render that dies half-way (as
+                // ffmpeg can) must not leave a short clip that later runs take for a whole one.
+                let partial = work.join(format!("{stem}.partial.{}", container.extension()));
+                spec.render(&partial, container)?;
+                std::fs::rename(&partial, &path)?;
+            }
+            let truth = spec.ground_truth();
+            clips.push((path, spec, truth));
+        }
+        Ok(Self { name, clips })
+    }
+
+    /// Runs every tool on every clip (a warm-up round, then `rounds` timed ones) and prints
+    /// the table; with `details`, our misses and false boundaries per clip.
+    fn measure(
+        &self,
+        tools: &[Tool],
+        programs: &Programs,
+        rounds: usize,
+        details: bool,
+    ) -> crate::Result {
+        let clips = &self.clips;
+        let total_frames: u64 = clips.iter().map(|(_, _, truth)| truth.frames).sum();
+        // runs[tool][clip]: the timed rounds.
+        let mut runs: Vec<Vec<Vec<Run>>> = tools
+            .iter()
+            .map(|_| clips.iter().map(|_| Vec::new()).collect())
+            .collect();
+        for round in 0..=rounds {
+            eprintln!(
+                "{}: {} {round} of {rounds}",
+                self.name.split(" (").next().unwrap_or(self.name),
+                if round == 0 { "warm-up" } else { "round" }
+            );
+            for (c, (path, _, _)) in clips.iter().enumerate() {
+                // The order turns every clip and round, so no tool always runs right after the
+                // same other one (Python's exit, ffmpeg's cache, another user's build).
+                for k in 0..tools.len() {
+                    let t = (k + c + round) % tools.len();
+                    let run = run_tool(tools[t], programs, path)?;
+                    if round > 0 {
+                        runs[t][c].push(run);
+                    }
                 }
             }
         }
-    }
 
-    println!(
-        "analysis benchmark: {} clips, {total_frames} frames at {WIDTH}x{HEIGHT} {FPS} fps",
-        clips.len()
-    );
-    println!(
-        "{} cuts, {} gradual transitions, {} hard-negative segments; match within ±{TOLERANCE} frame",
-        clips.iter().map(|(_, _, t)| t.cuts.len()).sum::<usize>(),
-        clips
-            .iter()
-            .map(|(_, _, t)| t.graduals.len())
-            .sum::<usize>(),
-        clips
-            .iter()
-            .map(|(_, _, t)| t.negatives.len())
-            .sum::<usize>(),
-    );
-    println!(
-        "frames/s: total frames over the sum of each clip's median of {rounds} rounds after a warm-up; \
-         end to end = child process wall-clock, in-process = the tool's own timer (ours: analyze() incl. probe; \
-         PySceneDetect: open_video + detect_scenes)"
-    );
-    println!();
-    println!(
-        "| detector | F1 | precision | recall | false in negatives | frames/s end to end | frames/s in-process |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let mut end_to_end = Vec::new();
-    for (t, &tool) in tools.iter().enumerate() {
-        let wall: f64 = runs[t].iter().map(|r| median(r, |r| Some(r.wall))).sum();
-        let fps = total_frames as f64 / wall.max(1e-9);
-        end_to_end.push(fps);
-        let in_process: Option<f64> = runs[t]
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .all(|r| r.in_process.is_some())
-                    .then(|| median(r, |r| r.in_process))
-            })
-            .sum();
-        let in_process = in_process.map_or("–".to_owned(), |s| {
-            format!("{:.0}", total_frames as f64 / s.max(1e-9))
-        });
-        if tool == Tool::DecodeOnly {
-            println!(
-                "| {} | – | – | – | – | {fps:.0} | {in_process} |",
-                tool.name()
-            );
-            continue;
-        }
-        let mut score = Score::default();
-        let mut in_negatives = 0;
-        for (c, (_, _, truth)) in clips.iter().enumerate() {
-            let found = &runs[t][c].last().expect("at least one round").boundaries;
-            score.add(score_all(truth, found, TOLERANCE));
-            in_negatives += false_in_negatives(truth, found);
-        }
         println!(
-            "| {} | {:.3} | {:.3} | {:.3} | {in_negatives} | {fps:.0} | {in_process} |",
-            tool.name(),
-            score.f1(),
-            score.precision(),
-            score.recall(),
+            "{}: {} clips, {total_frames} frames at {WIDTH}x{HEIGHT} {FPS} fps",
+            self.name,
+            clips.len()
         );
-    }
-    if let Some(decode) = end_to_end.get(3) {
+        println!(
+            "{} cuts, {} gradual transitions, {} hard-negative segments; match within ±{TOLERANCE} frame",
+            clips.iter().map(|(_, _, t)| t.cuts.len()).sum::<usize>(),
+            clips
+                .iter()
+                .map(|(_, _, t)| t.graduals.len())
+                .sum::<usize>(),
+            clips
+                .iter()
+                .map(|(_, _, t)| t.negatives.len())
+                .sum::<usize>(),
+        );
+        println!(
+            "frames/s: total frames over the sum of each clip's median of {rounds} rounds after a warm-up; \
+             end to end = child process wall-clock, in-process = the tool's own timer (ours: analyze() incl. probe; \
+             PySceneDetect: open_video + detect_scenes)"
+        );
         println!();
         println!(
-            "ours: {:.0}% of decode-only frames/s (end to end)",
-            end_to_end[0] / decode * 100.0
+            "| detector | F1 | precision | recall | false in negatives | frames/s end to end | frames/s in-process |"
         );
-    }
-    if details {
-        for (c, (path, spec, truth)) in clips.iter().enumerate() {
-            let found = &runs[0][c].last().expect("at least one round").boundaries;
-            print_details(path, spec, truth, found);
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        let mut end_to_end = Vec::new();
+        for (t, &tool) in tools.iter().enumerate() {
+            let wall: f64 = runs[t].iter().map(|r| median(r, |r| Some(r.wall))).sum();
+            let fps = total_frames as f64 / wall.max(1e-9);
+            end_to_end.push(fps);
+            let in_process: Option<f64> = runs[t]
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .all(|r| r.in_process.is_some())
+                        .then(|| median(r, |r| r.in_process))
+                })
+                .sum();
+            let in_process = in_process.map_or("–".to_owned(), |s| {
+                format!("{:.0}", total_frames as f64 / s.max(1e-9))
+            });
+            if tool == Tool::DecodeOnly {
+                println!(
+                    "| {} | – | – | – | – | {fps:.0} | {in_process} |",
+                    tool.name()
+                );
+                continue;
+            }
+            let mut score = Score::default();
+            let mut in_negatives = 0;
+            for (c, (_, _, truth)) in clips.iter().enumerate() {
+                let found = &runs[t][c].last().expect("at least one round").boundaries;
+                score.add(score_all(truth, found, TOLERANCE));
+                in_negatives += false_in_negatives(truth, found);
+            }
+            println!(
+                "| {} | {:.3} | {:.3} | {:.3} | {in_negatives} | {fps:.0} | {in_process} |",
+                tool.name(),
+                score.f1(),
+                score.precision(),
+                score.recall(),
+            );
         }
+        if let Some(decode) = end_to_end.get(3) {
+            println!();
+            println!(
+                "ours: {:.0}% of decode-only frames/s (end to end)",
+                end_to_end[0] / decode * 100.0
+            );
+        }
+        if details {
+            for (c, (path, spec, truth)) in clips.iter().enumerate() {
+                let found = &runs[0][c].last().expect("at least one round").boundaries;
+                print_details(path, spec, truth, found);
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The median of one value over a clip's rounds.

@@ -22,6 +22,18 @@ const STROBE_PERIOD: u32 = 4;
 /// See [`STROBE_PERIOD`].
 const STROBE_FLASHES: u32 = 7;
 
+/// Seeds the detector's constants were tuned on (the footage suite's tuning set).
+pub const TUNING_SEEDS: [u64; 4] = [1, 2, 3, 4];
+
+/// Seeds no constant was tuned on. They did show a case the tuning set lacked (an object
+/// passing close to the lens, 9 false cuts), which led to the partly-hidden test; hence the
+/// fresh seeds below.
+pub const HELD_OUT_SEEDS: [u64; 4] = [101, 102, 103, 104];
+
+/// Seeds first run after every detector change of issue 15 was made, and never used to change
+/// anything.
+pub const FRESH_SEEDS: [u64; 4] = [201, 202, 203, 204];
+
 /// The clip for `seed`, with its frame size and rate, and the container it is written as (the
 /// seed also varies the codec, as uploads do).
 pub fn footage_clip(seed: u64, (width, height): (u32, u32), fps: u32) -> (ClipSpec, Container) {

@@ -55,3 +55,17 @@ pub(crate) fn get_opt_n(item: &Item, name: &str) -> Result<Option<u64>, StoreErr
         Some(_) => get_n(item, name).map(Some),
     }
 }
+
+/// The number attribute `name` as a fraction, if present.
+pub(crate) fn get_opt_f64(item: &Item, name: &str) -> Result<Option<f64>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::N(text)) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt(format!("attribute {name} is not a number"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "attribute {name} is not a number"
+        ))),
+    }
+}

@@ -7,7 +7,7 @@
 //! again and takes the next `seq`, so the stream stays gap-free and never holds two events at
 //! one `seq`.
 
-use super::item::{Item, get_n, get_opt_s, get_s, n, s};
+use super::item::{Item, get_n, get_opt_f64, get_opt_s, get_s, n, s};
 use super::{DynamoStore, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -40,6 +40,12 @@ fn job_item(job: &JobRecord) -> Item {
     if let Some(owner) = &job.owner {
         item.insert("owner".to_owned(), s(owner));
     }
+    if let Some(sensitivity) = job.sensitivity {
+        item.insert(
+            "sensitivity".to_owned(),
+            AttributeValue::N(sensitivity.to_string()),
+        );
+    }
     item
 }
 
@@ -53,6 +59,7 @@ fn job_from_item(item: &Item) -> Result<JobRecord, StoreError> {
         state: parse_state(&state)?,
         last_seq: get_n(item, "lastSeq")?,
         created_at_ms: get_n(item, "createdAtMs")?,
+        sensitivity: get_opt_f64(item, "sensitivity")?,
     })
 }
 
@@ -140,6 +147,7 @@ impl JobStore for DynamoStore {
         &self,
         upload: UploadRecord,
         job_id: JobId,
+        sensitivity: Option<f64>,
     ) -> Result<(JobRecord, JobEvent), StoreError> {
         let body = EventBody::Queued {
             file_name: upload.file_name.clone(),
@@ -159,6 +167,7 @@ impl JobStore for DynamoStore {
             state: JobState::Queued,
             last_seq: event.seq,
             created_at_ms: event.at_ms,
+            sensitivity,
         };
         let put_job = Put::builder()
             .table_name(&self.tables.jobs)

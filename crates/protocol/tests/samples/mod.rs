@@ -231,13 +231,23 @@ pub fn replies() -> Vec<(Reply, &'static str)> {
     ]
 }
 
-pub fn create_job_request() -> (CreateJobRequest, &'static str) {
-    (
-        CreateJobRequest {
-            upload_id: "u1".into(),
-        },
-        r#"{"uploadId":"u1"}"#,
-    )
+pub fn create_job_requests() -> Vec<(CreateJobRequest, &'static str)> {
+    vec![
+        (
+            CreateJobRequest {
+                upload_id: "u1".into(),
+                sensitivity: None,
+            },
+            r#"{"uploadId":"u1"}"#,
+        ),
+        (
+            CreateJobRequest {
+                upload_id: "u1".into(),
+                sensitivity: Some(0.5),
+            },
+            r#"{"uploadId":"u1","sensitivity":0.5}"#,
+        ),
+    ]
 }
 
 pub fn create_job_response() -> (CreateJobResponse, &'static str) {

@@ -17,10 +17,12 @@ pub enum AnalysisFailure {
 /// Something that analyses a video file, reporting partial results as it goes. Runs on a
 /// blocking thread; must return soon after `cancel` is raised.
 pub trait VideoAnalyzer: Send + Sync + 'static {
-    /// Analyses `source`, calling `on_event` with each partial result as soon as it exists.
+    /// Analyses `source` with the hard-cut `sensitivity` chosen for the job (`None`: the
+    /// analyzer's own), calling `on_event` with each partial result as soon as it exists.
     fn analyze(
         &self,
         source: &Path,
+        sensitivity: Option<f64>,
         cancel: &CancelFlag,
         on_event: &mut dyn FnMut(AnalysisEvent),
     ) -> Result<AnalysisResult, AnalysisFailure>;
@@ -36,10 +38,15 @@ impl VideoAnalyzer for FfmpegAnalyzer {
     fn analyze(
         &self,
         source: &Path,
+        sensitivity: Option<f64>,
         cancel: &CancelFlag,
         on_event: &mut dyn FnMut(AnalysisEvent),
     ) -> Result<AnalysisResult, AnalysisFailure> {
-        vidpush_analysis::analyze(source, &self.options, cancel, on_event).map_err(|error| {
+        let options = AnalysisOptions {
+            sensitivity: sensitivity.map_or(self.options.sensitivity, |s| s as f32),
+            ..self.options.clone()
+        };
+        vidpush_analysis::analyze(source, &options, cancel, on_event).map_err(|error| {
             if error.is_cancelled() {
                 return AnalysisFailure::Cancelled;
             }

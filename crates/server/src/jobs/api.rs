@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use vidpush_protocol::ids::is_well_formed;
+use vidpush_protocol::limits::{DEFAULT_CUT_SENSITIVITY, MAX_CUT_SENSITIVITY, MIN_CUT_SENSITIVITY};
 use vidpush_protocol::{CreateJobRequest, CreateJobResponse, JobId, JobState, JobStatus};
 
 /// The job routes.
@@ -25,7 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/jobs/{id}/thumbnails/{file}", get(thumbnail))
 }
 
-/// `POST /api/jobs {uploadId}` → 201 `{jobId}`.
+/// `POST /api/jobs {uploadId, sensitivity?}` → 201 `{jobId}`.
 #[tracing::instrument(skip_all)]
 async fn create(
     State(app): State<AppState>,
@@ -36,6 +37,7 @@ async fn create(
 ) -> Result<Response, ApiFailure> {
     let caller = auth::caller(&app, source, &headers, &uri)?;
     let request = json_body(body, r#"{"uploadId":"…"}"#)?;
+    let sensitivity = request.sensitivity.map(checked_sensitivity).transpose()?;
     let missing = || {
         ApiFailure::NotFound(
             "no upload with that id: it may have expired or been used already".into(),
@@ -63,7 +65,10 @@ async fn create(
     })?;
     let job_id = JobId(new_id());
     app.job_objects.adopt_upload(&upload.id, &job_id).await?;
-    let (job, queued) = app.job_store.create_job(upload, job_id.clone()).await?;
+    let (job, queued) = app
+        .job_store
+        .create_job(upload, job_id.clone(), sensitivity)
+        .await?;
     app.publisher.push_stored(&job.id, &queued).await?;
     slot.put(job_id.clone()).await?;
     tracing::info!(job = %job_id, "job queued");
@@ -79,6 +84,19 @@ async fn create(
         HeaderValue::from_str(&format!("/api/jobs/{job_id}")).expect("job ids are plain ASCII"),
     );
     Ok(response)
+}
+
+/// A requested hard-cut sensitivity, or a 400 that names its range: a value outside it is
+/// refused rather than clamped, so nobody gets a setting they did not ask for.
+fn checked_sensitivity(value: f64) -> Result<f64, ApiFailure> {
+    if (MIN_CUT_SENSITIVITY..=MAX_CUT_SENSITIVITY).contains(&value) {
+        return Ok(value);
+    }
+    Err(ApiFailure::BadRequest(format!(
+        "the sensitivity {value} is outside its range: send a number from {MIN_CUT_SENSITIVITY} \
+         (fewer cuts) to {MAX_CUT_SENSITIVITY} (more cuts), or leave it out for the default \
+         ({DEFAULT_CUT_SENSITIVITY})"
+    )))
 }
 
 /// `GET /api/jobs/{id}`.

@@ -235,10 +235,11 @@ impl Jobs {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Ok(Turn::Interrupted); // stays queued; the next start runs it
         }
-        match self.inner.job_store.job(id).await? {
-            Some(job) if job.state == JobState::Queued => {}
+        // The setting is read from the stored job, so a run after a restart keeps it.
+        let sensitivity = match self.inner.job_store.job(id).await? {
+            Some(job) if job.state == JobState::Queued => job.sensitivity,
             _ => return Ok(Turn::Over), // cancelled while it waited, or delivered twice
-        }
+        };
         let cancel = CancelFlag::new();
         let reason = Arc::new(Mutex::new(String::from("cancelled by request")));
         self.inner
@@ -246,7 +247,7 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.clone(), (cancel.clone(), reason.clone()));
-        let outcome = self.analyze(id, &cancel).await;
+        let outcome = self.analyze(id, sensitivity, &cancel).await;
         {
             let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
             running.remove(id);
@@ -289,6 +290,7 @@ impl Jobs {
     async fn analyze(
         &self,
         id: &JobId,
+        sensitivity: Option<f64>,
         cancel: &CancelFlag,
     ) -> Result<Option<EventBody>, AnalysisFailure> {
         let publisher = &self.inner.publisher;
@@ -314,7 +316,7 @@ impl Jobs {
         let flag = cancel.clone();
         let started = Instant::now();
         let analysis = tokio::task::spawn_blocking(move || {
-            analyzer.analyze(&source, &flag, &mut |event| {
+            analyzer.analyze(&source, sensitivity, &flag, &mut |event| {
                 // The receiver only goes away when the job is being torn down.
                 let _ = tx.blocking_send(event);
             })

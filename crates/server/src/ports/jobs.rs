@@ -11,10 +11,12 @@ use vidpush_protocol::{EventBody, JobEvent, JobId, JobState};
 pub trait JobStore: Send + Sync + 'static {
     /// Turns a finished upload into a queued job in one atomic step: the upload record goes,
     /// the job and its first event (`job.queued`) come. Returns the job and that event.
+    /// `sensitivity` is kept with the job (see [`JobRecord::sensitivity`]).
     async fn create_job(
         &self,
         upload: UploadRecord,
         job: JobId,
+        sensitivity: Option<f64>,
     ) -> Result<(JobRecord, JobEvent), StoreError>;
 
     /// The job with this id, if any.

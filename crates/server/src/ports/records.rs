@@ -50,4 +50,7 @@ pub struct JobRecord {
     pub last_seq: u64,
     /// Creation time.
     pub created_at_ms: u64,
+    /// The hard-cut sensitivity the person chose when creating the job (`None`: the default).
+    /// Kept with the job so a run after a restart analyses with the same setting.
+    pub sensitivity: Option<f64>,
 }

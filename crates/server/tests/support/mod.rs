@@ -50,7 +50,15 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with `flags` (as on the command line) and `analyzer`.
     pub async fn start(flags: &[&str], analyzer: Arc<dyn VideoAnalyzer>) -> Self {
-        let data = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), flags, analyzer).await
+    }
+
+    /// Starts a server on the data folder `data`, as a restarted process finds it.
+    pub async fn start_in(
+        data: tempfile::TempDir,
+        flags: &[&str],
+        analyzer: Arc<dyn VideoAnalyzer>,
+    ) -> Self {
         let mut args = vec!["vidpush-server", "--listen", "127.0.0.1:0", "--data-dir"];
         let dir = data.path().to_str().unwrap().to_owned();
         args.push(&dir);
@@ -96,6 +104,17 @@ impl TestServer {
 
     /// Shuts down gracefully and waits for it.
     pub async fn stop(mut self) {
+        self.shut_down().await;
+    }
+
+    /// Shuts down gracefully, then starts again on the same data folder with `flags` and
+    /// `analyzer`, as a restarted process does.
+    pub async fn restart(mut self, flags: &[&str], analyzer: Arc<dyn VideoAnalyzer>) -> Self {
+        self.shut_down().await;
+        Self::start_in(self.data, flags, analyzer).await
+    }
+
+    async fn shut_down(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -157,11 +176,24 @@ impl TestServer {
 
     /// Uploads `bytes` and starts a job on them.
     pub async fn start_job(&self, bytes: &[u8], token: Option<&str>) -> JobId {
+        self.start_job_with(bytes, token, None).await
+    }
+
+    /// Uploads `bytes` and starts a job on them with the hard-cut `sensitivity`.
+    pub async fn start_job_with(
+        &self,
+        bytes: &[u8],
+        token: Option<&str>,
+        sensitivity: Option<f64>,
+    ) -> JobId {
         let upload_id = self.upload(bytes, token).await;
         let mut req = self
             .http
             .post(self.url("/api/jobs"))
-            .json(&CreateJobRequest { upload_id });
+            .json(&CreateJobRequest {
+                upload_id,
+                sensitivity,
+            });
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -309,6 +341,8 @@ pub struct ScriptedAnalyzer {
     pub hold: bool,
     /// Set while an analysis is inside `analyze`.
     pub busy: AtomicBool,
+    /// The sensitivity each analysis was asked for, in order.
+    pub sensitivities: std::sync::Mutex<Vec<Option<f64>>>,
 }
 
 impl ScriptedAnalyzer {
@@ -317,6 +351,7 @@ impl ScriptedAnalyzer {
             shots,
             hold: false,
             busy: AtomicBool::new(false),
+            sensitivities: Default::default(),
         })
     }
 
@@ -325,6 +360,7 @@ impl ScriptedAnalyzer {
             shots: 3,
             hold: true,
             busy: AtomicBool::new(false),
+            sensitivities: Default::default(),
         })
     }
 }
@@ -362,10 +398,12 @@ impl VideoAnalyzer for ScriptedAnalyzer {
     fn analyze(
         &self,
         source: &Path,
+        sensitivity: Option<f64>,
         cancel: &CancelFlag,
         on_event: &mut dyn FnMut(AnalysisEvent),
     ) -> Result<AnalysisResult, AnalysisFailure> {
         assert!(source.is_file(), "the worker hands over the uploaded file");
+        self.sensitivities.lock().unwrap().push(sensitivity);
         self.busy.store(true, Ordering::SeqCst);
         on_event(AnalysisEvent::Metadata(metadata()));
         let mut shots = Vec::new();

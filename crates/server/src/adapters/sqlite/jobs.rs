@@ -15,6 +15,7 @@ impl JobStore for SqliteStore {
         &self,
         upload: UploadRecord,
         job_id: JobId,
+        sensitivity: Option<f64>,
     ) -> Result<(JobRecord, JobEvent), StoreError> {
         self.call(move |c| {
             let tx = c.transaction()?;
@@ -26,11 +27,12 @@ impl JobStore for SqliteStore {
                 state: JobState::Queued,
                 last_seq: 0,
                 created_at_ms: now_ms(),
+                sensitivity,
             };
             tx.execute(
-                "INSERT INTO jobs (id, owner, file_name, size_bytes, state, last_seq, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
-                params![job.id.as_str(), job.owner, job.file_name, job.size_bytes, job.state.as_str(), job.created_at_ms],
+                "INSERT INTO jobs (id, owner, file_name, size_bytes, state, last_seq, created_at_ms, sensitivity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)",
+                params![job.id.as_str(), job.owner, job.file_name, job.size_bytes, job.state.as_str(), job.created_at_ms, job.sensitivity],
             )?;
             tx.execute("DELETE FROM uploads WHERE id = ?1", [upload.id.as_str()])?;
             let body = EventBody::Queued { file_name: job.file_name.clone(), size_bytes: job.size_bytes };
@@ -47,7 +49,7 @@ impl JobStore for SqliteStore {
         let id = id.clone();
         self.call(move |c| {
             Ok(c.query_row(
-                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms FROM jobs WHERE id = ?1",
+                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms, sensitivity FROM jobs WHERE id = ?1",
                 [id.as_str()],
                 job_from_row,
             )
@@ -61,7 +63,7 @@ impl JobStore for SqliteStore {
         let states: Vec<&'static str> = states.iter().map(|s| s.as_str()).collect();
         self.call(move |c| {
             let mut stmt = c.prepare(
-                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms FROM jobs
+                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms, sensitivity FROM jobs
                  WHERE state IN (SELECT value FROM json_each(?1)) ORDER BY created_at_ms",
             )?;
             let list = serde_json::to_string(&states)?;
@@ -170,5 +172,6 @@ fn job_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
         state,
         last_seq: row.get(5)?,
         created_at_ms: row.get(6)?,
+        sensitivity: row.get(7)?,
     })
 }

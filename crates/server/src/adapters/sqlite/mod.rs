@@ -20,6 +20,8 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// The schema as first released. Never edited: a database made by an older build already has
+/// it, so every later change is a step in [`MIGRATIONS`].
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS uploads (
         id TEXT PRIMARY KEY,
@@ -72,6 +74,27 @@ const SCHEMA: &str = "
     END;
 ";
 
+/// Changes to [`SCHEMA`], in order; `PRAGMA user_version` counts the steps a database has had.
+/// Append only: a database from an older build gets the steps it lacks at its next start, and
+/// keeps every row.
+const MIGRATIONS: &[&str] = &[
+    // 1: the hard-cut sensitivity chosen for a job; NULL, as for every job made before, means
+    // the default.
+    "ALTER TABLE jobs ADD COLUMN sensitivity REAL",
+];
+
+/// Brings the database up to [`MIGRATIONS`] in one transaction: all the missing steps or none.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let done: usize = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", step + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -83,13 +106,14 @@ impl SqliteStore {
     /// Opens (or creates) the database at `path`. Subscriptions are cleared: they belong to
     /// connections, and no connection survives a restart.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         // WAL lets readers proceed during writes; FULL makes each committed event survive a
         // power cut, which is what "stored before it is pushed" promises.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&mut conn)?;
         conn.execute("DELETE FROM subscriptions", [])?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
@@ -127,5 +151,57 @@ impl From<serde_json::Error> for StoreError {
 impl From<tokio::task::JoinError> for StoreError {
     fn from(error: tokio::task::JoinError) -> Self {
         Self::Unavailable(format!("the database task failed: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{JobStore, UploadRecord};
+    use vidpush_protocol::{JobId, UploadId};
+
+    fn finished_upload(id: &str) -> UploadRecord {
+        UploadRecord {
+            id: UploadId(id.to_owned()),
+            length: 10,
+            offset: 10,
+            file_name: "clip.mp4".into(),
+            file_type: "video/mp4".into(),
+            owner: None,
+            updated_at_ms: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_from_before_the_sensitivity_keeps_its_jobs_and_takes_new_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vidpush.db");
+        {
+            // What a build before the migration left behind: the first schema and a job.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute(
+                "INSERT INTO jobs (id, owner, file_name, size_bytes, state, last_seq, created_at_ms)
+                 VALUES ('old', NULL, 'old.mp4', 7, 'queued', 0, 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let old = store.job(&JobId("old".into())).await.unwrap().unwrap();
+        assert_eq!(
+            (old.file_name.as_str(), old.size_bytes, old.sensitivity),
+            ("old.mp4", 7, None)
+        );
+        let (new, _) = store
+            .create_job(finished_upload("u1"), JobId("new".into()), Some(0.5))
+            .await
+            .unwrap();
+        assert_eq!(new.sensitivity, Some(0.5));
+        drop(store);
+        // Opening again runs no step twice (a second ALTER TABLE would fail).
+        let store = SqliteStore::open(&path).unwrap();
+        let new = store.job(&JobId("new".into())).await.unwrap().unwrap();
+        assert_eq!(new.sensitivity, Some(0.5));
     }
 }
