@@ -10,6 +10,21 @@ use futures::channel::oneshot;
 use leptos::prelude::*;
 use vidpush_protocol::{ClientAction, JobEvent, JobId, Reply, ServerMessage};
 
+/// Where a followed job's card goes on the board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The place of the upload with this key: the job's card takes the upload card's place.
+    OfUpload(u64),
+    /// Above every card: the newest.
+    Newest,
+    /// Below every card: an older page of the server's list.
+    Oldest,
+}
+
+/// Places below this are for older pages of the job list, counting down; keys and newer places
+/// count up from it, so an older page always lands below everything already on the board.
+const FIRST_KEY: u64 = 1 << 32;
+
 /// A followed job.
 #[derive(Clone, Debug)]
 pub struct JobEntry {
@@ -22,7 +37,8 @@ pub struct JobEntry {
     pub place: u64,
     /// What is known about it.
     pub view: RwSignal<JobView>,
-    /// Object URL of the local file for the `<video>` preview; `None` after a reload.
+    /// The `<video>` preview's source: the local file's object URL in the page that uploaded
+    /// it, else the server's copy (played with range requests).
     pub preview: Option<String>,
 }
 
@@ -112,6 +128,9 @@ pub struct Store {
     pub jobs: RwSignal<Vec<JobEntry>>,
     /// Files refused by the checks.
     pub refusals: RwSignal<Vec<Refusal>>,
+    /// The server's cursor to this token's older jobs, when there are more than the board
+    /// shows; `None` once every job is listed (or the list could not be read).
+    pub older_jobs: RwSignal<Option<String>>,
     /// Notified when remembered unfinished uploads (kept in `localStorage`) are forgotten.
     pub remembered_uploads: Trigger,
     /// Sentences for the ARIA live region not yet added to it, oldest first; the region
@@ -119,8 +138,10 @@ pub struct Store {
     pub announcements: RwSignal<Vec<String>>,
     /// Queue to the socket task; actions wait there while disconnected.
     outbox: StoredValue<UnboundedSender<ClientAction>>,
-    /// Source of `key`s.
+    /// Source of `key`s (and of the places of new cards).
     next_key: StoredValue<u64>,
+    /// Source of the places of cards from older pages of the job list, counting down.
+    next_older_place: StoredValue<u64>,
     /// Ends the socket task's wait before its next connection attempt.
     retry_now: StoredValue<Option<oneshot::Sender<()>>>,
 }
@@ -135,10 +156,12 @@ impl Store {
             uploads: RwSignal::new(Vec::new()),
             jobs: RwSignal::new(Vec::new()),
             refusals: RwSignal::new(Vec::new()),
+            older_jobs: RwSignal::new(None),
             remembered_uploads: Trigger::new(),
             announcements: RwSignal::new(Vec::new()),
             outbox: StoredValue::new(tx),
-            next_key: StoredValue::new(0),
+            next_key: StoredValue::new(FIRST_KEY),
+            next_older_place: StoredValue::new(FIRST_KEY),
             retry_now: StoredValue::new(None),
         };
         (store, rx)
@@ -178,15 +201,9 @@ impl Store {
         });
     }
 
-    /// Starts following a job: new from the upload with key `upload` (its card takes that
-    /// upload's place), or remembered from before a reload (`None`: a place of its own).
-    pub fn follow(
-        &self,
-        id: JobId,
-        file_name: String,
-        preview: Option<String>,
-        upload: Option<u64>,
-    ) {
+    /// Starts following a job: new from an upload (its card takes that upload's place), or
+    /// one the server lists (the newest page above the board, older pages below it).
+    pub fn follow(&self, id: JobId, file_name: String, preview: Option<String>, place: Place) {
         if self
             .jobs
             .with_untracked(|jobs| jobs.iter().any(|j| j.id == id))
@@ -195,13 +212,21 @@ impl Store {
         }
         let view = RwSignal::new(JobView::new(id.clone(), file_name));
         let key = self.key();
+        let place = match place {
+            Place::OfUpload(upload) => upload,
+            Place::Newest => key,
+            Place::Oldest => {
+                self.next_older_place.update_value(|p| *p -= 1);
+                self.next_older_place.get_value()
+            }
+        };
         self.jobs.update(|jobs| {
             jobs.insert(
                 0,
                 JobEntry {
                     id: id.clone(),
                     key,
-                    place: upload.unwrap_or(key),
+                    place,
                     view,
                     preview,
                 },

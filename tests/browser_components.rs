@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use vidpush::config::Endpoints;
 use vidpush::connection::ConnectionState;
 use vidpush::job::JobView;
-use vidpush::store::{JobEntry, Store};
+use vidpush::store::{JobEntry, Place, Store};
 use vidpush::store::{UploadEntry, UploadPhase, UploadView};
 use vidpush::ui::drop_zone::{DropZone, accept_files};
 use vidpush::ui::header::ConnectionPill;
@@ -361,7 +361,7 @@ async fn shots_without_a_playable_preview_cannot_be_picked_and_say_why() {
     );
     assert!(one(&root, "[data-testid=shot]").has_attribute("disabled"));
     let note = one(&root, ".timeline .note").text_content().unwrap();
-    assert!(note.contains("only in the page that uploaded"), "{note}");
+    assert!(note.contains("cannot play this video"), "{note}");
 }
 
 #[wasm_bindgen_test]
@@ -442,7 +442,7 @@ fn add_upload(store: Store, name: &str) -> u64 {
 /// Turns upload `key` into job `id`, as a finished upload does.
 fn upload_done(store: Store, key: u64, id: &str, name: &str) {
     store.uploads.update(|u| u.retain(|e| e.key != key));
-    store.follow(JobId::from(id), name.into(), None, Some(key));
+    store.follow(JobId::from(id), name.into(), None, Place::OfUpload(key));
 }
 
 /// The board's cards, top to bottom, as "kind name".

@@ -1,5 +1,6 @@
-//! A job's life beyond the happy path, seen from the page: a reload in the middle of a job, a
-//! person cancelling an analysis, and a file that only pretends to be a video.
+//! A job's life beyond the happy path, seen from the page: a reload in the middle of a job (the
+//! video then plays from the server, and its shots still seek it), a person cancelling an
+//! analysis, and a file that only pretends to be a video.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -7,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use support::{
-    Browser, FIRST_SHOT_TIMEOUT, JOB_TIMEOUT, LIVE_TIMEOUT, LONG_CLIP_SHOTS, Server, ServerOptions,
+    Browser, FIRST_SHOT_TIMEOUT, JOB_TIMEOUT, LONG_CLIP_SHOTS, Server, ServerOptions,
     THUMBNAIL_TIMEOUT, long_clip,
 };
 
@@ -28,7 +29,7 @@ async fn start_job_and_wait_for_a_shot(browser: &Browser, clip: &support::Clip) 
 }
 
 #[tokio::test]
-async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
+async fn a_page_reloaded_mid_job_shows_every_shot_once_and_its_shots_seek_the_served_video() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
     let clip = long_clip(clips.path());
     let server = Server::start(ServerOptions::default());
@@ -36,14 +37,7 @@ async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
     browser.open_live(&server.url()).await;
     start_job_and_wait_for_a_shot(&browser, &clip).await;
 
-    browser
-        .client()
-        .refresh()
-        .await
-        .expect("the page can be reloaded");
-    browser
-        .wait_for_text("connection-state", "live", LIVE_TIMEOUT)
-        .await;
+    browser.reload_live().await;
     assert_eq!(
         browser.count("job").await,
         1,
@@ -68,8 +62,40 @@ async fn a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once() {
         "the reloaded card lost the file name"
     );
 
+    // The reloaded page has no local file: the player streams the server's copy.
+    let source = browser
+        .wait_for_script(
+            "the served video's metadata to load",
+            "const v = document.querySelector('[data-testid=job] video');
+             return v && v.readyState >= 1 ? v.currentSrc : null;",
+            THUMBNAIL_TIMEOUT,
+            |src| src.is_string(),
+        )
+        .await;
+    assert!(
+        source
+            .as_str()
+            .is_some_and(|s| s.contains("/api/jobs/") && s.ends_with("/video")),
+        "after a reload the player does not play the server's copy: {source}"
+    );
+    // Shot 21 starts at 8.0 s (forty shots of 0.4 s).
     browser
-        .finish("a_page_reloaded_mid_job_follows_it_again_and_shows_every_shot_once")
+        .eval(
+            "document.querySelector('[data-testid=shot][data-index=\"20\"]').click(); return null;",
+        )
+        .await;
+    browser
+        .wait_for_script(
+            "the player to seek to shot 21",
+            "const v = document.querySelector('[data-testid=job] video');
+             return v.seeking ? null : v.currentTime;",
+            THUMBNAIL_TIMEOUT,
+            |at| at.as_f64().is_some_and(|t| (t - 8.0).abs() < 0.05),
+        )
+        .await;
+
+    browser
+        .finish("a_page_reloaded_mid_job_shows_every_shot_once_and_its_shots_seek_the_served_video")
         .await;
 }
 

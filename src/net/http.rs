@@ -11,7 +11,7 @@ use std::rc::Rc;
 use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
     AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, JobId,
-    UploadId,
+    JobList, UploadId,
 };
 use wasm_bindgen::JsValue;
 
@@ -122,6 +122,44 @@ pub async fn create_job(endpoints: &Endpoints, upload_id: UploadId) -> Result<Jo
     parse::<CreateJobResponse>(&response)
         .map(|r| r.job_id)
         .map_err(|e| format!("The server's answer was not understood: {e}"))
+}
+
+/// `GET /api/jobs`: one page of this token's jobs, newest first; `cursor` is the previous
+/// page's `nextCursor`.
+pub async fn list_jobs(endpoints: &Endpoints, cursor: Option<&str>) -> Result<JobList, String> {
+    let mut url = endpoints.api_url("/api/jobs");
+    if let Some(cursor) = cursor {
+        url = crate::config::with_query(&url, "cursor", cursor);
+    }
+    let response = send("GET", &url, Some(endpoints), None)
+        .await
+        .map_err(|_| "The server cannot be reached to list your analyses.".to_owned())?;
+    if !ok(&response) {
+        return Err(response.error_message("Listing your analyses failed"));
+    }
+    parse::<JobList>(&response).map_err(|e| format!("The server's answer was not understood: {e}"))
+}
+
+/// `DELETE /api/jobs/{id}`: deletes the job on the server with its result, thumbnails and
+/// video. A job the server no longer has counts as deleted.
+pub async fn delete_job(endpoints: &Endpoints, id: &JobId) -> Result<(), String> {
+    let url = endpoints.api_url(&format!("/api/jobs/{id}"));
+    let response = send("DELETE", &url, Some(endpoints), None)
+        .await
+        .map_err(|_| {
+            "The server cannot be reached to delete this analysis; try again when it is back."
+                .to_owned()
+        })?;
+    if ok(&response) || response.status == 404 {
+        Ok(())
+    } else {
+        Err(response.error_message("Deleting the analysis failed"))
+    }
+}
+
+/// Where the server serves a job's uploaded video (with range requests, so the player seeks).
+pub fn video_url(endpoints: &Endpoints, id: &JobId) -> String {
+    endpoints.media_url(&format!("/api/jobs/{id}/video"))
 }
 
 /// Fetches the full result of a completed job from the `resultUrl` it was pushed with.

@@ -1,4 +1,5 @@
-//! Everything that leaves the page: `config.json` and API requests ([`http`]), multipart uploads
+//! Everything that leaves the page: `config.json` and API requests ([`http`]), the server's
+//! list of this token's jobs ([`job_list`]), multipart uploads
 //! over `XMLHttpRequest` ([`multipart`] for the API calls, [`upload`] for the parts, [`upload_control`] for
 //! pause/resume/cancel, [`xhr`])
 //! and the one WebSocket ([`socket`]).
@@ -8,6 +9,7 @@
 //! crate's native tests build, but it is only exercised in a browser.
 
 pub mod http;
+pub mod job_list;
 pub mod multipart;
 pub mod socket;
 pub mod storage;

@@ -11,7 +11,7 @@ use crate::net::multipart::{self as api, Failure};
 use crate::net::upload_control::{UploadControl, Wish};
 use crate::net::xhr::{Request, XhrError};
 use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
-use crate::store::{Store, UploadPhase, UploadView};
+use crate::store::{Place, Store, UploadPhase, UploadView};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -360,7 +360,12 @@ pub async fn run(
                 Ok(job_id) => {
                     storage::remove(&upload.storage_key);
                     store.uploads.update(|u| u.retain(|e| e.key != key));
-                    store.follow(job_id, upload.file.name(), Some(preview), Some(key));
+                    store.follow(
+                        job_id,
+                        upload.file.name(),
+                        Some(preview),
+                        Place::OfUpload(key),
+                    );
                 }
                 Err(message) => upload.set_phase(UploadPhase::Failed(message)),
             }

@@ -1,15 +1,18 @@
 //! One job, live: state, stage and progress, the local preview, shots as they are pushed, the
 //! metadata panel, the failure reason, cancel, and exports once completed.
 
-use super::conditional::optional;
+use super::conditional::{optional, shown_when};
 use super::drop_zone::focus_file_picker;
 use super::exports::ExportBar;
 use super::timeline::ShotTimeline;
+use crate::connection::ConnectionState;
 use crate::format;
 use crate::job::JobView;
+use crate::net::http;
 use crate::store::{JobEntry, Store};
 use leptos::prelude::*;
-use vidpush_protocol::{ClientAction, JobState, VideoMetadata};
+use leptos::task::spawn_local;
+use vidpush_protocol::{ClientAction, JobId, JobState, VideoMetadata};
 
 /// The card of one job.
 #[component]
@@ -25,8 +28,13 @@ pub fn JobCard(
     // Memoized, so the action button changes only when the job becomes final.
     let is_final = Memo::new(move |_| state.get().is_final());
     let video = NodeRef::<leptos::html::Video>::new();
-    // Shots seek only while there is a preview to seek: none after a reload, and none when the
-    // browser cannot play the file (the server may still analyse it).
+    let connected = Memo::new(move |_| store.connection.with(|c| *c == ConnectionState::Live));
+    // Remove asks once more before it deletes on the server.
+    let confirming = RwSignal::new(false);
+    let removing = RwSignal::new(false);
+    let removal_error = RwSignal::new(None::<String>);
+    // Shots seek only while there is a preview to seek: none when the browser cannot play the
+    // file (the server may still analyse it), or the server no longer has it.
     let playable = RwSignal::new(preview.is_some());
     // Focus stays on the shot, so the next one is one Tab away rather than behind the player's
     // controls.
@@ -64,7 +72,7 @@ pub fn JobCard(
                 ></video>
             })}
             <div class="progress-row">
-                <span class="stage" data-testid="job-stage">{move || view.with(JobView::stage_label)}</span>
+                <span class="stage" data-testid="job-stage">{move || view.with(|v| v.status(connected.get()))}</span>
                 <span class="percent">{move || view.with(|v| format::percent(v.fraction))}</span>
             </div>
             <progress
@@ -95,25 +103,86 @@ pub fn JobCard(
                     .get()
                     .map(|(result_url, file_name)| view! { <ExportBar result_url file_name /> }.into_any())
             })}
-            // One button that changes its job, so keyboard focus stays on it when the job ends.
+            // One button that changes its job, so keyboard focus stays on it: cancel while the
+            // job runs; once it is over, Remove, then "Delete for good" to confirm.
             <div class="actions">
                 <button
                     class="button ghost"
-                    data-testid=move || if is_final.get() { "job-remove" } else { "job-cancel" }
+                    class:danger=move || confirming.get()
+                    data-testid=move || match (is_final.get(), confirming.get()) {
+                        (false, _) => "job-cancel",
+                        (true, false) => "job-remove",
+                        (true, true) => "job-remove-confirm",
+                    }
+                    disabled=move || removing.get()
                     on:click=move |_| {
-                        if is_final.get_untracked() {
-                            store.dismiss(&id);
-                            focus_file_picker();
-                        } else {
+                        if !is_final.get_untracked() {
                             store.send(ClientAction::Cancel { job_id: id.clone() });
+                        } else if !confirming.get_untracked() {
+                            confirming.set(true);
+                        } else {
+                            remove(store, id.clone(), removing, removal_error);
                         }
                     }
                 >
-                    {move || if is_final.get() { "Remove" } else { "Cancel analysis" }}
+                    {move || match (is_final.get(), confirming.get()) {
+                        (false, _) => "Cancel analysis",
+                        (true, false) => "Remove",
+                        (true, true) => "Delete for good",
+                    }}
                 </button>
+                {shown_when(
+                    move || confirming.get(),
+                    move || {
+                        view! {
+                            <span class="confirm" data-testid="job-remove-question">
+                                "Delete this analysis, its shots and its video from the server?"
+                            </span>
+                            <button
+                                class="button ghost"
+                                data-testid="job-remove-keep"
+                                on:click=move |_| {
+                                    confirming.set(false);
+                                    removal_error.set(None);
+                                }
+                            >
+                                "Keep"
+                            </button>
+                        }
+                            .into_any()
+                    },
+                )}
             </div>
+            {optional(move || {
+                removal_error
+                    .get()
+                    .map(|m| view! { <p class="error" role="alert" data-testid="job-remove-error">{m}</p> }.into_any())
+            })}
         </article>
     }
+}
+
+/// Deletes the job on the server, then takes its card off the board; a failure stays on the
+/// card, which can be tried again.
+fn remove(
+    store: Store,
+    id: JobId,
+    removing: RwSignal<bool>,
+    removal_error: RwSignal<Option<String>>,
+) {
+    removing.set(true);
+    spawn_local(async move {
+        match http::delete_job(&store.endpoints.get_untracked(), &id).await {
+            Ok(()) => {
+                store.dismiss(&id);
+                focus_file_picker();
+            }
+            Err(message) => {
+                removal_error.set(Some(message));
+                removing.set(false);
+            }
+        }
+    });
 }
 
 /// Shot counts so far, and the totals once completed.

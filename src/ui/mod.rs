@@ -21,9 +21,9 @@ pub mod timeline;
 pub mod upload_card;
 
 use crate::config::Endpoints;
-use crate::net::{http, socket, storage, upload};
+use crate::net::{http, job_list, socket, upload};
 use crate::store::Store;
-use conditional::shown_when;
+use conditional::{optional, shown_when};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rows::{Row, keyed_rows};
@@ -39,9 +39,7 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(leptos::ev::online, move |_| store.retry_connection_now());
     spawn_local(async move {
         store.endpoints.set(http::load_endpoints().await);
-        for (id, name) in storage::followed_jobs().into_iter().rev() {
-            store.follow(id, name, None, None);
-        }
+        job_list::show_newest(store).await;
         spawn_local(upload::forget_lost(store));
         socket::run(store, outbox).await;
     });
@@ -96,7 +94,41 @@ pub fn Board() -> impl IntoView {
             }
             .into_any()
         })}
+        <OlderJobs />
     }
+}
+
+/// "Show older analyses", while the server lists more of this token's jobs than the board has.
+#[component]
+fn OlderJobs() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    shown_when(
+        move || store.older_jobs.with(Option::is_some),
+        move || {
+            view! {
+                <div class="older">
+                    <button
+                        class="button ghost"
+                        data-testid="older-jobs"
+                        disabled=move || busy.get()
+                        on:click=move |_| {
+                            busy.set(true);
+                            spawn_local(async move {
+                                error.set(job_list::show_older(store).await.err());
+                                busy.set(false);
+                            });
+                        }
+                    >
+                        "Show older analyses"
+                    </button>
+                    {optional(move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> }.into_any()))}
+                </div>
+            }
+            .into_any()
+        },
+    )
 }
 
 /// How many sentences the live region keeps. Screen readers read each one once, as it is

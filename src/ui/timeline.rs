@@ -66,7 +66,7 @@ pub fn ShotTimeline(
                 || {
                     view! {
                         <p class="note">
-                            "Shots play only in the page that uploaded the file, and only when this browser can play it."
+                            "This browser cannot play this video, so the shots cannot seek it."
                         </p>
                     }
                         .into_any()

@@ -70,6 +70,16 @@ impl Browser {
             .unwrap_or_else(|error| panic!("could not choose {joined:?}: {error}"));
     }
 
+    /// Reloads the page, as a person pressing F5 would, and waits until its socket is live.
+    pub async fn reload_live(&self) {
+        self.client()
+            .refresh()
+            .await
+            .expect("the page can be reloaded");
+        self.wait_for_text("connection-state", "live", super::LIVE_TIMEOUT)
+            .await;
+    }
+
     /// Runs a Chrome DevTools Protocol command in the page (through chromedriver). Panics
     /// with chromedriver's answer when it fails.
     pub fn devtools(&self, command: &str, params: serde_json::Value) -> Value {

@@ -30,7 +30,7 @@ pub use action::ClientAction;
 pub use event::{ErrorCode, EventBody, JobEvent, JobState, Reply, ServerMessage, Stage};
 pub use http::{
     ApiError, ClientConfig, ConnectCheck, ConnectVerdict, CreateJobRequest, CreateJobResponse,
-    Health, JobStatus,
+    Health, JobList, JobListQuery, JobStatus,
 };
 pub use ids::{JobId, UploadId};
 pub use result::{

@@ -104,6 +104,9 @@ fn http_bodies_have_pinned_json() {
         },
         r#"{"jobId":"j1","state":"completed","lastSeq":9,"fileName":"a.mp4","createdAtMs":5}"#,
     );
+    for (list, json) in samples::job_lists() {
+        pin(&list, json);
+    }
     let (error, json) = samples::api_error();
     pin(&error, json);
     pin(

@@ -9,6 +9,7 @@
 
 pub mod analyzer;
 pub mod api;
+mod earlier_runs;
 
 use crate::background::Background;
 use crate::ports::{
@@ -16,6 +17,7 @@ use crate::ports::{
 };
 use crate::publisher::Publisher;
 use analyzer::{AnalysisFailure, VideoAnalyzer};
+use earlier_runs::EarlierRuns;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,13 +51,15 @@ struct Inner {
     queue: Arc<dyn JobQueue>,
     /// Cancel flags of running jobs, with the reason to report once the analysis stops.
     running: Mutex<HashMap<JobId, RunningJob>>,
-    /// How long a job may go unwatched before it is cancelled.
-    orphan_grace: Duration,
+    /// How long a job may go unwatched before it is cancelled; `None` (the default): jobs run
+    /// to their end with nobody watching.
+    orphan_grace: Option<Duration>,
     /// Set by [`Jobs::shutdown`]: analyses stopped from now on are interrupted, not cancelled,
     /// and stay `running` in the store so the next start re-queues them.
     stopping: AtomicBool,
-    /// Woken whenever the last running analysis ends, for [`Jobs::shutdown`] to wait on.
-    idle: tokio::sync::Notify,
+    /// Woken whenever a running analysis ends, for [`Jobs::shutdown`] and [`Jobs::delete`] to
+    /// wait on.
+    ended: tokio::sync::Notify,
     /// Where workers, timers and the orphan watch run; stopped by the server's shutdown.
     background: Background,
 }
@@ -76,7 +80,7 @@ impl Jobs {
         objects: Arc<dyn JobObjects>,
         workers: usize,
         queue: Arc<dyn JobQueue>,
-        orphan_grace: Duration,
+        orphan_grace: Option<Duration>,
         orphans: mpsc::Receiver<JobId>,
         background: Background,
     ) -> Self {
@@ -91,7 +95,7 @@ impl Jobs {
                 running: Mutex::default(),
                 orphan_grace,
                 stopping: AtomicBool::new(false),
-                idle: tokio::sync::Notify::new(),
+                ended: tokio::sync::Notify::new(),
                 background: background.clone(),
             }),
         };
@@ -153,18 +157,47 @@ impl Jobs {
                 },
             )
             .await?;
-        if published.is_some() {
-            self.inner.objects.remove_all(job).await;
-        }
         Ok(published.is_some())
     }
 
-    /// Called when a job's last subscriber is gone: after the grace period, cancels the job
-    /// unless someone subscribed again.
+    /// Deletes a job with everything it made: its analysis is stopped first (and awaited, so
+    /// nothing writes a thumbnail after the objects are gone), then its records, then its
+    /// objects. Returns false when there was no such job.
+    #[tracing::instrument(skip(self), fields(job = %job))]
+    pub async fn delete(&self, job: &JobId) -> Result<bool, StoreError> {
+        self.cancel(job, "deleted by request").await?;
+        loop {
+            // Registered before the check, so an analysis ending in between still wakes us.
+            let ended = self.inner.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if !self.is_running(job) {
+                break;
+            }
+            ended.await;
+        }
+        let existed = self.inner.job_store.delete_job(job).await?;
+        self.inner.objects.remove_all(job).await;
+        Ok(existed)
+    }
+
+    fn is_running(&self, job: &JobId) -> bool {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(job)
+    }
+
+    /// Called when a job's last subscriber is gone: when the orphan policy is on, cancels the
+    /// job after the grace period unless someone subscribed again.
     pub fn orphaned(&self, job: JobId) {
+        let Some(grace) = self.inner.orphan_grace else {
+            return;
+        };
         let jobs = self.clone();
         self.inner.background.spawn_until_stopped(async move {
-            tokio::time::sleep(jobs.inner.orphan_grace).await;
+            tokio::time::sleep(grace).await;
             let still_open = matches!(jobs.inner.job_store.job(&job).await, Ok(Some(JobRecord { state, .. })) if !state.is_final());
             let watched = jobs
                 .inner
@@ -176,7 +209,7 @@ impl Jobs {
             if still_open && !watched {
                 let reason = format!(
                     "nobody was watching this job for {} s, so it was stopped",
-                    jobs.inner.orphan_grace.as_secs()
+                    grace.as_secs()
                 );
                 tracing::info!(%job, "cancelling unwatched job");
                 if let Err(error) = jobs.cancel(&job, &reason).await {
@@ -186,8 +219,9 @@ impl Jobs {
         });
     }
 
-    /// After a restart: jobs that were running start over (their stream says so with a new
-    /// `job.queued`), and every queued job goes back in the queue.
+    /// After a restart: jobs that were running run again (their stream says so with a new
+    /// `job.queued`, and keeps what they pushed: see [`EarlierRuns`]), and every queued job
+    /// goes back in the queue.
     pub async fn recover(&self) -> Result<usize, StoreError> {
         let store = &self.inner.job_store;
         for job in store.jobs_in(&[JobState::Running]).await? {
@@ -197,7 +231,6 @@ impl Jobs {
                 size_bytes: job.size_bytes,
             };
             self.inner.publisher.publish(&job.id, body).await?;
-            self.inner.objects.remove_thumbnails(&job.id).await;
         }
         let queued = store.jobs_in(&[JobState::Queued]).await?;
         let count = queued.len();
@@ -236,9 +269,7 @@ impl Jobs {
         {
             let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
             running.remove(id);
-            if running.is_empty() {
-                self.inner.idle.notify_waiters();
-            }
+            self.inner.ended.notify_waiters();
         }
         let final_event = match outcome {
             Ok(Some(body)) => body,
@@ -255,18 +286,9 @@ impl Jobs {
             },
             Err(AnalysisFailure::Failed(reason)) => EventBody::Failed { reason },
         };
-        let completed = matches!(final_event, EventBody::Completed { .. });
-        if !completed {
-            // Nothing more will be made from the source; it is gone before the page hears of
-            // the end, so "cancelled" or "failed" on screen means the space is free.
-            self.inner.objects.remove_source(id).await;
-        }
+        // The source stays, whatever the end: the page plays it after a reload, and a failed
+        // or cancelled job can run again. It goes when the job is deleted.
         publisher.publish(id, final_event).await?;
-        if completed {
-            // Only once `job.completed` is stored: a crash before that re-runs the job, which
-            // needs the source.
-            self.inner.objects.remove_source(id).await;
-        }
         Ok(())
     }
 
@@ -290,6 +312,13 @@ impl Jobs {
             return Ok(None);
         }
         let objects = &self.inner.objects;
+        let stored = self
+            .inner
+            .job_store
+            .events_after(id, 0)
+            .await
+            .map_err(internal)?;
+        let mut earlier = EarlierRuns::from_stored(&stored);
         let source = objects.source_file(id).await.map_err(|e| {
             AnalysisFailure::Failed(format!(
                 "the server could not read the video it stored: {e}"
@@ -327,6 +356,7 @@ impl Jobs {
                         frames_done,
                     }
                 }
+                AnalysisEvent::Shot { shot, .. } if !earlier.is_new_shot(shot.index) => continue,
                 AnalysisEvent::Shot {
                     shot,
                     thumbnail_jpeg,
@@ -346,6 +376,9 @@ impl Jobs {
                 }
                 AnalysisEvent::Cue(cue) => EventBody::Cue { cue },
             };
+            if !earlier.is_new(&body) {
+                continue;
+            }
             if let Err(error) = publisher.publish(id, body).await {
                 cancel.cancel();
                 return Err(internal(error));
@@ -383,13 +416,13 @@ impl Jobs {
         }
         loop {
             // Registered before the count is read, so an analysis ending in between still wakes us.
-            let idle = self.inner.idle.notified();
-            tokio::pin!(idle);
-            idle.as_mut().enable();
+            let ended = self.inner.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
             if self.running_count() == 0 {
                 return;
             }
-            idle.await;
+            ended.await;
         }
     }
 
