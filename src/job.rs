@@ -128,6 +128,7 @@ impl JobView {
                 self.size_bytes = *size_bytes;
                 self.stage = None;
                 self.error = None;
+                self.result_url = None;
                 (self.runs > 1).then(|| {
                     format!(
                         "Analysis of {} runs again; the {} found so far stay",
@@ -192,6 +193,7 @@ impl JobView {
             }
             EventBody::Failed { reason } => {
                 self.error = Some(reason.clone());
+                self.keep_partial_result();
                 Some(format!(
                     "Analysis of {} failed. {}",
                     self.file_name,
@@ -200,6 +202,7 @@ impl JobView {
             }
             EventBody::Cancelled { reason } => {
                 self.error = Some(reason.clone());
+                self.keep_partial_result();
                 // The server's reason mostly says "cancelled" itself ("cancelled by request").
                 let reason = reason.trim().trim_end_matches('.');
                 Some(match reason.strip_prefix("cancelled") {
@@ -213,6 +216,19 @@ impl JobView {
             }
         };
         Applied::New { announce }
+    }
+
+    /// A job that stopped early with shots and the container's facts keeps them on the server
+    /// as a partial result, at the same place as a whole one: its exports fetch it there.
+    fn keep_partial_result(&mut self) {
+        if self.metadata.is_some() && !self.shots.is_empty() {
+            self.result_url = Some(format!("/api/jobs/{}/result", self.job_id));
+        }
+    }
+
+    /// Whether the job can be run again: it failed or was cancelled.
+    pub fn can_retry(&self) -> bool {
+        matches!(self.state, JobState::Failed | JobState::Cancelled)
     }
 
     /// What the card says the job is doing, `connected` saying whether the page hears from the

@@ -40,6 +40,40 @@ pub struct JobEntry {
     /// The `<video>` preview's source: the local file's object URL in the page that uploaded
     /// it, else the server's copy (played with range requests).
     pub preview: Option<String>,
+    /// Owns `view`. Entries are made in tasks with no reactive owner (a finished upload, the
+    /// job list), so each gets its own: when the last copy of the entry goes (the card is
+    /// removed), its signals are disposed with it.
+    _owner: Owner,
+}
+
+impl JobEntry {
+    /// A job's entry with a view of its own, before any event arrived.
+    pub fn new(
+        id: JobId,
+        key: u64,
+        place: u64,
+        file_name: String,
+        preview: Option<String>,
+    ) -> Self {
+        let owner = Owner::new();
+        let view = owner.with(|| RwSignal::new(JobView::new(id.clone(), file_name)));
+        Self {
+            id,
+            key,
+            place,
+            view,
+            preview,
+            _owner: owner,
+        }
+    }
+
+    /// Lets go of what the entry holds outside the reactive graph: the object URL of the local
+    /// file its preview plays.
+    fn release(&self) {
+        if let Some(url) = self.preview.as_deref().filter(|u| u.starts_with("blob:")) {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
 }
 
 /// Where one upload stands.
@@ -128,6 +162,9 @@ pub struct Store {
     pub jobs: RwSignal<Vec<JobEntry>>,
     /// Files refused by the checks.
     pub refusals: RwSignal<Vec<Refusal>>,
+    /// The largest upload the server takes, from `/api/health` (the protocol's default until
+    /// the server answers).
+    pub max_upload_bytes: RwSignal<u64>,
     /// The server's cursor to this token's older jobs, when there are more than the board
     /// shows; `None` once every job is listed (or the list could not be read).
     pub older_jobs: RwSignal<Option<String>>,
@@ -156,6 +193,7 @@ impl Store {
             uploads: RwSignal::new(Vec::new()),
             jobs: RwSignal::new(Vec::new()),
             refusals: RwSignal::new(Vec::new()),
+            max_upload_bytes: RwSignal::new(vidpush_protocol::limits::DEFAULT_MAX_UPLOAD_BYTES),
             older_jobs: RwSignal::new(None),
             remembered_uploads: Trigger::new(),
             announcements: RwSignal::new(Vec::new()),
@@ -210,7 +248,6 @@ impl Store {
         {
             return;
         }
-        let view = RwSignal::new(JobView::new(id.clone(), file_name));
         let key = self.key();
         let place = match place {
             Place::OfUpload(upload) => upload,
@@ -220,18 +257,8 @@ impl Store {
                 self.next_older_place.get_value()
             }
         };
-        self.jobs.update(|jobs| {
-            jobs.insert(
-                0,
-                JobEntry {
-                    id: id.clone(),
-                    key,
-                    place,
-                    view,
-                    preview,
-                },
-            )
-        });
+        let entry = JobEntry::new(id.clone(), key, place, file_name, preview);
+        self.jobs.update(|jobs| jobs.insert(0, entry));
         self.remember_jobs();
         self.send(ClientAction::Subscribe {
             job_id: id,
@@ -239,9 +266,17 @@ impl Store {
         });
     }
 
-    /// Stops following a job and removes its card.
+    /// Stops following a job and removes its card; what the card held goes with it.
     pub fn dismiss(&self, id: &JobId) {
-        self.jobs.update(|jobs| jobs.retain(|j| &j.id != id));
+        self.jobs.update(|jobs| {
+            jobs.retain(|j| {
+                let keep = &j.id != id;
+                if !keep {
+                    j.release();
+                }
+                keep
+            })
+        });
         self.remember_jobs();
         self.send(ClientAction::Unsubscribe { job_id: id.clone() });
     }

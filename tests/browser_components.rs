@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use vidpush::config::Endpoints;
 use vidpush::connection::ConnectionState;
-use vidpush::job::JobView;
 use vidpush::store::{JobEntry, Place, Store};
 use vidpush::store::{UploadEntry, UploadPhase, UploadView};
 use vidpush::ui::drop_zone::{DropZone, accept_files};
@@ -101,13 +100,7 @@ fn shot_event(seq: u64, index: u32, start: u64, end: u64) -> JobEvent {
 /// Mounts a job card for job `j1` and returns the store that feeds it.
 fn mount_job(root: &HtmlElement, preview: Option<String>) -> Store {
     let store = store();
-    let entry = JobEntry {
-        id: JobId::from("j1"),
-        key: 1,
-        place: 1,
-        view: RwSignal::new(JobView::new("j1".into(), "beach.mp4")),
-        preview,
-    };
+    let entry = JobEntry::new(JobId::from("j1"), 1, 1, "beach.mp4".into(), preview);
     store.jobs.set(vec![entry.clone()]);
     leptos::mount::mount_to(root.clone(), move || {
         provide_context(store);
@@ -345,6 +338,32 @@ async fn clicking_a_shot_seeks_the_preview_to_its_start() {
     let focused = focused_element();
     assert_eq!(focused.as_ref(), Some(&shots[1]));
     assert!(all(&root, ".timeline .note").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn a_removed_job_disposes_its_signals_and_revokes_its_object_url() {
+    let store = store();
+    let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&"x".into())).unwrap();
+    let preview = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    // Followed from a task with no reactive owner, as a finished upload does.
+    let id = JobId::from("gone");
+    store.follow(
+        id.clone(),
+        "a.mp4".into(),
+        Some(preview.clone()),
+        Place::Newest,
+    );
+    let view = store.jobs.with_untracked(|jobs| jobs[0].view);
+    assert!(view.try_get_untracked().is_some());
+    store.dismiss(&id);
+    assert!(
+        view.try_get_untracked().is_none(),
+        "the removed card's view is still alive"
+    );
+    // A revoked object URL no longer loads.
+    let request = web_sys::XmlHttpRequest::new().unwrap();
+    request.open_with_async("GET", &preview, false).unwrap();
+    assert!(request.send().is_err(), "the object URL was not revoked");
 }
 
 #[wasm_bindgen_test]

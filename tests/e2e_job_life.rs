@@ -100,7 +100,7 @@ async fn a_page_reloaded_mid_job_shows_every_shot_once_and_its_shots_seek_the_se
 }
 
 #[tokio::test]
-async fn cancelling_a_running_analysis_stops_it_and_says_so() {
+async fn cancelling_keeps_the_shots_found_for_export_and_retry_runs_the_rest() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
     let clip = long_clip(clips.path());
     let server = Server::start(ServerOptions::default());
@@ -120,13 +120,83 @@ async fn cancelling_a_running_analysis_stops_it_and_says_so() {
         0,
         "a cancelled job still offers to cancel"
     );
+    let kept = browser.count("shot").await;
     assert!(
-        browser.count("shot").await < LONG_CLIP_SHOTS,
+        kept < LONG_CLIP_SHOTS,
         "the job ran to the end although it was cancelled"
+    );
+    assert!(kept >= 1, "the cancelled job lost the shots it had shown");
+    assert_eq!(
+        browser.count("export-csv").await,
+        1,
+        "the shots of a cancelled job cannot be exported"
+    );
+    browser.fit_window_to_page().await;
+    browser
+        .screenshot("cancelling_keeps_the_shots_found_for_export_and_retry_runs_the_rest-cancelled")
+        .await;
+
+    browser.click("job-retry").await;
+    // Retry goes away once the job is queued again; until then the card still says cancelled.
+    browser.wait_for_count("job-retry", 0, JOB_TIMEOUT).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    let numbers: Vec<Option<usize>> = browser.shots().await.iter().map(|s| s.number()).collect();
+    let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
+    assert_eq!(numbers, expected, "after Retry the page shows {numbers:?}");
+    assert_eq!(
+        browser.count("job-retry").await,
+        0,
+        "a completed job offers Retry"
     );
 
     browser
-        .finish("cancelling_a_running_analysis_stops_it_and_says_so")
+        .finish("cancelling_keeps_the_shots_found_for_export_and_retry_runs_the_rest")
+        .await;
+}
+
+#[tokio::test]
+async fn sound_without_picture_is_refused_before_upload_against_the_servers_own_limit() {
+    let files = tempfile::tempdir().expect("the system temp dir is writable");
+    let talk = files.path().join("talk.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=2",
+        ])
+        .args(["-c:a", "aac"])
+        .arg(&talk)
+        .status()
+        .expect("ffmpeg is installed");
+    assert!(made.success(), "ffmpeg could not make a sound-only file");
+    let server = Server::start(ServerOptions {
+        extra_args: vec!["--max-upload-bytes".into(), "50000000".into()],
+        ..ServerOptions::default()
+    });
+    let browser = Browser::start().await;
+    browser.open_live(&server.url()).await;
+    browser
+        .wait_for_text_containing("accepted-files", "up to 50.0 MB each", REFUSAL_TIMEOUT)
+        .await;
+
+    browser.choose_file("file-input", &talk).await;
+    browser.wait_for_count("refusal", 1, REFUSAL_TIMEOUT).await;
+    let refusal = browser.text("refusal").await.unwrap_or_default();
+    assert!(
+        refusal.contains("“talk.mp4” has sound but no picture"),
+        "the refusal does not say the file has no picture: {refusal:?}"
+    );
+    assert_eq!(
+        browser.count("upload").await,
+        0,
+        "the sound-only file was uploaded"
+    );
+    browser
+        .finish("sound_without_picture_is_refused_before_upload_against_the_servers_own_limit")
         .await;
 }
 

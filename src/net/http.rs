@@ -10,7 +10,7 @@ use crate::net::xhr::{self, Answer, InFlight, XhrError};
 use std::rc::Rc;
 use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
-    AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, JobId,
+    AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, Health, JobId,
     JobList, UploadId,
 };
 use wasm_bindgen::JsValue;
@@ -90,6 +90,14 @@ pub async fn load_endpoints() -> Endpoints {
     Endpoints::resolve(&page_url(), &config)
 }
 
+/// The largest upload the server takes (`GET /api/health`); `None` when it cannot be asked.
+pub async fn max_upload_bytes(endpoints: &Endpoints) -> Option<u64> {
+    let response = send("GET", &endpoints.api_url("/api/health"), None, None)
+        .await
+        .ok()?;
+    parse::<Health>(&response).ok()?.max_upload_bytes
+}
+
 /// Asks the server why a WebSocket handshake fails. `None` when the server cannot be reached.
 pub async fn connect_check(endpoints: &Endpoints) -> Option<ConnectCheck> {
     let mut url = endpoints.api_url("/api/connect-check");
@@ -154,6 +162,22 @@ pub async fn delete_job(endpoints: &Endpoints, id: &JobId) -> Result<(), String>
         Ok(())
     } else {
         Err(response.error_message("Deleting the analysis failed"))
+    }
+}
+
+/// `POST /api/jobs/{id}/retry`: runs a failed or cancelled job again.
+pub async fn retry_job(endpoints: &Endpoints, id: &JobId) -> Result<(), String> {
+    let url = endpoints.api_url(&format!("/api/jobs/{id}/retry"));
+    let response = send("POST", &url, Some(endpoints), None)
+        .await
+        .map_err(|_| {
+            "The server cannot be reached to run the analysis again; try again when it is back."
+                .to_owned()
+        })?;
+    if ok(&response) {
+        Ok(())
+    } else {
+        Err(response.error_message("Running the analysis again failed"))
     }
 }
 

@@ -5,7 +5,7 @@ use super::conditional::optional;
 use super::rows::{Row, keyed_rows};
 use crate::file_check::{self, FileFacts};
 use crate::multipart;
-use crate::net::{storage, upload, upload_control};
+use crate::net::{media_probe, storage, upload, upload_control};
 use crate::store::{Refusal, Store, UploadEntry, UploadPhase, UploadView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,26 +13,46 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList};
 
-/// Checks each file and starts an upload for each one that passes.
+/// Checks each file and starts an upload for each one that passes, in the order picked: the
+/// name, type and size at once, then what the browser reads of its metadata (sound without
+/// picture is refused before a byte is sent).
 pub fn accept_files(store: Store, files: Vec<File>) {
+    let mut passed = Vec::new();
     for file in files {
         let facts = FileFacts {
             name: &file.name(),
             mime: &file.type_(),
             size: file.size() as u64,
         };
-        if let Err(message) = file_check::check(&facts) {
-            let key = store.key();
-            store.refusals.update(|r| r.push(Refusal { key, message }));
-            continue;
+        match file_check::check(&facts, store.max_upload_bytes.get_untracked()) {
+            Ok(()) => passed.push(file),
+            Err(message) => refuse(store, message),
         }
-        start_upload(store, file);
     }
+    if passed.is_empty() {
+        return;
+    }
+    spawn_local(async move {
+        for file in passed {
+            let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
+            let picture = media_probe::picture_size(&preview).await;
+            if let Err(message) = file_check::picture_check(&file.name(), picture) {
+                let _ = web_sys::Url::revoke_object_url(&preview);
+                refuse(store, message);
+                continue;
+            }
+            start_upload(store, file, preview);
+        }
+    });
 }
 
-fn start_upload(store: Store, file: File) {
+fn refuse(store: Store, message: String) {
     let key = store.key();
-    let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
+    store.refusals.update(|r| r.push(Refusal { key, message }));
+}
+
+fn start_upload(store: Store, file: File, preview: String) {
+    let key = store.key();
     let view = RwSignal::new(UploadView {
         file_name: file.name(),
         size: file.size() as u64,
@@ -48,6 +68,11 @@ fn start_upload(store: Store, file: File) {
         upload::run(store, key, file, view, control, preview).await;
         upload_control::unregister(key);
     });
+}
+
+/// The files of a drop.
+pub fn dropped_files(ev: &web_sys::DragEvent) -> Vec<File> {
+    list(ev.data_transfer().and_then(|d| d.files()))
 }
 
 fn list(files: Option<FileList>) -> Vec<File> {
@@ -128,13 +153,17 @@ pub fn DropZone() -> impl IntoView {
             on:drop=move |ev| {
                 ev.prevent_default();
                 dragging.set(false);
-                accept_files(store, list(ev.data_transfer().and_then(|d| d.files())));
+                accept_files(store, dropped_files(&ev));
             }
         >
-            <div class="drop-icon" aria-hidden="true">"⇪"</div>
+            <svg class="drop-icon" aria-hidden="true" viewBox="0 0 24 24" width="36" height="36"
+                fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+                stroke-linejoin="round">
+                <path d="M12 15V3M7 8l5-5 5 5M4 15v4a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-4" />
+            </svg>
             <h1>"Drop videos here"</h1>
-            <p class="hint">
-                {file_check::accepted_files()}
+            <p class="hint" data-testid="accepted-files">
+                {move || file_check::accepted_files(store.max_upload_bytes.get())}
                 " Shots, thumbnails and metadata arrive while the analysis runs."
             </p>
             <label class="button primary">

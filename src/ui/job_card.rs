@@ -28,11 +28,15 @@ pub fn JobCard(
     // Memoized, so the action button changes only when the job becomes final.
     let is_final = Memo::new(move |_| state.get().is_final());
     let video = NodeRef::<leptos::html::Video>::new();
+    let id_for_retry = id.clone();
+    let whole_name = RwSignal::new(false);
     let connected = Memo::new(move |_| store.connection.with(|c| *c == ConnectionState::Live));
-    // Remove asks once more before it deletes on the server.
+    // Remove asks once more before it deletes on the server; Retry and Remove share one busy
+    // flag and one place for what went wrong.
     let confirming = RwSignal::new(false);
-    let removing = RwSignal::new(false);
-    let removal_error = RwSignal::new(None::<String>);
+    let can_retry = Memo::new(move |_| view.with(JobView::can_retry));
+    let busy = RwSignal::new(false);
+    let action_error = RwSignal::new(None::<String>);
     // Shots seek only while there is a preview to seek: none when the browser cannot play the
     // file (the server may still analyse it), or the server no longer has it.
     let playable = RwSignal::new(preview.is_some());
@@ -49,7 +53,20 @@ pub fn JobCard(
     view! {
         <article class="card job" data-testid="job" data-state=move || state.get().as_str()>
             <header class="card-head">
-                <h2 class="file-name" title=move || view.with(|v| v.file_name.clone())>
+                // A long name is cut with an ellipsis; a tap or Enter shows it whole (a hover
+                // tooltip never shows on touch).
+                <h2
+                    class="file-name"
+                    class:whole=move || whole_name.get()
+                    tabindex="0"
+                    title=move || view.with(|v| v.file_name.clone())
+                    on:click=move |_| whole_name.update(|w| *w = !*w)
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" {
+                            whole_name.update(|w| *w = !*w);
+                        }
+                    }
+                >
                     {move || view.with(|v| v.file_name.clone())}
                 </h2>
                 <span class="badge" data-state=move || state.get().as_str()>
@@ -106,6 +123,23 @@ pub fn JobCard(
             // One button that changes its job, so keyboard focus stays on it: cancel while the
             // job runs; once it is over, Remove, then "Delete for good" to confirm.
             <div class="actions">
+                {shown_when(
+                    move || can_retry.get() && !confirming.get(),
+                    move || {
+                        let id = id_for_retry.clone();
+                        view! {
+                            <button
+                                class="button"
+                                data-testid="job-retry"
+                                disabled=move || busy.get()
+                                on:click=move |_| retry(store, id.clone(), view, busy, action_error)
+                            >
+                                "Retry"
+                            </button>
+                        }
+                            .into_any()
+                    },
+                )}
                 <button
                     class="button ghost"
                     class:danger=move || confirming.get()
@@ -114,14 +148,14 @@ pub fn JobCard(
                         (true, false) => "job-remove",
                         (true, true) => "job-remove-confirm",
                     }
-                    disabled=move || removing.get()
+                    disabled=move || busy.get()
                     on:click=move |_| {
                         if !is_final.get_untracked() {
                             store.send(ClientAction::Cancel { job_id: id.clone() });
                         } else if !confirming.get_untracked() {
                             confirming.set(true);
                         } else {
-                            remove(store, id.clone(), removing, removal_error);
+                            remove(store, id.clone(), busy, action_error);
                         }
                     }
                 >
@@ -143,7 +177,7 @@ pub fn JobCard(
                                 data-testid="job-remove-keep"
                                 on:click=move |_| {
                                     confirming.set(false);
-                                    removal_error.set(None);
+                                    action_error.set(None);
                                 }
                             >
                                 "Keep"
@@ -154,9 +188,9 @@ pub fn JobCard(
                 )}
             </div>
             {optional(move || {
-                removal_error
+                action_error
                     .get()
-                    .map(|m| view! { <p class="error" role="alert" data-testid="job-remove-error">{m}</p> }.into_any())
+                    .map(|m| view! { <p class="error" role="alert" data-testid="job-action-error">{m}</p> }.into_any())
             })}
         </article>
     }
@@ -164,13 +198,8 @@ pub fn JobCard(
 
 /// Deletes the job on the server, then takes its card off the board; a failure stays on the
 /// card, which can be tried again.
-fn remove(
-    store: Store,
-    id: JobId,
-    removing: RwSignal<bool>,
-    removal_error: RwSignal<Option<String>>,
-) {
-    removing.set(true);
+fn remove(store: Store, id: JobId, busy: RwSignal<bool>, action_error: RwSignal<Option<String>>) {
+    busy.set(true);
     spawn_local(async move {
         match http::delete_job(&store.endpoints.get_untracked(), &id).await {
             Ok(()) => {
@@ -178,10 +207,34 @@ fn remove(
                 focus_file_picker();
             }
             Err(message) => {
-                removal_error.set(Some(message));
-                removing.set(false);
+                action_error.set(Some(message));
+                busy.set(false);
             }
         }
+    });
+}
+
+/// Asks the server to run a failed or cancelled job again, and follows it again from the last
+/// event this page has (the server may have dropped this page's subscription to a finished job
+/// when its socket was renewed).
+fn retry(
+    store: Store,
+    id: JobId,
+    view: RwSignal<JobView>,
+    busy: RwSignal<bool>,
+    action_error: RwSignal<Option<String>>,
+) {
+    busy.set(true);
+    action_error.set(None);
+    spawn_local(async move {
+        match http::retry_job(&store.endpoints.get_untracked(), &id).await {
+            Ok(()) => store.send(ClientAction::Subscribe {
+                job_id: id,
+                after_seq: view.with_untracked(|v| v.last_seq),
+            }),
+            Err(message) => action_error.set(Some(message)),
+        }
+        busy.set(false);
     });
 }
 

@@ -37,15 +37,41 @@ pub fn App() -> impl IntoView {
     provide_context(store);
     // Back online: reconnect now rather than when the backoff timer says. Kept for the page's life.
     let _ = window_event_listener(leptos::ev::online, move |_| store.retry_connection_now());
+    // A file dropped anywhere is taken, not opened by the browser in place of the app. The drop
+    // zone takes its own drops first (and marks them handled).
+    let _ = window_event_listener(leptos::ev::dragover, |ev| ev.prevent_default());
+    let _ = window_event_listener(leptos::ev::drop, move |ev| {
+        if !ev.default_prevented() {
+            ev.prevent_default();
+            drop_zone::accept_files(store, drop_zone::dropped_files(&ev));
+        }
+    });
+    // The tab's title follows the jobs, so progress shows from another tab.
+    Effect::new(move |was_busy: Option<bool>| {
+        let jobs: Vec<_> = store.jobs.with(|jobs| {
+            jobs.iter()
+                .map(|j| j.view.with(|v| (v.state, v.fraction)))
+                .collect()
+        });
+        let busy = jobs.iter().any(|(state, _)| !state.is_final());
+        let just_finished = was_busy == Some(true) && !busy;
+        document().set_title(&crate::tab_title::tab_title(&jobs, just_finished));
+        busy
+    });
+    let has_cards = move || !(store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty));
     spawn_local(async move {
         store.endpoints.set(http::load_endpoints().await);
+        let endpoints = store.endpoints.get_untracked();
+        if let Some(max) = http::max_upload_bytes(&endpoints).await {
+            store.max_upload_bytes.set(max);
+        }
         job_list::show_newest(store).await;
         spawn_local(upload::forget_lost(store));
         socket::run(store, outbox).await;
     });
     view! {
         <header::Header />
-        <main class="page">
+        <main class="page" class:has-cards=has_cards>
             <drop_zone::DropZone />
             <Board />
         </main>

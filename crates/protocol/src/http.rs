@@ -83,6 +83,10 @@ pub struct Health {
     pub status: String,
     /// The server's version.
     pub version: String,
+    /// The largest upload the server takes, in bytes (`--max-upload-bytes`): the page checks
+    /// picked files against it before sending a byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
 }
 
 /// The verdict of `GET /api/connect-check`: would a WebSocket handshake from this page, with

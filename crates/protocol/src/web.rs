@@ -16,7 +16,7 @@ use crate::action::ClientAction;
 use crate::event::{ErrorCode, EventBody, JobEvent, JobState, Reply, ServerMessage, Stage};
 use crate::http::{
     ApiError, ClientConfig, ConnectCheck, ConnectVerdict, CreateJobRequest, CreateJobResponse,
-    JobList, JobStatus,
+    Health, JobList, JobStatus,
 };
 use crate::ids::{JobId, UploadId};
 use crate::multipart::{
@@ -518,6 +518,17 @@ impl FromJs for CreateJobResponse {
     fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
         Ok(Self {
             job_id: Fields::of(value)?.get("jobId")?,
+        })
+    }
+}
+
+impl FromJs for Health {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            status: f.get("status")?,
+            version: f.get("version")?,
+            max_upload_bytes: f.optional("maxUploadBytes")?,
         })
     }
 }

@@ -55,6 +55,8 @@ fn http_answers_and_the_result_decode_as_serde_decodes_them() {
     for (list, json) in samples::job_lists() {
         same_as_serde(json, &list);
     }
+    let (health, json) = samples::health();
+    same_as_serde(json, &health);
     for (config, json) in samples::client_configs() {
         same_as_serde(json, &config);
     }

@@ -335,10 +335,12 @@ async fn connect_check_says_why_a_socket_would_be_refused() {
 }
 
 #[tokio::test]
-async fn health_answers_ok() {
-    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+async fn health_answers_ok_with_the_real_upload_limit() {
+    let server =
+        TestServer::start(&["--max-upload-bytes", "1000000"], ScriptedAnalyzer::new(1)).await;
     let health: Health = server.get_json("/api/health").await;
     assert_eq!(health.status, "ok");
+    assert_eq!(health.max_upload_bytes, Some(1_000_000));
     server.stop().await;
 }
 

@@ -275,6 +275,17 @@ pub fn job_lists() -> Vec<(JobList, &'static str)> {
     ]
 }
 
+pub fn health() -> (Health, &'static str) {
+    (
+        Health {
+            status: "ok".into(),
+            version: "0.1.0".into(),
+            max_upload_bytes: Some(1_000_000),
+        },
+        r#"{"status":"ok","version":"0.1.0","maxUploadBytes":1000000}"#,
+    )
+}
+
 pub fn api_error() -> (ApiError, &'static str) {
     (
         ApiError {

@@ -7,7 +7,6 @@ use crate::error::{ApiFailure, json_body};
 use crate::ids::new_id;
 use crate::ports::JobCursor;
 use crate::ports::{JobRecord, Stored};
-use crate::sizes::human_bytes;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
@@ -20,6 +19,7 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 use vidpush_protocol::ids::is_well_formed;
 use vidpush_protocol::limits::{DEFAULT_JOBS_PER_PAGE, MAX_JOBS_PER_PAGE};
+use vidpush_protocol::sizes::human_bytes;
 use vidpush_protocol::{
     CreateJobRequest, CreateJobResponse, JobId, JobList, JobListQuery, JobState, JobStatus,
 };
@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/jobs", get(list).post(create))
         .route("/api/jobs/{id}", get(status).delete(delete))
         .route("/api/jobs/{id}/cancel", post(cancel))
+        .route("/api/jobs/{id}/retry", post(retry))
         .route("/api/jobs/{id}/result", get(result))
         .route("/api/jobs/{id}/video", get(video))
         .route("/api/jobs/{id}/thumbnails/{file}", get(thumbnail))
@@ -180,20 +181,63 @@ async fn cancel(
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-/// `GET /api/jobs/{id}/result`: the full result JSON, once the job completed.
+/// `POST /api/jobs/{id}/retry`: runs a failed or cancelled job again → 202; its new events
+/// reach its subscribers as usual.
+async fn retry(
+    State(app): State<AppState>,
+    OwnedJob(job): OwnedJob,
+) -> Result<StatusCode, ApiFailure> {
+    if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
+        return Err(ApiFailure::Conflict(format!(
+            "the job is {}; only a failed or cancelled job can run again",
+            job.state.as_str()
+        )));
+    }
+    if app.job_objects.source(&job.id).await?.is_none() {
+        return Err(ApiFailure::Conflict(
+            "this job's video is no longer stored, so it cannot run again; upload the file again"
+                .into(),
+        ));
+    }
+    match app.jobs.retry(&job.id).await? {
+        Ok(true) => Ok(StatusCode::ACCEPTED),
+        Ok(false) => Err(ApiFailure::Conflict(
+            "the job is no longer failed or cancelled".into(),
+        )),
+        Err(full) => Err(ApiFailure::Busy {
+            retry_after_secs: full.retry_after_secs,
+        }),
+    }
+}
+
+/// `GET /api/jobs/{id}/result`: the full result JSON once the job completed; for a job that
+/// failed or was cancelled, the partial result of the shots it found before it stopped.
 async fn result(
     State(app): State<AppState>,
     OwnedJob(job): OwnedJob,
 ) -> Result<Response, ApiFailure> {
-    if job.state != JobState::Completed {
+    if !job.state.is_final() {
         return Err(ApiFailure::Conflict(format!(
-            "the job is {}; its result exists once it has completed",
+            "the job is {}; its result exists once it has ended",
             job.state.as_str()
         )));
     }
-    let missing =
-        || ApiFailure::internal(format!("the result of completed job {} is missing", job.id));
-    let stored = app.job_objects.result(&job.id).await?.ok_or_else(missing)?;
+    let stored = app.job_objects.result(&job.id).await?;
+    let stored = match (stored, job.state) {
+        (Some(stored), _) => stored,
+        (None, JobState::Completed) => {
+            return Err(ApiFailure::internal(format!(
+                "the result of completed job {} is missing",
+                job.id
+            )));
+        }
+        (None, state) => {
+            return Err(ApiFailure::NotFound(format!(
+                "the job {} before it found a shot, so it has no result",
+                state.as_str()
+            )));
+        }
+    };
     Ok(serve(stored, [(header::CONTENT_TYPE, "application/json")]))
 }
 

@@ -9,7 +9,7 @@
 
 pub mod analyzer;
 pub mod api;
-mod earlier_runs;
+mod stream_so_far;
 
 use crate::background::Background;
 use crate::ports::{
@@ -17,11 +17,11 @@ use crate::ports::{
 };
 use crate::publisher::Publisher;
 use analyzer::{AnalysisFailure, VideoAnalyzer};
-use earlier_runs::EarlierRuns;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use stream_so_far::StreamSoFar;
 use tokio::sync::mpsc;
 use vidpush_analysis::{AnalysisEvent, CancelFlag};
 use vidpush_protocol::limits::PROGRESS_MIN_INTERVAL_MS;
@@ -160,6 +160,21 @@ impl Jobs {
         Ok(published.is_some())
     }
 
+    /// Runs a failed or cancelled job again: it takes a place in the queue, and its run pushes
+    /// only what its stream does not hold yet. `Ok(false)` when the job is not failed or
+    /// cancelled (any more).
+    pub async fn retry(&self, job: &JobId) -> Result<Result<bool, QueueFull>, StoreError> {
+        let place = match self.reserve() {
+            Ok(place) => place,
+            Err(full) => return Ok(Err(full)),
+        };
+        if self.inner.publisher.requeue_ended(job).await?.is_none() {
+            return Ok(Ok(false));
+        }
+        place.put(job.clone()).await?;
+        Ok(Ok(true))
+    }
+
     /// Deletes a job with everything it made: its analysis is stopped first (and awaited, so
     /// nothing writes a thumbnail after the objects are gone), then its records, then its
     /// objects. Returns false when there was no such job.
@@ -220,7 +235,7 @@ impl Jobs {
     }
 
     /// After a restart: jobs that were running run again (their stream says so with a new
-    /// `job.queued`, and keeps what they pushed: see [`EarlierRuns`]), and every queued job
+    /// `job.queued`, and keeps what they pushed: see [`StreamSoFar`]), and every queued job
     /// goes back in the queue.
     pub async fn recover(&self) -> Result<usize, StoreError> {
         let store = &self.inner.job_store;
@@ -265,7 +280,12 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.clone(), (cancel.clone(), reason.clone()));
-        let outcome = self.analyze(id, &cancel).await;
+        // What the stream holds from earlier runs: this run pushes only what is new to it, and
+        // what it holds at the end is the partial result of a job that stops early.
+        let stored = self.inner.job_store.events_after(id, 0).await?;
+        let mut stream = StreamSoFar::from_stored(&stored);
+        let started = Instant::now();
+        let outcome = self.analyze(id, &cancel, &mut stream).await;
         {
             let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
             running.remove(id);
@@ -286,6 +306,15 @@ impl Jobs {
             },
             Err(AnalysisFailure::Failed(reason)) => EventBody::Failed { reason },
         };
+        if !matches!(final_event, EventBody::Completed { .. })
+            && let Some(partial) = stream.partial_result(started.elapsed().as_millis() as u64)
+        {
+            // Stored before the page hears of the end, so its exports can fetch it at once.
+            let json = serde_json::to_vec(&partial).expect("a result always serialises");
+            if let Err(error) = self.inner.objects.put_result(id, json).await {
+                tracing::warn!(job = %id, %error, "could not keep the shots of a job that stopped early");
+            }
+        }
         // The source stays, whatever the end: the page plays it after a reload, and a failed
         // or cancelled job can run again. It goes when the job is deleted.
         publisher.publish(id, final_event).await?;
@@ -298,6 +327,7 @@ impl Jobs {
         &self,
         id: &JobId,
         cancel: &CancelFlag,
+        earlier: &mut StreamSoFar,
     ) -> Result<Option<EventBody>, AnalysisFailure> {
         let publisher = &self.inner.publisher;
         let internal = |error: StoreError| {
@@ -312,13 +342,6 @@ impl Jobs {
             return Ok(None);
         }
         let objects = &self.inner.objects;
-        let stored = self
-            .inner
-            .job_store
-            .events_after(id, 0)
-            .await
-            .map_err(internal)?;
-        let mut earlier = EarlierRuns::from_stored(&stored);
         let source = objects.source_file(id).await.map_err(|e| {
             AnalysisFailure::Failed(format!(
                 "the server could not read the video it stored: {e}"

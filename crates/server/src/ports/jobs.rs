@@ -48,6 +48,11 @@ pub trait JobStore: Send + Sync + 'static {
         body: EventBody,
     ) -> Result<Option<JobEvent>, StoreError>;
 
+    /// Queues a job that failed or was cancelled again: stores `job.queued` as its next event
+    /// and moves it to `queued`, in one step conditional on the job still being failed or
+    /// cancelled (a DynamoDB conditional transaction). `None` when it is not.
+    async fn requeue_ended(&self, job: &JobId) -> Result<Option<JobEvent>, StoreError>;
+
     /// The job's stored events with `seq > after_seq`, in order, as their JSON text.
     async fn events_after(&self, job: &JobId, after_seq: u64) -> Result<Vec<String>, StoreError>;
 }

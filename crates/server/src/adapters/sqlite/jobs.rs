@@ -151,6 +151,41 @@ impl JobStore for SqliteStore {
         .await
     }
 
+    /// Appends `job.queued` to a failed or cancelled job in one transaction.
+    async fn requeue_ended(&self, job: &JobId) -> Result<Option<JobEvent>, StoreError> {
+        let job = job.clone();
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let found: Option<(String, String, u64)> = tx
+                .query_row(
+                    "SELECT state, file_name, size_bytes FROM jobs WHERE id = ?1",
+                    [job.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((state, file_name, size_bytes)) = found else {
+                return Ok(None);
+            };
+            if !matches!(
+                parse_state(&state),
+                Ok(JobState::Failed | JobState::Cancelled)
+            ) {
+                return Ok(None);
+            }
+            let event = append_in(
+                &tx,
+                &job,
+                EventBody::Queued {
+                    file_name,
+                    size_bytes,
+                },
+            )?;
+            tx.commit()?;
+            Ok(Some(event))
+        })
+        .await
+    }
+
     /// The job's stored events with `seq > after_seq`, in order.
     async fn events_after(&self, job: &JobId, after_seq: u64) -> Result<Vec<String>, StoreError> {
         let job = job.clone();
