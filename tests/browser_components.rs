@@ -341,6 +341,31 @@ async fn clicking_a_shot_seeks_the_preview_to_its_start() {
 }
 
 #[wasm_bindgen_test]
+async fn a_shot_that_begins_with_a_dissolve_or_a_fade_says_so() {
+    let root = container();
+    let store = mount_job(&root, None);
+    store.apply(&shot_event(1, 0, 0, 3_000));
+    let mut dissolve = shot(1, 3_000, 6_000);
+    dissolve.transition_in.kind = TransitionKind::Dissolve;
+    store.apply(&event(
+        2,
+        EventBody::Shot {
+            shot: dissolve,
+            thumbnail_url: "/api/jobs/j1/thumbnails/1.jpg".into(),
+        },
+    ));
+    leptos::task::tick().await;
+    let shots = all(&root, "[data-testid=shot]");
+    assert_eq!(shots[0].get_attribute("data-transition"), None);
+    assert_eq!(
+        shots[1].get_attribute("data-transition").as_deref(),
+        Some("dissolve")
+    );
+    let label = shots[1].get_attribute("aria-label").unwrap();
+    assert!(label.ends_with(", after a dissolve"), "{label}");
+}
+
+#[wasm_bindgen_test]
 fn a_removed_job_disposes_its_signals_and_revokes_its_object_url() {
     let store = store();
     let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&"x".into())).unwrap();

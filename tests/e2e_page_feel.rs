@@ -1,12 +1,16 @@
 //! The page as a finished product: a file dropped anywhere is taken (not opened by the browser
 //! in place of the app), one job uses the whole width with its player beside its details, and
-//! the tab's title says when the analysis is done.
+//! the tab's title says when the analysis is done; the keyboard moves through the shots and the
+//! shot under the playhead is marked.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
 use base64::Engine;
-use support::{Browser, ClipSpec, JOB_TIMEOUT, Server, ServerOptions, make_clip};
+use fantoccini::key::Key;
+use support::{
+    Browser, ClipSpec, JOB_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT, make_clip,
+};
 
 #[tokio::test]
 async fn a_file_dropped_outside_the_box_is_analysed_and_the_title_says_when_it_is_done() {
@@ -62,5 +66,83 @@ async fn a_file_dropped_outside_the_box_is_analysed_and_the_title_says_when_it_i
     );
     browser
         .finish("a_file_dropped_outside_the_box_is_analysed_and_the_title_says_when_it_is_done")
+        .await;
+}
+
+/// Presses `key` in whatever element has the focus, as a person at the keyboard would.
+async fn press(browser: &Browser, key: Key) {
+    let focused = browser
+        .client()
+        .active_element()
+        .await
+        .expect("something has the focus");
+    focused
+        .send_keys(&String::from(char::from(key)))
+        .await
+        .expect("the key can be sent");
+}
+
+async fn focused_shot(browser: &Browser) -> serde_json::Value {
+    browser
+        .eval("return document.activeElement.getAttribute('data-index');")
+        .await
+}
+
+#[tokio::test]
+async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_marked() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: 6,
+            ..ClipSpec::default()
+        },
+    );
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.open_live(&server.url()).await;
+    browser.choose_file("file-input", &clip.path).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+
+    browser
+        .eval("document.querySelector('[data-testid=shot]').focus(); return null;")
+        .await;
+    press(&browser, Key::Right).await;
+    press(&browser, Key::Right).await;
+    assert_eq!(
+        focused_shot(&browser).await,
+        "2",
+        "two right arrows from shot 1"
+    );
+    press(&browser, Key::Left).await;
+    assert_eq!(focused_shot(&browser).await, "1");
+    press(&browser, Key::End).await;
+    assert_eq!(focused_shot(&browser).await, "5");
+    press(&browser, Key::Home).await;
+    press(&browser, Key::Right).await;
+    press(&browser, Key::Right).await;
+    press(&browser, Key::Enter).await;
+    // Shot 3 starts at 2.0 s; once the player is there, shot 3 is marked as playing.
+    let playing = browser
+        .wait_for_script(
+            "the shot under the playhead to be marked",
+            "const v = document.querySelector('[data-testid=job] video');
+             const mark = document.querySelector('[data-testid=shot].playing');
+             return !v.seeking && mark ? mark.getAttribute('data-index') : null;",
+            THUMBNAIL_TIMEOUT,
+            |index| index == "2",
+        )
+        .await;
+    assert_eq!(playing, "2");
+    let in_view = browser
+        .eval(
+            "const r = document.querySelector('[data-testid=job] video').getBoundingClientRect();
+             return r.top >= 0 && r.bottom <= window.innerHeight;",
+        )
+        .await;
+    assert_eq!(in_view, true, "choosing a shot left the player out of view");
+    browser
+        .finish("arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_marked")
         .await;
 }

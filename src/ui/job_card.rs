@@ -42,11 +42,16 @@ pub fn JobCard(
     let playable = RwSignal::new(preview.is_some());
     // Focus stays on the shot, so the next one is one Tab away rather than behind the player's
     // controls.
+    // Choosing a shot brings the whole player into view, so the person sees where it seeks.
     let seek = Callback::new(move |millis: u64| {
         if let Some(video) = video.get() {
             video.set_current_time(millis as f64 / 1000.0);
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            video.scroll_into_view_with_scroll_into_view_options(&options);
         }
     });
+    let playhead = RwSignal::new(0_u64);
     let completed = Memo::new(move |_| {
         view.with(|v| v.result_url.clone().map(|url| (url, v.file_name.clone())))
     });
@@ -80,6 +85,11 @@ pub fn JobCard(
                     controls
                     preload="metadata"
                     node_ref=video
+                    on:timeupdate=move |_| {
+                        if let Some(video) = video.get() {
+                            playhead.set((video.current_time() * 1000.0) as u64);
+                        }
+                    }
                     on:error=move |_| {
                         playable.set(false);
                         if let Some(video) = video.get() {
@@ -112,7 +122,7 @@ pub fn JobCard(
                     })
                 })
             })}
-            <ShotTimeline view endpoints=store.endpoints on_seek=seek can_seek=playable />
+            <ShotTimeline view endpoints=store.endpoints on_seek=seek can_seek=playable playhead />
             <Summary view />
             <MetadataPanel view />
             {optional(move || {
