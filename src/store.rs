@@ -133,8 +133,28 @@ pub struct UploadView {
 pub struct UploadEntry {
     /// Unique per page, the list key.
     pub key: u64,
+    /// Where the card stands on the board (higher is nearer the top): files picked together
+    /// stand in the order they were picked, above everything older.
+    pub place: u64,
     /// Its state.
     pub view: RwSignal<UploadView>,
+    /// Owns `view` (uploads start in tasks with no reactive owner): when the last copy of the
+    /// entry goes, its signal is disposed with it.
+    _owner: Owner,
+}
+
+impl UploadEntry {
+    /// An upload's entry with a view of its own.
+    pub fn new(key: u64, place: u64, view: UploadView) -> Self {
+        let owner = Owner::new();
+        let view = owner.with(|| RwSignal::new(view));
+        Self {
+            key,
+            place,
+            view,
+            _owner: owner,
+        }
+    }
 }
 
 /// A file the page refused before uploading.

@@ -471,15 +471,19 @@ async fn refused_file_shows_its_message_and_starts_no_upload() {
 /// Adds an upload card for `name` to the board, as picking a file does.
 fn add_upload(store: Store, name: &str) -> u64 {
     let key = store.key();
-    let view = RwSignal::new(UploadView {
-        file_name: name.into(),
-        size: 1_000,
-        sent: 0,
-        rate: None,
-        seconds_left: None,
-        phase: UploadPhase::Sending,
-    });
-    store.uploads.update(|u| u.push(UploadEntry { key, view }));
+    let entry = UploadEntry::new(
+        key,
+        key,
+        UploadView {
+            file_name: name.into(),
+            size: 1_000,
+            sent: 0,
+            rate: None,
+            seconds_left: None,
+            phase: UploadPhase::Sending,
+        },
+    );
+    store.uploads.update(|u| u.push(entry));
     key
 }
 

@@ -359,12 +359,17 @@ pub async fn run(
             match http::create_job(&upload.endpoints, upload_id).await {
                 Ok(job_id) => {
                     storage::remove(&upload.storage_key);
+                    // The job's card takes the upload card's place.
+                    let place = store
+                        .uploads
+                        .with_untracked(|u| u.iter().find(|e| e.key == key).map(|e| e.place))
+                        .unwrap_or(key);
                     store.uploads.update(|u| u.retain(|e| e.key != key));
                     store.follow(
                         job_id,
                         upload.file.name(),
                         Some(preview),
-                        Place::OfUpload(key),
+                        Place::OfUpload(place),
                     );
                 }
                 Err(message) => upload.set_phase(UploadPhase::Failed(message)),

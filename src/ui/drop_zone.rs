@@ -32,8 +32,11 @@ pub fn accept_files(store: Store, files: Vec<File>) {
     if passed.is_empty() {
         return;
     }
+    // Places taken now, the first picked highest: the cards stand in the order picked.
+    let mut places: Vec<u64> = passed.iter().map(|_| store.key()).collect();
+    places.reverse();
     spawn_local(async move {
-        for file in passed {
+        for (file, place) in passed.into_iter().zip(places) {
             let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
             let picture = media_probe::picture_size(&preview).await;
             if let Err(message) = file_check::picture_check(&file.name(), picture) {
@@ -41,7 +44,7 @@ pub fn accept_files(store: Store, files: Vec<File>) {
                 refuse(store, message);
                 continue;
             }
-            start_upload(store, file, preview);
+            start_upload(store, file, preview, place);
         }
     });
 }
@@ -51,19 +54,24 @@ fn refuse(store: Store, message: String) {
     store.refusals.update(|r| r.push(Refusal { key, message }));
 }
 
-fn start_upload(store: Store, file: File, preview: String) {
+fn start_upload(store: Store, file: File, preview: String, place: u64) {
     let key = store.key();
-    let view = RwSignal::new(UploadView {
-        file_name: file.name(),
-        size: file.size() as u64,
-        sent: 0,
-        rate: None,
-        seconds_left: None,
-        phase: UploadPhase::Starting,
-    });
+    let entry = UploadEntry::new(
+        key,
+        place,
+        UploadView {
+            file_name: file.name(),
+            size: file.size() as u64,
+            sent: 0,
+            rate: None,
+            seconds_left: None,
+            phase: UploadPhase::Starting,
+        },
+    );
+    let view = entry.view;
     let control = Rc::new(upload_control::UploadControl::default());
     upload_control::register(key, control.clone());
-    store.uploads.update(|u| u.push(UploadEntry { key, view }));
+    store.uploads.update(|u| u.push(entry));
     spawn_local(async move {
         upload::run(store, key, file, view, control, preview).await;
         upload_control::unregister(key);

@@ -95,7 +95,7 @@ pub fn Board() -> impl IntoView {
                         .rev()
                         .cloned()
                         .map(|entry| {
-                            let place = entry.key;
+                            let place = entry.place;
                             (place, Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> }))
                         })
                         .collect()
