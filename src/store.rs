@@ -67,6 +67,14 @@ impl JobEntry {
         }
     }
 
+    /// Whether this page uploaded the job's file (its preview plays the local copy): the jobs
+    /// whose end is worth a notification.
+    fn started_here(&self) -> bool {
+        self.preview
+            .as_deref()
+            .is_some_and(|u| u.starts_with("blob:"))
+    }
+
     /// Lets go of what the entry holds outside the reactive graph: the object URL of the local
     /// file its preview plays.
     fn release(&self) {
@@ -364,6 +372,14 @@ impl Store {
             applied = view.apply(event);
             matches!(applied, Applied::New { .. })
         });
+        let ended = matches!(applied, Applied::New { .. })
+            && event.body.state_after().is_some_and(|s| s.is_final());
+        if ended
+            && entry.started_here()
+            && let Some((title, body)) = entry.view.with_untracked(crate::tab_title::end_notice)
+        {
+            crate::net::notify::tell(&title, &body);
+        }
         match applied {
             Applied::New {
                 announce: Some(text),

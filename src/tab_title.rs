@@ -1,6 +1,32 @@
-//! The browser tab's title: what a person sees of the page while working in another tab.
+//! What a person sees of the page while working in another tab: the tab's title, and the
+//! notification when a job ends.
 
+use crate::job::JobView;
 use vidpush_protocol::JobState;
+
+/// The title and body of the notification for a job that just ended; `None` for a
+/// cancellation, which the person asked for.
+pub fn end_notice(job: &JobView) -> Option<(String, String)> {
+    match job.state {
+        JobState::Completed => Some((
+            "Analysis done".to_owned(),
+            format!(
+                "{}: {}",
+                job.file_name,
+                crate::format::count(job.shots.len() as u64, "shot")
+            ),
+        )),
+        JobState::Failed => Some((
+            "Analysis failed".to_owned(),
+            format!(
+                "{}: {}",
+                job.file_name,
+                crate::format::sentence(job.error.as_deref().unwrap_or("it stopped"))
+            ),
+        )),
+        _ => None,
+    }
+}
 
 /// The app's name, the whole title when nothing is going on.
 pub const APP_NAME: &str = "vidpush";
@@ -34,6 +60,37 @@ pub fn tab_title(jobs: &[(JobState, f64)], just_finished: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::event;
+    use vidpush_protocol::EventBody;
+
+    #[test]
+    fn a_job_that_ends_is_told_in_a_notification_unless_it_was_cancelled() {
+        let mut job = JobView::new("j1".into(), "beach.mp4");
+        assert_eq!(end_notice(&job), None);
+        job.apply(&event(
+            "j1",
+            1,
+            EventBody::Failed {
+                reason: "the file is damaged".into(),
+            },
+        ));
+        assert_eq!(
+            end_notice(&job),
+            Some((
+                "Analysis failed".into(),
+                "beach.mp4: The file is damaged.".into()
+            ))
+        );
+        let mut cancelled = JobView::new("j1".into(), "beach.mp4");
+        cancelled.apply(&event(
+            "j1",
+            1,
+            EventBody::Cancelled {
+                reason: "cancelled by request".into(),
+            },
+        ));
+        assert_eq!(end_notice(&cancelled), None);
+    }
 
     #[test]
     fn the_title_shows_progress_then_completion() {

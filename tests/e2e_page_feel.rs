@@ -146,3 +146,50 @@ async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_ma
         .finish("arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_marked")
         .await;
 }
+
+#[tokio::test]
+async fn a_job_that_ends_while_the_tab_is_hidden_is_told_in_a_notification() {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let clip = make_clip(clips.path(), &ClipSpec::default());
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.open_live(&server.url()).await;
+    // Headless Chromium shows no notifications and its tab is never hidden: both are played
+    // by the script, which records what the page asks for.
+    browser
+        .eval(
+            "window.__asked = 0;
+             window.__notices = [];
+             window.Notification = class {
+                 constructor(title, options) { window.__notices.push([title, options.body]); }
+                 static get permission() { return window.__asked ? 'granted' : 'default'; }
+                 static requestPermission() { window.__asked += 1; return Promise.resolve('granted'); }
+             };
+             Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+             return null;",
+        )
+        .await;
+    browser.choose_file("file-input", &clip.path).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    let asked = browser.eval("return window.__asked;").await;
+    assert_eq!(
+        asked, 1,
+        "the page did not ask once for permission to notify"
+    );
+    let notices = browser
+        .wait_for_script(
+            "the notification",
+            "return window.__notices;",
+            THUMBNAIL_TIMEOUT,
+            |n| n.as_array().is_some_and(|n| !n.is_empty()),
+        )
+        .await;
+    assert_eq!(
+        notices,
+        serde_json::json!([["Analysis done", "clip.mp4: 3 shots"]]),
+        "the page did not say, once, that the analysis was done"
+    );
+    browser
+        .finish("a_job_that_ends_while_the_tab_is_hidden_is_told_in_a_notification")
+        .await;
+}

@@ -32,6 +32,8 @@ pub fn accept_files(store: Store, files: Vec<File>) {
     if passed.is_empty() {
         return;
     }
+    // Still inside the person's gesture, as browsers require for the question.
+    crate::net::notify::ask_permission();
     // Places taken now, the first picked highest: the cards stand in the order picked.
     let mut places: Vec<u64> = passed.iter().map(|_| store.key()).collect();
     places.reverse();
