@@ -71,15 +71,17 @@ async fn a_file_dropped_outside_the_box_is_analysed_and_the_title_says_when_it_i
 
 /// Presses `key` in whatever element has the focus, as a person at the keyboard would.
 async fn press(browser: &Browser, key: Key) {
+    type_keys(browser, &String::from(char::from(key))).await;
+}
+
+/// Types `keys` into whatever element has the focus.
+async fn type_keys(browser: &Browser, keys: &str) {
     let focused = browser
         .client()
         .active_element()
         .await
         .expect("something has the focus");
-    focused
-        .send_keys(&String::from(char::from(key)))
-        .await
-        .expect("the key can be sent");
+    focused.send_keys(keys).await.expect("the key can be sent");
 }
 
 async fn focused_shot(browser: &Browser) -> serde_json::Value {
@@ -135,6 +137,37 @@ async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_ma
         )
         .await;
     assert_eq!(playing, "2");
+    // From the card's name, one Tab reaches the shots: the player's own controls are not in
+    // the way, and K plays and pauses it from the strip.
+    browser
+        .eval("document.querySelector('[data-testid=job] .file-name').focus(); return null;")
+        .await;
+    press(&browser, Key::Tab).await;
+    let reached = browser
+        .eval("return document.activeElement.getAttribute('data-testid');")
+        .await;
+    assert_eq!(
+        reached, "shot",
+        "Tab from the card's name went elsewhere first"
+    );
+    type_keys(&browser, "k").await;
+    browser
+        .wait_for_script(
+            "K to play the video",
+            "return !document.querySelector('[data-testid=job] video').paused;",
+            THUMBNAIL_TIMEOUT,
+            |playing| playing == true,
+        )
+        .await;
+    type_keys(&browser, "k").await;
+    browser
+        .wait_for_script(
+            "K to pause the video",
+            "return document.querySelector('[data-testid=job] video').paused;",
+            THUMBNAIL_TIMEOUT,
+            |paused| paused == true,
+        )
+        .await;
     let in_view = browser
         .eval(
             "const r = document.querySelector('[data-testid=job] video').getBoundingClientRect();

@@ -85,6 +85,9 @@ pub fn JobCard(
                     controls
                     preload="metadata"
                     node_ref=video
+                    // The player's own controls would be seven Tab stops before the shots; the
+                    // shot strip plays, pauses (K) and seeks it from the keyboard instead.
+                    tabindex="-1"
                     on:timeupdate=move |_| {
                         if let Some(video) = video.get() {
                             playhead.set((video.current_time() * 1000.0) as u64);

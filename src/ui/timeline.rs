@@ -66,7 +66,12 @@ pub fn ShotTimeline(
                     view.with_untracked(|v| ruler_gradient(&v.shots[..count], total))
                 }
             ></div>
-            <ol class="shots" aria-label="Shots" on:keydown=move |ev| move_between_shots(&ev)>
+            <ol
+                class="shots"
+                aria-label="Shots"
+                aria-keyshortcuts="ArrowLeft ArrowRight Home End K"
+                on:keydown=move |ev| move_between_shots(&ev)
+            >
                 {keyed_rows(move || {
                     (0..count.get())
                         .map(|i| Row::new(i as u64, move || shot_button(shots, i)))
@@ -188,6 +193,11 @@ fn move_between_shots(ev: &leptos::ev::KeyboardEvent) {
     let Some(list) = shot.closest("ol").ok().flatten() else {
         return;
     };
+    if ev.key().eq_ignore_ascii_case("k") {
+        toggle_playing(&shot);
+        ev.prevent_default();
+        return;
+    }
     let Ok(buttons) = list.query_selector_all("[data-testid=shot]") else {
         return;
     };
@@ -204,6 +214,25 @@ fn move_between_shots(ev: &leptos::ev::KeyboardEvent) {
     {
         ev.prevent_default();
         let _ = target.focus();
+    }
+}
+
+/// Plays or pauses the player of the card `shot` belongs to.
+fn toggle_playing(shot: &web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    let Some(video) = shot
+        .closest("[data-testid=job]")
+        .ok()
+        .flatten()
+        .and_then(|card| card.query_selector("video").ok().flatten())
+        .and_then(|v| v.dyn_into::<web_sys::HtmlVideoElement>().ok())
+    else {
+        return;
+    };
+    if video.paused() {
+        let _ = video.play();
+    } else {
+        let _ = video.pause();
     }
 }
 
