@@ -88,26 +88,10 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
-/// `512 B`, `1.5 MB`, `4.29 GB` (decimal units, as file managers show them).
+/// `512 bytes`, `1.5 MB`, `4.3 GB`: the server's way of writing sizes, so the page and the
+/// server's messages say the same.
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    let decimals = if value >= 100.0 {
-        0
-    } else if value >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{} {}", fixed(value, decimals), UNITS[unit])
+    vidpush_protocol::sizes::human_bytes(n)
 }
 
 /// `3 s`, `2 min 5 s`, `1 h 4 min`: a remaining time, rounded up to whole seconds.
@@ -306,10 +290,10 @@ mod tests {
 
     #[test]
     fn bytes_use_three_significant_digits() {
-        assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(1_500_000), "1.50 MB");
+        assert_eq!(bytes(512), "512 bytes");
+        assert_eq!(bytes(1_500_000), "1.5 MB");
         assert_eq!(bytes(25_300_000), "25.3 MB");
-        assert_eq!(bytes(4_294_967_296), "4.29 GB");
+        assert_eq!(bytes(4_294_967_296), "4.3 GB", "as the server writes it");
     }
 
     #[test]

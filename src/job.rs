@@ -47,6 +47,9 @@ pub struct JobView {
     pub result_url: Option<String>,
     /// Why the job failed or was cancelled, or why the page could not follow it.
     pub error: Option<String>,
+    /// How many times the job was queued: more than once after a server restart interrupted
+    /// it, or after a Retry.
+    pub runs: u32,
 }
 
 /// What applying one event did.
@@ -86,6 +89,7 @@ impl JobView {
             summary: None,
             result_url: None,
             error: None,
+            runs: 0,
         }
     }
 
@@ -116,17 +120,22 @@ impl JobView {
                 file_name,
                 size_bytes,
             } => {
-                // A later `job.queued` means the server runs the job again from the start
-                // (it was running when the server stopped): what the first run pushed is void
-                // and is pushed again, so it is dropped here instead of shown twice.
-                let again = event.seq > 1;
-                *self = Self {
-                    last_seq: self.last_seq,
-                    state: self.state,
-                    size_bytes: *size_bytes,
-                    ..Self::new(self.job_id.clone(), file_name.clone())
-                };
-                again.then(|| format!("Analysis of {} starts over", self.file_name))
+                // A later `job.queued` means the job runs again (the server restarted while it
+                // ran, or a person asked for a retry). The server pushes only what is new in
+                // that run, so what the page shows stays: the shots, the details, the progress.
+                self.runs += 1;
+                self.file_name = file_name.clone();
+                self.size_bytes = *size_bytes;
+                self.stage = None;
+                self.error = None;
+                self.result_url = None;
+                (self.runs > 1).then(|| {
+                    format!(
+                        "Analysis of {} runs again; the {} found so far stay",
+                        self.file_name,
+                        format::count(self.shots.len() as u64, "shot")
+                    )
+                })
             }
             EventBody::Started => Some(format!("Analysis of {} started", self.file_name)),
             EventBody::Progress {
@@ -145,16 +154,24 @@ impl JobView {
                 thumbnail_url,
             } => {
                 // Named after its file: with several jobs running, a bare "Shot 4" says nothing.
+                let view = ShotView {
+                    shot: shot.clone(),
+                    thumbnail_url: thumbnail_url.clone(),
+                };
+                // A shot the page has already shows is not shown twice (a server older than
+                // this page pushes a re-run's shots again).
+                if let Some(known) = self.shots.iter_mut().find(|s| s.shot.index == shot.index) {
+                    *known = view;
+                    return Applied::New { announce: None };
+                }
+                // Named after its file: with several jobs running, a bare "Shot 4" says nothing.
                 let announce = format!(
                     "Shot {} of {} found at {}",
                     shot.index + 1,
                     self.file_name,
                     format::clock(shot.span.start_timestamp_millis)
                 );
-                self.shots.push(ShotView {
-                    shot: shot.clone(),
-                    thumbnail_url: thumbnail_url.clone(),
-                });
+                self.shots.push(view);
                 Some(announce)
             }
             EventBody::Cue { cue } => {
@@ -176,6 +193,7 @@ impl JobView {
             }
             EventBody::Failed { reason } => {
                 self.error = Some(reason.clone());
+                self.keep_partial_result();
                 Some(format!(
                     "Analysis of {} failed. {}",
                     self.file_name,
@@ -184,6 +202,7 @@ impl JobView {
             }
             EventBody::Cancelled { reason } => {
                 self.error = Some(reason.clone());
+                self.keep_partial_result();
                 // The server's reason mostly says "cancelled" itself ("cancelled by request").
                 let reason = reason.trim().trim_end_matches('.');
                 Some(match reason.strip_prefix("cancelled") {
@@ -199,9 +218,34 @@ impl JobView {
         Applied::New { announce }
     }
 
+    /// A job that stopped early with shots and the container's facts keeps them on the server
+    /// as a partial result, at the same place as a whole one: its exports fetch it there.
+    fn keep_partial_result(&mut self) {
+        if self.metadata.is_some() && !self.shots.is_empty() {
+            self.result_url = Some(format!("/api/jobs/{}/result", self.job_id));
+        }
+    }
+
+    /// Whether the job can be run again: it failed or was cancelled.
+    pub fn can_retry(&self) -> bool {
+        matches!(self.state, JobState::Failed | JobState::Cancelled)
+    }
+
+    /// What the card says the job is doing, `connected` saying whether the page hears from the
+    /// server now: while it cannot, an unfinished job's last known stage would be stale.
+    pub fn status(&self, connected: bool) -> &'static str {
+        if !connected && !self.is_final() {
+            return "The server cannot be reached; this card catches up when it is back";
+        }
+        self.stage_label()
+    }
+
     /// A short label for the current stage.
     pub fn stage_label(&self) -> &'static str {
         match (self.state, self.stage) {
+            (JobState::Queued, _) if self.runs > 1 && !self.shots.is_empty() => {
+                "Waiting to run again; the shots found so far stay"
+            }
             (JobState::Queued, _) => "Waiting for a worker",
             (JobState::Running, None | Some(Stage::Probing)) => "Reading the file",
             (JobState::Running, Some(Stage::Detecting)) => "Finding shots",

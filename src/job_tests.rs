@@ -74,8 +74,8 @@ fn events_move_the_job_through_its_life() {
     assert_eq!(job.result_url.as_deref(), Some("/api/jobs/j1/result"));
 }
 
-#[test]
-fn a_job_queued_again_starts_over_without_the_first_runs_results() {
+/// A job at seq 4: queued, started, its metadata and its first shot.
+fn running_with_a_shot() -> JobView {
     let mut job = JobView::new("j1".into(), "a.mp4");
     job.apply(&queued(1));
     job.apply(&event("j1", 2, EventBody::Started));
@@ -87,21 +87,99 @@ fn a_job_queued_again_starts_over_without_the_first_runs_results() {
         },
     ));
     job.apply(&shot_event("j1", 4, 0, 0, 75));
+    job
+}
+
+#[test]
+fn a_job_queued_again_keeps_what_the_first_run_showed() {
+    let mut job = running_with_a_shot();
     job.apply(&shot_event("j1", 5, 1, 75, 250));
 
-    // The server restarted and runs the job again from the start.
+    // The server restarted and runs the job again: it keeps what was shown.
     assert_eq!(
         job.apply(&queued(6)),
         Applied::New {
-            announce: Some("Analysis of beach.mp4 starts over".into())
+            announce: Some(
+                "Analysis of beach.mp4 runs again; the 2 shots found so far stay".into()
+            )
         }
     );
     assert_eq!(job.state, JobState::Queued);
     assert_eq!(job.last_seq, 6);
-    assert!(job.shots.is_empty() && job.metadata.is_none());
+    assert_eq!(job.shots.len(), 2);
+    assert!(job.metadata.is_some());
+    assert_eq!(
+        job.stage_label(),
+        "Waiting to run again; the shots found so far stay"
+    );
     job.apply(&event("j1", 7, EventBody::Started));
-    job.apply(&shot_event("j1", 8, 0, 0, 75));
-    assert_eq!(job.shots.len(), 1);
+    // A server that pushes the re-run's shots again does not double them.
+    assert_eq!(
+        job.apply(&shot_event("j1", 8, 1, 75, 250)),
+        Applied::New { announce: None }
+    );
+    job.apply(&shot_event("j1", 9, 2, 250, 300));
+    let indexes: Vec<u32> = job.shots.iter().map(|s| s.shot.index).collect();
+    assert_eq!(indexes, vec![0, 1, 2]);
+}
+
+#[test]
+fn a_job_that_stopped_early_exports_the_shots_it_found_and_can_run_again() {
+    let mut job = running_with_a_shot();
+    assert!(!job.can_retry());
+    job.apply(&event(
+        "j1",
+        5,
+        EventBody::Failed {
+            reason: "the video could not be decoded to the end".into(),
+        },
+    ));
+    assert_eq!(job.result_url.as_deref(), Some("/api/jobs/j1/result"));
+    assert!(job.can_retry());
+    job.apply(&queued(6));
+    assert_eq!(
+        job.result_url, None,
+        "a job running again has no result yet"
+    );
+    assert!(!job.can_retry());
+
+    let mut early = JobView::new("j1".into(), "a.mp4");
+    early.apply(&queued(1));
+    early.apply(&event(
+        "j1",
+        2,
+        EventBody::Cancelled {
+            reason: "cancelled by request".into(),
+        },
+    ));
+    assert_eq!(
+        early.result_url, None,
+        "nothing was found, so nothing to export"
+    );
+}
+
+#[test]
+fn an_unfinished_job_says_so_while_the_server_cannot_be_reached() {
+    let mut job = JobView::new("j1".into(), "a.mp4");
+    job.apply(&queued(1));
+    job.apply(&event("j1", 2, EventBody::Started));
+    assert_eq!(job.status(true), "Reading the file");
+    assert!(
+        job.status(false)
+            .starts_with("The server cannot be reached")
+    );
+    job.apply(&event(
+        "j1",
+        3,
+        EventBody::Cancelled {
+            reason: "cancelled by request".into(),
+        },
+    ));
+    assert_eq!(
+        job.status(false),
+        "Cancelled",
+        "a finished job's state stays true"
+    );
 }
 
 #[test]

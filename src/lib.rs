@@ -11,6 +11,7 @@
 //! - [`cuts`]: the person's choice of fewer or more cuts, as the job's sensitivity.
 //! - [`export`]: JSON, CSV, WebVTT chapters and CMX 3600 EDL from a finished result.
 //! - [`format`]: how sizes, times and percentages read.
+//! - [`tab_title`]: the browser tab's title: progress, then completion.
 //!
 //! Browser glue (thin; exercised by `tests/browser_*.rs` in headless Chromium):
 //! - [`net`]: `config.json` and API requests, the multipart upload's `XMLHttpRequest`s, the
@@ -28,6 +29,7 @@ pub mod job;
 pub mod multipart;
 pub mod net;
 pub mod store;
+pub mod tab_title;
 pub mod ui;
 
 #[cfg(test)]

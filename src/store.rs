@@ -10,6 +10,21 @@ use futures::channel::oneshot;
 use leptos::prelude::*;
 use vidpush_protocol::{ClientAction, JobEvent, JobId, Reply, ServerMessage};
 
+/// Where a followed job's card goes on the board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The place of the upload with this key: the job's card takes the upload card's place.
+    OfUpload(u64),
+    /// Above every card: the newest.
+    Newest,
+    /// Below every card: an older page of the server's list.
+    Oldest,
+}
+
+/// Places below this are for older pages of the job list, counting down; keys and newer places
+/// count up from it, so an older page always lands below everything already on the board.
+const FIRST_KEY: u64 = 1 << 32;
+
 /// A followed job.
 #[derive(Clone, Debug)]
 pub struct JobEntry {
@@ -22,8 +37,51 @@ pub struct JobEntry {
     pub place: u64,
     /// What is known about it.
     pub view: RwSignal<JobView>,
-    /// Object URL of the local file for the `<video>` preview; `None` after a reload.
+    /// The `<video>` preview's source: the local file's object URL in the page that uploaded
+    /// it, else the server's copy (played with range requests).
     pub preview: Option<String>,
+    /// Owns `view`. Entries are made in tasks with no reactive owner (a finished upload, the
+    /// job list), so each gets its own: when the last copy of the entry goes (the card is
+    /// removed), its signals are disposed with it.
+    _owner: Owner,
+}
+
+impl JobEntry {
+    /// A job's entry with a view of its own, before any event arrived.
+    pub fn new(
+        id: JobId,
+        key: u64,
+        place: u64,
+        file_name: String,
+        preview: Option<String>,
+    ) -> Self {
+        let owner = Owner::new();
+        let view = owner.with(|| RwSignal::new(JobView::new(id.clone(), file_name)));
+        Self {
+            id,
+            key,
+            place,
+            view,
+            preview,
+            _owner: owner,
+        }
+    }
+
+    /// Whether this page uploaded the job's file (its preview plays the local copy): the jobs
+    /// whose end is worth a notification.
+    fn started_here(&self) -> bool {
+        self.preview
+            .as_deref()
+            .is_some_and(|u| u.starts_with("blob:"))
+    }
+
+    /// Lets go of what the entry holds outside the reactive graph: the object URL of the local
+    /// file its preview plays.
+    fn release(&self) {
+        if let Some(url) = self.preview.as_deref().filter(|u| u.starts_with("blob:")) {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
 }
 
 /// Where one upload stands.
@@ -83,8 +141,28 @@ pub struct UploadView {
 pub struct UploadEntry {
     /// Unique per page, the list key.
     pub key: u64,
+    /// Where the card stands on the board (higher is nearer the top): files picked together
+    /// stand in the order they were picked, above everything older.
+    pub place: u64,
     /// Its state.
     pub view: RwSignal<UploadView>,
+    /// Owns `view` (uploads start in tasks with no reactive owner): when the last copy of the
+    /// entry goes, its signal is disposed with it.
+    _owner: Owner,
+}
+
+impl UploadEntry {
+    /// An upload's entry with a view of its own.
+    pub fn new(key: u64, place: u64, view: UploadView) -> Self {
+        let owner = Owner::new();
+        let view = owner.with(|| RwSignal::new(view));
+        Self {
+            key,
+            place,
+            view,
+            _owner: owner,
+        }
+    }
 }
 
 /// A file the page refused before uploading.
@@ -112,6 +190,12 @@ pub struct Store {
     pub jobs: RwSignal<Vec<JobEntry>>,
     /// Files refused by the checks.
     pub refusals: RwSignal<Vec<Refusal>>,
+    /// The largest upload the server takes, from `/api/health` (the protocol's default until
+    /// the server answers).
+    pub max_upload_bytes: RwSignal<u64>,
+    /// The server's cursor to this token's older jobs, when there are more than the board
+    /// shows; `None` once every job is listed (or the list could not be read).
+    pub older_jobs: RwSignal<Option<String>>,
     /// Notified when remembered unfinished uploads (kept in `localStorage`) are forgotten.
     pub remembered_uploads: Trigger,
     /// Sentences for the ARIA live region not yet added to it, oldest first; the region
@@ -119,8 +203,10 @@ pub struct Store {
     pub announcements: RwSignal<Vec<String>>,
     /// Queue to the socket task; actions wait there while disconnected.
     outbox: StoredValue<UnboundedSender<ClientAction>>,
-    /// Source of `key`s.
+    /// Source of `key`s (and of the places of new cards).
     next_key: StoredValue<u64>,
+    /// Source of the places of cards from older pages of the job list, counting down.
+    next_older_place: StoredValue<u64>,
     /// Ends the socket task's wait before its next connection attempt.
     retry_now: StoredValue<Option<oneshot::Sender<()>>>,
 }
@@ -135,10 +221,13 @@ impl Store {
             uploads: RwSignal::new(Vec::new()),
             jobs: RwSignal::new(Vec::new()),
             refusals: RwSignal::new(Vec::new()),
+            max_upload_bytes: RwSignal::new(vidpush_protocol::limits::DEFAULT_MAX_UPLOAD_BYTES),
+            older_jobs: RwSignal::new(None),
             remembered_uploads: Trigger::new(),
             announcements: RwSignal::new(Vec::new()),
             outbox: StoredValue::new(tx),
-            next_key: StoredValue::new(0),
+            next_key: StoredValue::new(FIRST_KEY),
+            next_older_place: StoredValue::new(FIRST_KEY),
             retry_now: StoredValue::new(None),
         };
         (store, rx)
@@ -178,35 +267,26 @@ impl Store {
         });
     }
 
-    /// Starts following a job: new from the upload with key `upload` (its card takes that
-    /// upload's place), or remembered from before a reload (`None`: a place of its own).
-    pub fn follow(
-        &self,
-        id: JobId,
-        file_name: String,
-        preview: Option<String>,
-        upload: Option<u64>,
-    ) {
+    /// Starts following a job: new from an upload (its card takes that upload's place), or
+    /// one the server lists (the newest page above the board, older pages below it).
+    pub fn follow(&self, id: JobId, file_name: String, preview: Option<String>, place: Place) {
         if self
             .jobs
             .with_untracked(|jobs| jobs.iter().any(|j| j.id == id))
         {
             return;
         }
-        let view = RwSignal::new(JobView::new(id.clone(), file_name));
         let key = self.key();
-        self.jobs.update(|jobs| {
-            jobs.insert(
-                0,
-                JobEntry {
-                    id: id.clone(),
-                    key,
-                    place: upload.unwrap_or(key),
-                    view,
-                    preview,
-                },
-            )
-        });
+        let place = match place {
+            Place::OfUpload(upload) => upload,
+            Place::Newest => key,
+            Place::Oldest => {
+                self.next_older_place.update_value(|p| *p -= 1);
+                self.next_older_place.get_value()
+            }
+        };
+        let entry = JobEntry::new(id.clone(), key, place, file_name, preview);
+        self.jobs.update(|jobs| jobs.insert(0, entry));
         self.remember_jobs();
         self.send(ClientAction::Subscribe {
             job_id: id,
@@ -214,9 +294,17 @@ impl Store {
         });
     }
 
-    /// Stops following a job and removes its card.
+    /// Stops following a job and removes its card; what the card held goes with it.
     pub fn dismiss(&self, id: &JobId) {
-        self.jobs.update(|jobs| jobs.retain(|j| &j.id != id));
+        self.jobs.update(|jobs| {
+            jobs.retain(|j| {
+                let keep = &j.id != id;
+                if !keep {
+                    j.release();
+                }
+                keep
+            })
+        });
         self.remember_jobs();
         self.send(ClientAction::Unsubscribe { job_id: id.clone() });
     }
@@ -284,6 +372,14 @@ impl Store {
             applied = view.apply(event);
             matches!(applied, Applied::New { .. })
         });
+        let ended = matches!(applied, Applied::New { .. })
+            && event.body.state_after().is_some_and(|s| s.is_final());
+        if ended
+            && entry.started_here()
+            && let Some((title, body)) = entry.view.with_untracked(crate::tab_title::end_notice)
+        {
+            crate::net::notify::tell(&title, &body);
+        }
         match applied {
             Applied::New {
                 announce: Some(text),

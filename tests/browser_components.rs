@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 use vidpush::config::Endpoints;
 use vidpush::connection::ConnectionState;
-use vidpush::job::JobView;
-use vidpush::store::{JobEntry, Store};
+use vidpush::store::{JobEntry, Place, Store};
 use vidpush::store::{UploadEntry, UploadPhase, UploadView};
 use vidpush::ui::drop_zone::{DropZone, accept_files};
 use vidpush::ui::header::ConnectionPill;
@@ -101,13 +100,7 @@ fn shot_event(seq: u64, index: u32, start: u64, end: u64) -> JobEvent {
 /// Mounts a job card for job `j1` and returns the store that feeds it.
 fn mount_job(root: &HtmlElement, preview: Option<String>) -> Store {
     let store = store();
-    let entry = JobEntry {
-        id: JobId::from("j1"),
-        key: 1,
-        place: 1,
-        view: RwSignal::new(JobView::new("j1".into(), "beach.mp4")),
-        preview,
-    };
+    let entry = JobEntry::new(JobId::from("j1"), 1, 1, "beach.mp4".into(), preview);
     store.jobs.set(vec![entry.clone()]);
     leptos::mount::mount_to(root.clone(), move || {
         provide_context(store);
@@ -348,6 +341,57 @@ async fn clicking_a_shot_seeks_the_preview_to_its_start() {
 }
 
 #[wasm_bindgen_test]
+async fn a_shot_that_begins_with_a_dissolve_or_a_fade_says_so() {
+    let root = container();
+    let store = mount_job(&root, None);
+    store.apply(&shot_event(1, 0, 0, 3_000));
+    let mut dissolve = shot(1, 3_000, 6_000);
+    dissolve.transition_in.kind = TransitionKind::Dissolve;
+    store.apply(&event(
+        2,
+        EventBody::Shot {
+            shot: dissolve,
+            thumbnail_url: "/api/jobs/j1/thumbnails/1.jpg".into(),
+        },
+    ));
+    leptos::task::tick().await;
+    let shots = all(&root, "[data-testid=shot]");
+    assert_eq!(shots[0].get_attribute("data-transition"), None);
+    assert_eq!(
+        shots[1].get_attribute("data-transition").as_deref(),
+        Some("dissolve")
+    );
+    let label = shots[1].get_attribute("aria-label").unwrap();
+    assert!(label.ends_with(", after a dissolve"), "{label}");
+}
+
+#[wasm_bindgen_test]
+fn a_removed_job_disposes_its_signals_and_revokes_its_object_url() {
+    let store = store();
+    let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&"x".into())).unwrap();
+    let preview = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    // Followed from a task with no reactive owner, as a finished upload does.
+    let id = JobId::from("gone");
+    store.follow(
+        id.clone(),
+        "a.mp4".into(),
+        Some(preview.clone()),
+        Place::Newest,
+    );
+    let view = store.jobs.with_untracked(|jobs| jobs[0].view);
+    assert!(view.try_get_untracked().is_some());
+    store.dismiss(&id);
+    assert!(
+        view.try_get_untracked().is_none(),
+        "the removed card's view is still alive"
+    );
+    // A revoked object URL no longer loads.
+    let request = web_sys::XmlHttpRequest::new().unwrap();
+    request.open_with_async("GET", &preview, false).unwrap();
+    assert!(request.send().is_err(), "the object URL was not revoked");
+}
+
+#[wasm_bindgen_test]
 async fn shots_without_a_playable_preview_cannot_be_picked_and_say_why() {
     let root = container();
     // Not a video: the browser fails to load it, as it would a damaged upload.
@@ -361,7 +405,7 @@ async fn shots_without_a_playable_preview_cannot_be_picked_and_say_why() {
     );
     assert!(one(&root, "[data-testid=shot]").has_attribute("disabled"));
     let note = one(&root, ".timeline .note").text_content().unwrap();
-    assert!(note.contains("only in the page that uploaded"), "{note}");
+    assert!(note.contains("cannot play this video"), "{note}");
 }
 
 #[wasm_bindgen_test]
@@ -427,22 +471,26 @@ async fn refused_file_shows_its_message_and_starts_no_upload() {
 /// Adds an upload card for `name` to the board, as picking a file does.
 fn add_upload(store: Store, name: &str) -> u64 {
     let key = store.key();
-    let view = RwSignal::new(UploadView {
-        file_name: name.into(),
-        size: 1_000,
-        sent: 0,
-        rate: None,
-        seconds_left: None,
-        phase: UploadPhase::Sending,
-    });
-    store.uploads.update(|u| u.push(UploadEntry { key, view }));
+    let entry = UploadEntry::new(
+        key,
+        key,
+        UploadView {
+            file_name: name.into(),
+            size: 1_000,
+            sent: 0,
+            rate: None,
+            seconds_left: None,
+            phase: UploadPhase::Sending,
+        },
+    );
+    store.uploads.update(|u| u.push(entry));
     key
 }
 
 /// Turns upload `key` into job `id`, as a finished upload does.
 fn upload_done(store: Store, key: u64, id: &str, name: &str) {
     store.uploads.update(|u| u.retain(|e| e.key != key));
-    store.follow(JobId::from(id), name.into(), None, Some(key));
+    store.follow(JobId::from(id), name.into(), None, Place::OfUpload(key));
 }
 
 /// The board's cards, top to bottom, as "kind name".

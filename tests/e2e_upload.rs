@@ -164,7 +164,7 @@ async fn two_clips_picked_together_each_get_their_own_live_job() {
             },
         )
         .await;
-    let mut seen: Vec<(String, u64)> = cards
+    let seen: Vec<(String, u64)> = cards
         .as_array()
         .expect("a list of cards")
         .iter()
@@ -175,14 +175,13 @@ async fn two_clips_picked_together_each_get_their_own_live_job() {
             )
         })
         .collect();
-    seen.sort();
     assert_eq!(
         seen,
         vec![
-            ("five-shots.mp4".to_string(), five.shots as u64),
             ("two-shots.mp4".to_string(), two.shots as u64),
+            ("five-shots.mp4".to_string(), five.shots as u64),
         ],
-        "each job card should show its own clip's shots"
+        "each job card should show its own clip's shots, in the order the files were picked"
     );
     browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
 

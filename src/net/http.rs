@@ -10,8 +10,8 @@ use crate::net::xhr::{self, Answer, InFlight, XhrError};
 use std::rc::Rc;
 use vidpush_protocol::web::{self, DecodeError, FromJs};
 use vidpush_protocol::{
-    AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, JobId,
-    UploadId,
+    AnalysisResult, ClientConfig, ConnectCheck, CreateJobRequest, CreateJobResponse, Health, JobId,
+    JobList, UploadId,
 };
 use wasm_bindgen::JsValue;
 
@@ -90,6 +90,14 @@ pub async fn load_endpoints() -> Endpoints {
     Endpoints::resolve(&page_url(), &config)
 }
 
+/// The largest upload the server takes (`GET /api/health`); `None` when it cannot be asked.
+pub async fn max_upload_bytes(endpoints: &Endpoints) -> Option<u64> {
+    let response = send("GET", &endpoints.api_url("/api/health"), None, None)
+        .await
+        .ok()?;
+    parse::<Health>(&response).ok()?.max_upload_bytes
+}
+
 /// Asks the server why a WebSocket handshake fails. `None` when the server cannot be reached.
 pub async fn connect_check(endpoints: &Endpoints) -> Option<ConnectCheck> {
     let mut url = endpoints.api_url("/api/connect-check");
@@ -130,6 +138,60 @@ pub async fn create_job(
     parse::<CreateJobResponse>(&response)
         .map(|r| r.job_id)
         .map_err(|e| format!("The server's answer was not understood: {e}"))
+}
+
+/// `GET /api/jobs`: one page of this token's jobs, newest first; `cursor` is the previous
+/// page's `nextCursor`.
+pub async fn list_jobs(endpoints: &Endpoints, cursor: Option<&str>) -> Result<JobList, String> {
+    let mut url = endpoints.api_url("/api/jobs");
+    if let Some(cursor) = cursor {
+        url = crate::config::with_query(&url, "cursor", cursor);
+    }
+    let response = send("GET", &url, Some(endpoints), None)
+        .await
+        .map_err(|_| "The server cannot be reached to list your analyses.".to_owned())?;
+    if !ok(&response) {
+        return Err(response.error_message("Listing your analyses failed"));
+    }
+    parse::<JobList>(&response).map_err(|e| format!("The server's answer was not understood: {e}"))
+}
+
+/// `DELETE /api/jobs/{id}`: deletes the job on the server with its result, thumbnails and
+/// video. A job the server no longer has counts as deleted.
+pub async fn delete_job(endpoints: &Endpoints, id: &JobId) -> Result<(), String> {
+    let url = endpoints.api_url(&format!("/api/jobs/{id}"));
+    let response = send("DELETE", &url, Some(endpoints), None)
+        .await
+        .map_err(|_| {
+            "The server cannot be reached to delete this analysis; try again when it is back."
+                .to_owned()
+        })?;
+    if ok(&response) || response.status == 404 {
+        Ok(())
+    } else {
+        Err(response.error_message("Deleting the analysis failed"))
+    }
+}
+
+/// `POST /api/jobs/{id}/retry`: runs a failed or cancelled job again.
+pub async fn retry_job(endpoints: &Endpoints, id: &JobId) -> Result<(), String> {
+    let url = endpoints.api_url(&format!("/api/jobs/{id}/retry"));
+    let response = send("POST", &url, Some(endpoints), None)
+        .await
+        .map_err(|_| {
+            "The server cannot be reached to run the analysis again; try again when it is back."
+                .to_owned()
+        })?;
+    if ok(&response) {
+        Ok(())
+    } else {
+        Err(response.error_message("Running the analysis again failed"))
+    }
+}
+
+/// Where the server serves a job's uploaded video (with range requests, so the player seeks).
+pub fn video_url(endpoints: &Endpoints, id: &JobId) -> String {
+    endpoints.media_url(&format!("/api/jobs/{id}/video"))
 }
 
 /// Fetches the full result of a completed job from the `resultUrl` it was pushed with.

@@ -1,4 +1,6 @@
-//! Everything that leaves the page: `config.json` and API requests ([`http`]), multipart uploads
+//! Everything that leaves the page: `config.json` and API requests ([`http`]), the server's
+//! list of this token's jobs ([`job_list`]), what the browser reads of a picked file
+//! ([`media_probe`]), notifications when a job ends ([`notify`]), multipart uploads
 //! over `XMLHttpRequest` ([`multipart`] for the API calls, [`upload`] for the parts, [`upload_control`] for
 //! pause/resume/cancel, [`xhr`])
 //! and the one WebSocket ([`socket`]).
@@ -8,7 +10,10 @@
 //! crate's native tests build, but it is only exercised in a browser.
 
 pub mod http;
+pub mod job_list;
+pub mod media_probe;
 pub mod multipart;
+pub mod notify;
 pub mod socket;
 pub mod storage;
 pub mod upload;

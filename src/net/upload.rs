@@ -11,7 +11,7 @@ use crate::net::multipart::{self as api, Failure};
 use crate::net::upload_control::{UploadControl, Wish};
 use crate::net::xhr::{Request, XhrError};
 use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
-use crate::store::{Store, UploadPhase, UploadView};
+use crate::store::{Place, Store, UploadPhase, UploadView};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -361,8 +361,18 @@ pub async fn run(
             match http::create_job(&upload.endpoints, upload_id, sensitivity).await {
                 Ok(job_id) => {
                     storage::remove(&upload.storage_key);
+                    // The job's card takes the upload card's place.
+                    let place = store
+                        .uploads
+                        .with_untracked(|u| u.iter().find(|e| e.key == key).map(|e| e.place))
+                        .unwrap_or(key);
                     store.uploads.update(|u| u.retain(|e| e.key != key));
-                    store.follow(job_id, upload.file.name(), Some(preview), Some(key));
+                    store.follow(
+                        job_id,
+                        upload.file.name(),
+                        Some(preview),
+                        Place::OfUpload(place),
+                    );
                 }
                 Err(message) => upload.set_phase(UploadPhase::Failed(message)),
             }

@@ -6,7 +6,7 @@ use super::rows::{Row, keyed_rows};
 use crate::cuts::{self, CutChoice};
 use crate::file_check::{self, FileFacts};
 use crate::multipart;
-use crate::net::{storage, upload, upload_control};
+use crate::net::{media_probe, storage, upload, upload_control};
 use crate::store::{Refusal, Store, UploadEntry, UploadPhase, UploadView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,42 +14,83 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList};
 
-/// Checks each file and starts an upload for each one that passes; their jobs get the hard-cut
-/// `sensitivity` (`None`: the server's default).
+/// Checks each file and starts an upload for each one that passes, in the order picked: the
+/// name, type and size at once, then what the browser reads of its metadata (sound without
+/// picture is refused before a byte is sent). Their jobs get the hard-cut `sensitivity`
+/// (`None`: the server's default).
 pub fn accept_files(store: Store, files: Vec<File>, sensitivity: Option<f64>) {
+    let mut passed = Vec::new();
     for file in files {
         let facts = FileFacts {
             name: &file.name(),
             mime: &file.type_(),
             size: file.size() as u64,
         };
-        if let Err(message) = file_check::check(&facts) {
-            let key = store.key();
-            store.refusals.update(|r| r.push(Refusal { key, message }));
-            continue;
+        match file_check::check(&facts, store.max_upload_bytes.get_untracked()) {
+            Ok(()) => passed.push(file),
+            Err(message) => refuse(store, message),
         }
-        start_upload(store, file, sensitivity);
     }
+    if passed.is_empty() {
+        return;
+    }
+    // Still inside the person's gesture, as browsers require for the question.
+    crate::net::notify::ask_permission();
+    // Places taken now, the first picked highest: the cards stand in the order picked.
+    let mut places: Vec<u64> = passed.iter().map(|_| store.key()).collect();
+    places.reverse();
+    spawn_local(async move {
+        for (file, place) in passed.into_iter().zip(places) {
+            let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
+            let picture = media_probe::picture_size(&preview).await;
+            if let Err(message) = file_check::picture_check(&file.name(), picture) {
+                let _ = web_sys::Url::revoke_object_url(&preview);
+                refuse(store, message);
+                continue;
+            }
+            start_upload(store, file, preview, place, sensitivity);
+        }
+    });
 }
 
-fn start_upload(store: Store, file: File, sensitivity: Option<f64>) {
+fn refuse(store: Store, message: String) {
     let key = store.key();
-    let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
-    let view = RwSignal::new(UploadView {
-        file_name: file.name(),
-        size: file.size() as u64,
-        sent: 0,
-        rate: None,
-        seconds_left: None,
-        phase: UploadPhase::Starting,
-    });
+    store.refusals.update(|r| r.push(Refusal { key, message }));
+}
+
+fn start_upload(store: Store, file: File, preview: String, place: u64, sensitivity: Option<f64>) {
+    let key = store.key();
+    let entry = UploadEntry::new(
+        key,
+        place,
+        UploadView {
+            file_name: file.name(),
+            size: file.size() as u64,
+            sent: 0,
+            rate: None,
+            seconds_left: None,
+            phase: UploadPhase::Starting,
+        },
+    );
+    let view = entry.view;
     let control = Rc::new(upload_control::UploadControl::default());
     upload_control::register(key, control.clone());
-    store.uploads.update(|u| u.push(UploadEntry { key, view }));
+    store.uploads.update(|u| u.push(entry));
     spawn_local(async move {
         upload::run(store, key, file, view, control, preview, sensitivity).await;
         upload_control::unregister(key);
     });
+}
+
+/// The hard-cut sensitivity the person chose last (kept in the browser's storage), for files
+/// dropped outside the drop zone.
+pub fn remembered_sensitivity() -> Option<f64> {
+    CutChoice::from_stored(storage::get(cuts::STORAGE_KEY).as_deref()).sensitivity()
+}
+
+/// The files of a drop.
+pub fn dropped_files(ev: &web_sys::DragEvent) -> Vec<File> {
+    list(ev.data_transfer().and_then(|d| d.files()))
 }
 
 fn list(files: Option<FileList>) -> Vec<File> {
@@ -172,15 +213,19 @@ pub fn DropZone() -> impl IntoView {
                 dragging.set(false);
                 accept_files(
                     store,
-                    list(ev.data_transfer().and_then(|d| d.files())),
+                    dropped_files(&ev),
                     chosen.get_untracked().sensitivity(),
                 );
             }
         >
-            <div class="drop-icon" aria-hidden="true">"⇪"</div>
+            <svg class="drop-icon" aria-hidden="true" viewBox="0 0 24 24" width="36" height="36"
+                fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+                stroke-linejoin="round">
+                <path d="M12 15V3M7 8l5-5 5 5M4 15v4a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-4" />
+            </svg>
             <h1>"Drop videos here"</h1>
-            <p class="hint">
-                {file_check::accepted_files()}
+            <p class="hint" data-testid="accepted-files">
+                {move || file_check::accepted_files(store.max_upload_bytes.get())}
                 " Shots, thumbnails and metadata arrive while the analysis runs."
             </p>
             <label class="button primary">

@@ -1,15 +1,18 @@
 //! One job, live: state, stage and progress, the local preview, shots as they are pushed, the
 //! metadata panel, the failure reason, cancel, and exports once completed.
 
-use super::conditional::optional;
+use super::conditional::{optional, shown_when};
 use super::drop_zone::focus_file_picker;
 use super::exports::ExportBar;
 use super::timeline::ShotTimeline;
+use crate::connection::ConnectionState;
 use crate::format;
 use crate::job::JobView;
+use crate::net::http;
 use crate::store::{JobEntry, Store};
 use leptos::prelude::*;
-use vidpush_protocol::{ClientAction, JobState, VideoMetadata};
+use leptos::task::spawn_local;
+use vidpush_protocol::{ClientAction, JobId, JobState, VideoMetadata};
 
 /// The card of one job.
 #[component]
@@ -25,23 +28,50 @@ pub fn JobCard(
     // Memoized, so the action button changes only when the job becomes final.
     let is_final = Memo::new(move |_| state.get().is_final());
     let video = NodeRef::<leptos::html::Video>::new();
-    // Shots seek only while there is a preview to seek: none after a reload, and none when the
-    // browser cannot play the file (the server may still analyse it).
+    let id_for_retry = id.clone();
+    let whole_name = RwSignal::new(false);
+    let connected = Memo::new(move |_| store.connection.with(|c| *c == ConnectionState::Live));
+    // Remove asks once more before it deletes on the server; Retry and Remove share one busy
+    // flag and one place for what went wrong.
+    let confirming = RwSignal::new(false);
+    let can_retry = Memo::new(move |_| view.with(JobView::can_retry));
+    let busy = RwSignal::new(false);
+    let action_error = RwSignal::new(None::<String>);
+    // Shots seek only while there is a preview to seek: none when the browser cannot play the
+    // file (the server may still analyse it), or the server no longer has it.
     let playable = RwSignal::new(preview.is_some());
     // Focus stays on the shot, so the next one is one Tab away rather than behind the player's
     // controls.
+    // Choosing a shot brings the whole player into view, so the person sees where it seeks.
     let seek = Callback::new(move |millis: u64| {
         if let Some(video) = video.get() {
             video.set_current_time(millis as f64 / 1000.0);
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            video.scroll_into_view_with_scroll_into_view_options(&options);
         }
     });
+    let playhead = RwSignal::new(0_u64);
     let completed = Memo::new(move |_| {
         view.with(|v| v.result_url.clone().map(|url| (url, v.file_name.clone())))
     });
     view! {
         <article class="card job" data-testid="job" data-state=move || state.get().as_str()>
             <header class="card-head">
-                <h2 class="file-name" title=move || view.with(|v| v.file_name.clone())>
+                // A long name is cut with an ellipsis; a tap or Enter shows it whole (a hover
+                // tooltip never shows on touch).
+                <h2
+                    class="file-name"
+                    class:whole=move || whole_name.get()
+                    tabindex="0"
+                    title=move || view.with(|v| v.file_name.clone())
+                    on:click=move |_| whole_name.update(|w| *w = !*w)
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" {
+                            whole_name.update(|w| *w = !*w);
+                        }
+                    }
+                >
                     {move || view.with(|v| v.file_name.clone())}
                 </h2>
                 <span class="badge" data-state=move || state.get().as_str()>
@@ -55,6 +85,14 @@ pub fn JobCard(
                     controls
                     preload="metadata"
                     node_ref=video
+                    // The player's own controls would be seven Tab stops before the shots; the
+                    // shot strip plays, pauses (K) and seeks it from the keyboard instead.
+                    tabindex="-1"
+                    on:timeupdate=move |_| {
+                        if let Some(video) = video.get() {
+                            playhead.set((video.current_time() * 1000.0) as u64);
+                        }
+                    }
                     on:error=move |_| {
                         playable.set(false);
                         if let Some(video) = video.get() {
@@ -64,7 +102,7 @@ pub fn JobCard(
                 ></video>
             })}
             <div class="progress-row">
-                <span class="stage" data-testid="job-stage">{move || view.with(JobView::stage_label)}</span>
+                <span class="stage" data-testid="job-stage">{move || view.with(|v| v.status(connected.get()))}</span>
                 <span class="percent">{move || view.with(|v| format::percent(v.fraction))}</span>
             </div>
             <progress
@@ -87,7 +125,7 @@ pub fn JobCard(
                     })
                 })
             })}
-            <ShotTimeline view endpoints=store.endpoints on_seek=seek can_seek=playable />
+            <ShotTimeline view endpoints=store.endpoints on_seek=seek can_seek=playable playhead />
             <Summary view />
             <MetadataPanel view />
             {optional(move || {
@@ -95,25 +133,122 @@ pub fn JobCard(
                     .get()
                     .map(|(result_url, file_name)| view! { <ExportBar result_url file_name /> }.into_any())
             })}
-            // One button that changes its job, so keyboard focus stays on it when the job ends.
+            // One button that changes its job, so keyboard focus stays on it: cancel while the
+            // job runs; once it is over, Remove, then "Delete for good" to confirm.
             <div class="actions">
+                {shown_when(
+                    move || can_retry.get() && !confirming.get(),
+                    move || {
+                        let id = id_for_retry.clone();
+                        view! {
+                            <button
+                                class="button"
+                                data-testid="job-retry"
+                                disabled=move || busy.get()
+                                on:click=move |_| retry(store, id.clone(), view, busy, action_error)
+                            >
+                                "Retry"
+                            </button>
+                        }
+                            .into_any()
+                    },
+                )}
                 <button
                     class="button ghost"
-                    data-testid=move || if is_final.get() { "job-remove" } else { "job-cancel" }
+                    class:danger=move || confirming.get()
+                    data-testid=move || match (is_final.get(), confirming.get()) {
+                        (false, _) => "job-cancel",
+                        (true, false) => "job-remove",
+                        (true, true) => "job-remove-confirm",
+                    }
+                    disabled=move || busy.get()
                     on:click=move |_| {
-                        if is_final.get_untracked() {
-                            store.dismiss(&id);
-                            focus_file_picker();
-                        } else {
+                        if !is_final.get_untracked() {
                             store.send(ClientAction::Cancel { job_id: id.clone() });
+                        } else if !confirming.get_untracked() {
+                            confirming.set(true);
+                        } else {
+                            remove(store, id.clone(), busy, action_error);
                         }
                     }
                 >
-                    {move || if is_final.get() { "Remove" } else { "Cancel analysis" }}
+                    {move || match (is_final.get(), confirming.get()) {
+                        (false, _) => "Cancel analysis",
+                        (true, false) => "Remove",
+                        (true, true) => "Delete for good",
+                    }}
                 </button>
+                {shown_when(
+                    move || confirming.get(),
+                    move || {
+                        view! {
+                            <span class="confirm" data-testid="job-remove-question">
+                                "Delete this analysis, its shots and its video from the server?"
+                            </span>
+                            <button
+                                class="button ghost"
+                                data-testid="job-remove-keep"
+                                on:click=move |_| {
+                                    confirming.set(false);
+                                    action_error.set(None);
+                                }
+                            >
+                                "Keep"
+                            </button>
+                        }
+                            .into_any()
+                    },
+                )}
             </div>
+            {optional(move || {
+                action_error
+                    .get()
+                    .map(|m| view! { <p class="error" role="alert" data-testid="job-action-error">{m}</p> }.into_any())
+            })}
         </article>
     }
+}
+
+/// Deletes the job on the server, then takes its card off the board; a failure stays on the
+/// card, which can be tried again.
+fn remove(store: Store, id: JobId, busy: RwSignal<bool>, action_error: RwSignal<Option<String>>) {
+    busy.set(true);
+    spawn_local(async move {
+        match http::delete_job(&store.endpoints.get_untracked(), &id).await {
+            Ok(()) => {
+                store.dismiss(&id);
+                focus_file_picker();
+            }
+            Err(message) => {
+                action_error.set(Some(message));
+                busy.set(false);
+            }
+        }
+    });
+}
+
+/// Asks the server to run a failed or cancelled job again, and follows it again from the last
+/// event this page has (the server may have dropped this page's subscription to a finished job
+/// when its socket was renewed).
+fn retry(
+    store: Store,
+    id: JobId,
+    view: RwSignal<JobView>,
+    busy: RwSignal<bool>,
+    action_error: RwSignal<Option<String>>,
+) {
+    busy.set(true);
+    action_error.set(None);
+    spawn_local(async move {
+        match http::retry_job(&store.endpoints.get_untracked(), &id).await {
+            Ok(()) => store.send(ClientAction::Subscribe {
+                job_id: id,
+                after_seq: view.with_untracked(|v| v.last_seq),
+            }),
+            Err(message) => action_error.set(Some(message)),
+        }
+        busy.set(false);
+    });
 }
 
 /// Shot counts so far, and the totals once completed.

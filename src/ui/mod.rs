@@ -21,9 +21,9 @@ pub mod timeline;
 pub mod upload_card;
 
 use crate::config::Endpoints;
-use crate::net::{http, socket, storage, upload};
+use crate::net::{http, job_list, socket, upload};
 use crate::store::Store;
-use conditional::shown_when;
+use conditional::{optional, shown_when};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rows::{Row, keyed_rows};
@@ -37,17 +37,45 @@ pub fn App() -> impl IntoView {
     provide_context(store);
     // Back online: reconnect now rather than when the backoff timer says. Kept for the page's life.
     let _ = window_event_listener(leptos::ev::online, move |_| store.retry_connection_now());
+    // A file dropped anywhere is taken, not opened by the browser in place of the app. The drop
+    // zone takes its own drops first (and marks them handled).
+    let _ = window_event_listener(leptos::ev::dragover, |ev| ev.prevent_default());
+    let _ = window_event_listener(leptos::ev::drop, move |ev| {
+        if !ev.default_prevented() {
+            ev.prevent_default();
+            drop_zone::accept_files(
+                store,
+                drop_zone::dropped_files(&ev),
+                drop_zone::remembered_sensitivity(),
+            );
+        }
+    });
+    // The tab's title follows the jobs, so progress shows from another tab.
+    Effect::new(move |was_busy: Option<bool>| {
+        let jobs: Vec<_> = store.jobs.with(|jobs| {
+            jobs.iter()
+                .map(|j| j.view.with(|v| (v.state, v.fraction)))
+                .collect()
+        });
+        let busy = jobs.iter().any(|(state, _)| !state.is_final());
+        let just_finished = was_busy == Some(true) && !busy;
+        document().set_title(&crate::tab_title::tab_title(&jobs, just_finished));
+        busy
+    });
+    let has_cards = move || !(store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty));
     spawn_local(async move {
         store.endpoints.set(http::load_endpoints().await);
-        for (id, name) in storage::followed_jobs().into_iter().rev() {
-            store.follow(id, name, None, None);
+        let endpoints = store.endpoints.get_untracked();
+        if let Some(max) = http::max_upload_bytes(&endpoints).await {
+            store.max_upload_bytes.set(max);
         }
+        job_list::show_newest(store).await;
         spawn_local(upload::forget_lost(store));
         socket::run(store, outbox).await;
     });
     view! {
         <header::Header />
-        <main class="page">
+        <main class="page" class:has-cards=has_cards>
             <drop_zone::DropZone />
             <Board />
         </main>
@@ -71,7 +99,7 @@ pub fn Board() -> impl IntoView {
                         .rev()
                         .cloned()
                         .map(|entry| {
-                            let place = entry.key;
+                            let place = entry.place;
                             (place, Row::new(entry.key, move || view! { <upload_card::UploadCard entry /> }))
                         })
                         .collect()
@@ -96,7 +124,41 @@ pub fn Board() -> impl IntoView {
             }
             .into_any()
         })}
+        <OlderJobs />
     }
+}
+
+/// "Show older analyses", while the server lists more of this token's jobs than the board has.
+#[component]
+fn OlderJobs() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    shown_when(
+        move || store.older_jobs.with(Option::is_some),
+        move || {
+            view! {
+                <div class="older">
+                    <button
+                        class="button ghost"
+                        data-testid="older-jobs"
+                        disabled=move || busy.get()
+                        on:click=move |_| {
+                            busy.set(true);
+                            spawn_local(async move {
+                                error.set(job_list::show_older(store).await.err());
+                                busy.set(false);
+                            });
+                        }
+                    >
+                        "Show older analyses"
+                    </button>
+                    {optional(move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> }.into_any()))}
+                </div>
+            }
+            .into_any()
+        },
+    )
 }
 
 /// How many sentences the live region keeps. Screen readers read each one once, as it is

@@ -13,8 +13,12 @@ use crate::options::MAX_FRAME_PIXELS;
 use std::fmt;
 use vidpush_protocol::limits::NAMED_FORMATS;
 
-/// The reason given when a file has no video stream (audio only, a still cover image).
+/// The reason given when a file has no video stream (a still cover image, subtitles).
 pub const NO_VIDEO_STREAM: &str = "not a video: no video stream found";
+
+/// The reason given when a file has sound but no picture.
+pub const SOUND_ONLY: &str =
+    "this file has sound but no picture, so there are no shots to find; choose a video file";
 
 /// Longest decoder detail kept in a message, in characters: one line of complaint, not a log.
 const MAX_DETAIL_CHARS: usize = 160;

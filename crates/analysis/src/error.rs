@@ -1,15 +1,18 @@
 //! The one error type of the crate. Every `Display` is a sentence a person can read: the server
 //! shows it as the job's failure reason, the CLI prints it.
 
-use crate::complaint::{Complaint, NO_VIDEO_STREAM};
+use crate::complaint::{Complaint, NO_VIDEO_STREAM, SOUND_ONLY};
 use std::time::Duration;
 
 /// Why an analysis did not produce a result.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
-    /// The file has no video stream (audio only, a still cover image, subtitles).
+    /// The file has no video stream (a still cover image, subtitles, data).
     #[error("{}", NO_VIDEO_STREAM)]
     NotAVideo,
+    /// The file has sound and no picture (a recording of audio only, maybe with cover art).
+    #[error("{}", SOUND_ONLY)]
+    SoundOnly,
     /// ffprobe or ffmpeg refused the file, decoding ended well before the file's declared end,
     /// or the probe found frames larger than we decode (the complaint says which).
     #[error("{complaint}")]

@@ -146,15 +146,18 @@ pub(crate) fn probe_until(
 fn interpret(parsed: ProbeJson) -> Result<Probe, AnalysisError> {
     // A still picture attached to an audio file (cover art) is a "video stream" to ffprobe but
     // not a video to anyone else.
-    let video = parsed
-        .streams
-        .iter()
-        .find(|s| s.codec_type.as_deref() == Some("video") && s.disposition.attached_pic == 0)
-        .ok_or(AnalysisError::NotAVideo)?;
     let audio = parsed
         .streams
         .iter()
         .find(|s| s.codec_type.as_deref() == Some("audio"));
+    let video = parsed
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("video") && s.disposition.attached_pic == 0)
+        .ok_or(match audio {
+            Some(_) => AnalysisError::SoundOnly,
+            None => AnalysisError::NotAVideo,
+        })?;
     let (width, height) = match (video.width, video.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
         _ => {
@@ -281,9 +284,14 @@ mod tests {
     }
 
     #[test]
-    fn audio_only_file_is_not_a_video() {
+    fn an_audio_only_file_is_said_to_have_sound_but_no_picture() {
         let error =
             parse(r#"{"streams":[{"codec_type":"audio","codec_name":"mp3"}]}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "this file has sound but no picture, so there are no shots to find; choose a video file"
+        );
+        let error = parse(r#"{"streams":[{"codec_type":"data"}]}"#).unwrap_err();
         assert_eq!(error.to_string(), "not a video: no video stream found");
     }
 
@@ -292,7 +300,7 @@ mod tests {
         let json = r#"{"streams":[{"codec_type":"audio","codec_name":"mp3"},
             {"codec_type":"video","codec_name":"mjpeg","width":500,"height":500,
              "disposition":{"attached_pic":1}}]}"#;
-        assert!(matches!(parse(json), Err(AnalysisError::NotAVideo)));
+        assert!(matches!(parse(json), Err(AnalysisError::SoundOnly)));
     }
 
     #[test]

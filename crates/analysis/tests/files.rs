@@ -54,14 +54,17 @@ fn ntsc_clip_reports_exact_rate_and_drop_frame_timecodes() {
 }
 
 #[test]
-fn audio_only_file_is_not_a_video() {
+fn audio_only_file_is_said_to_have_sound_but_no_picture() {
     let clips = Clips::new();
     let path = clips.ffmpeg(
         "tone.m4a",
         &["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac"],
     );
     let error = analysis_error(&path);
-    assert_eq!(error.to_string(), "not a video: no video stream found");
+    assert_eq!(
+        error.to_string(),
+        "this file has sound but no picture, so there are no shots to find; choose a video file"
+    );
 }
 
 #[test]

@@ -3,18 +3,15 @@
 //! the stored state within [`CANCEL_CHECK`](crate::worker::CANCEL_CHECK) and stops its analysis.
 
 use async_trait::async_trait;
-use std::sync::Arc;
 use vidpush_protocol::{EventBody, JobId};
 use vidpush_server::backend::JobControl;
-use vidpush_server::ports::{JobObjects, StoreError};
+use vidpush_server::ports::StoreError;
 use vidpush_server::publisher::Publisher;
 
 /// Cancels by storing; no orphan policy (on AWS jobs run to the end with nobody watching).
 pub struct StoredJobControl {
     /// Stores, then pushes, the `job.cancelled` event.
     pub publisher: Publisher,
-    /// The job's objects: a cancelled job's source is of no more use.
-    pub objects: Arc<dyn JobObjects>,
 }
 
 #[async_trait]
@@ -23,13 +20,9 @@ impl JobControl for StoredJobControl {
         let body = EventBody::Cancelled {
             reason: reason.to_owned(),
         };
-        let cancelled = self.publisher.publish(job, body).await?.is_some();
-        if cancelled {
-            // A running worker already has its own copy on its disk; thumbnails stay, since the
-            // shots already pushed point to them.
-            self.objects.remove_source(job).await;
-        }
-        Ok(cancelled)
+        // The source, thumbnails and result stay with the job: the page plays and exports a
+        // cancelled job's shots, and it can run again.
+        Ok(self.publisher.publish(job, body).await?.is_some())
     }
 
     fn orphaned(&self, _job: JobId) {}

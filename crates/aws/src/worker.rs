@@ -10,13 +10,17 @@ use crate::s3::S3Objects;
 use crate::sdk::{self, Endpoint};
 use crate::settings::Resources;
 use crate::sqs::SqsQueue;
+use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use vidpush_protocol::JobId;
 use vidpush_server::background::Background;
 use vidpush_server::jobs::Jobs;
 use vidpush_server::jobs::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
-use vidpush_server::ports::{JobObjects, JobQueue, JobStore, Push, Subscriptions};
+use vidpush_server::ports::{
+    JobObjects, JobQueue, JobStore, Push, QueueFull, QueuePlace, StoreError, Subscriptions,
+};
 use vidpush_server::publisher::{self, Publisher};
 
 /// How often a running job's stored state is read to notice a cancel made elsewhere: the
@@ -47,6 +51,33 @@ impl WorkerOptions {
     }
 }
 
+/// The SQS queue, and the worker's disk kept clean: when the worker is done with a job, its
+/// downloaded source goes (the object stays in S3 as long as the job).
+struct WorkerQueue {
+    sqs: SqsQueue,
+    objects: Arc<S3Objects>,
+}
+
+#[async_trait]
+impl JobQueue for WorkerQueue {
+    fn reserve(&self) -> Result<Box<dyn QueuePlace>, QueueFull> {
+        self.sqs.reserve()
+    }
+
+    async fn requeue(&self, job: JobId) -> Result<(), StoreError> {
+        self.sqs.requeue(job).await
+    }
+
+    async fn next(&self) -> Option<JobId> {
+        self.sqs.next().await
+    }
+
+    async fn done(&self, job: &JobId) {
+        self.objects.forget_local(job).await;
+        self.sqs.done(job).await;
+    }
+}
+
 /// A running worker.
 pub struct Worker {
     jobs: Jobs,
@@ -62,15 +93,16 @@ impl Worker {
         let subscriptions: Arc<dyn Subscriptions> = Arc::new(store);
         let push: Arc<dyn Push> =
             Arc::new(ApiGatewayPush::new(&config, &resources.management_endpoint));
-        let objects: Arc<dyn JobObjects> = Arc::new(S3Objects::new(
+        let s3 = Arc::new(S3Objects::new(
             sdk::s3_client(&config, endpoint),
             resources.bucket,
             options.scratch,
         ));
-        let queue: Arc<dyn JobQueue> = Arc::new(SqsQueue::new(
-            aws_sdk_sqs::Client::new(&config),
-            resources.queue_url,
-        ));
+        let objects: Arc<dyn JobObjects> = s3.clone();
+        let queue: Arc<dyn JobQueue> = Arc::new(WorkerQueue {
+            sqs: SqsQueue::new(aws_sdk_sqs::Client::new(&config), resources.queue_url),
+            objects: s3,
+        });
         // Jobs run to the end with nobody watching: the publisher's notices of unwatched jobs
         // go nowhere (it drops them when nobody reads), and the runner gets none.
         let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
@@ -85,7 +117,7 @@ impl Worker {
             objects,
             options.workers,
             queue,
-            Duration::MAX,
+            None,
             no_orphans,
             background.clone(),
         );

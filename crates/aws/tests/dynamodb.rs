@@ -243,3 +243,86 @@ async fn multipart_parts_are_recorded_until_the_upload_is_finished() {
     assert!(store.delete_upload(&id).await.unwrap());
     assert!(!store.delete_upload(&id).await.unwrap());
 }
+
+#[tokio::test]
+async fn an_owners_jobs_are_listed_newest_first_a_page_at_a_time() {
+    let moto = Moto::start();
+    let (store, _) = store(&moto).await;
+    for i in 0..5 {
+        let mut record = upload(&format!("u{i}"));
+        record.owner = Some(if i == 2 { "bob" } else { "alice" }.into());
+        store
+            .create_job(record, JobId(format!("j{i}")), None)
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let first = store.jobs_of(Some("alice"), None, 2).await.unwrap();
+    let ids = |page: &vidpush_server::ports::JobPage| -> Vec<String> {
+        page.jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
+    };
+    assert_eq!(ids(&first), ["j4", "j3"]);
+    let second = store
+        .jobs_of(Some("alice"), first.next.as_ref(), 2)
+        .await
+        .unwrap();
+    assert_eq!(ids(&second), ["j1", "j0"]);
+    assert!(second.next.is_none(), "no older job is left");
+    assert_eq!(
+        ids(&store.jobs_of(Some("bob"), None, 10).await.unwrap()),
+        ["j2"]
+    );
+    assert!(store.jobs_of(None, None, 10).await.unwrap().jobs.is_empty());
+}
+
+#[tokio::test]
+async fn a_deleted_job_is_gone_with_its_events_and_takes_no_more() {
+    let moto = Moto::start();
+    let (store, _) = store(&moto).await;
+    let (job, _) = store
+        .create_job(upload("u1"), JobId("doomed".into()), None)
+        .await
+        .unwrap();
+    store
+        .append_event(&job.id, EventBody::Started)
+        .await
+        .unwrap();
+    assert!(store.delete_job(&job.id).await.unwrap());
+    assert!(!store.delete_job(&job.id).await.unwrap());
+    assert_eq!(store.job(&job.id).await.unwrap(), None);
+    assert!(store.events_after(&job.id, 0).await.unwrap().is_empty());
+    assert_eq!(
+        store.append_event(&job.id, progress(1)).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn only_a_failed_or_cancelled_job_is_queued_again() {
+    let moto = Moto::start();
+    let (store, _) = store(&moto).await;
+    let (job, _) = store
+        .create_job(upload("u1"), JobId("again".into()), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.requeue_ended(&job.id).await.unwrap(),
+        None,
+        "still queued"
+    );
+    let failed = EventBody::Failed {
+        reason: "no video stream".into(),
+    };
+    store.append_event(&job.id, failed).await.unwrap();
+    let queued = store
+        .requeue_ended(&job.id)
+        .await
+        .unwrap()
+        .expect("failed jobs run again");
+    assert_eq!(queued.seq, 3);
+    assert_eq!(
+        store.job(&job.id).await.unwrap().unwrap().state,
+        JobState::Queued
+    );
+    assert_eq!(store.requeue_ended(&job.id).await.unwrap(), None);
+}

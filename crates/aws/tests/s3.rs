@@ -29,7 +29,7 @@ async fn fetch(stored: Option<Stored>) -> Vec<u8> {
             );
             response.bytes().await.unwrap().to_vec()
         }
-        Some(Stored::Bytes(_)) => panic!("S3 objects are served by URL"),
+        Some(Stored::Bytes(_) | Stored::File(_)) => panic!("S3 objects are served by URL"),
         None => panic!("the object is missing"),
     }
 }
@@ -60,12 +60,15 @@ async fn an_adopted_upload_becomes_the_source_on_the_workers_disk() {
     assert!(gone.is_err(), "the upload's object was moved, not copied");
     let path = objects.source_file(&job).await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), video);
-    objects.remove_source(&job).await;
-    assert!(!path.exists());
+    // The page plays the source from S3 for as long as the job exists.
+    assert_eq!(fetch(objects.source(&job).await.unwrap()).await, video);
+    objects.forget_local(&job).await;
+    assert!(!path.exists(), "the worker's copy goes when it is done");
+    assert!(objects.source(&job).await.unwrap().is_some());
 }
 
 #[tokio::test]
-async fn thumbnails_and_results_are_read_through_presigned_urls_until_removed() {
+async fn thumbnails_and_results_are_read_through_presigned_urls_until_the_job_is_deleted() {
     let moto = Moto::start();
     let scratch = tempfile::tempdir().unwrap();
     let (objects, _) = objects(&moto, scratch.path()).await;
@@ -92,9 +95,6 @@ async fn thumbnails_and_results_are_read_through_presigned_urls_until_removed() 
         fetch(objects.result(&job).await.unwrap()).await,
         b"{\"shots\":[]}"
     );
-    objects.remove_thumbnails(&job).await;
-    assert!(objects.thumbnail(&job, 0).await.unwrap().is_none());
-    assert!(objects.result(&job).await.unwrap().is_some());
     objects.remove_all(&job).await;
     assert!(objects.result(&job).await.unwrap().is_none());
 }

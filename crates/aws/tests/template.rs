@@ -175,6 +175,12 @@ fn check_table(template: &Value, table: &Table) {
             "{id}'s index {}",
             index.name
         );
+        assert_eq!(
+            found["Projection"]["ProjectionType"].as_str(),
+            Some(index.projection),
+            "{id}'s index {} projection",
+            index.name
+        );
     }
     let ttl = &props["TimeToLiveSpecification"];
     match table.ttl {

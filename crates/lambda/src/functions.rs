@@ -7,14 +7,13 @@ use std::sync::Arc;
 use vidpush_aws::control::StoredJobControl;
 use vidpush_aws::dynamodb::{ConnectionRecord, DynamoStore};
 use vidpush_aws::push::ApiGatewayPush;
-use vidpush_aws::s3::S3Objects;
 use vidpush_aws::sdk::{self, Endpoint};
 use vidpush_aws::settings::{self, Resources};
 use vidpush_gateway::{Admission, GatewayConfig, Handshake, Principal, Refusal};
 use vidpush_protocol::{ErrorCode, Reply};
 use vidpush_server::backend::Backend;
 use vidpush_server::clock::now_ms;
-use vidpush_server::ports::{JobObjects, JobStore, Push, Subscriptions};
+use vidpush_server::ports::{JobStore, Push, Subscriptions};
 use vidpush_server::publisher::{self, Publisher};
 
 /// Who may connect: the tokens and origins the template passes.
@@ -64,11 +63,6 @@ impl WebSocketFunctions {
         let subscriptions: Arc<dyn Subscriptions> = Arc::new(store.clone());
         let push: Arc<dyn Push> =
             Arc::new(ApiGatewayPush::new(&config, &resources.management_endpoint));
-        let objects: Arc<dyn JobObjects> = Arc::new(S3Objects::new(
-            sdk::s3_client(&config, endpoint),
-            resources.bucket,
-            std::env::temp_dir(),
-        ));
         // No orphan policy on AWS: notices of unwatched jobs go nowhere.
         let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
         let publisher = Publisher::new(
@@ -79,7 +73,6 @@ impl WebSocketFunctions {
         );
         let jobs = Arc::new(StoredJobControl {
             publisher: publisher.clone(),
-            objects,
         });
         let mut gateway = GatewayConfig::new("/dev/null", "");
         gateway.tokens = policy.tokens;

@@ -47,6 +47,32 @@ pub struct JobStatus {
     pub created_at_ms: u64,
 }
 
+/// `GET /api/jobs?cursor=…&limit=…`: one page of the caller's jobs, newest first. A page
+/// reloaded, another browser with the same token, or the same page after a server restart
+/// lists what the caller has, then subscribes to each with `afterSeq` 0 to see it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobList {
+    /// Up to `limit` jobs, newest first.
+    pub jobs: Vec<JobStatus>,
+    /// Send as `?cursor=` for the next (older) page; absent on the last page. Opaque.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The query of `GET /api/jobs`: both parts may be left out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobListQuery {
+    /// A previous page's `nextCursor`; absent for the newest jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Jobs per page, 1 to `limits::MAX_JOBS_PER_PAGE`; absent for
+    /// `limits::DEFAULT_JOBS_PER_PAGE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
 /// Any 4xx/5xx answer of the JSON API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,6 +91,10 @@ pub struct Health {
     pub status: String,
     /// The server's version.
     pub version: String,
+    /// The largest upload the server takes, in bytes (`--max-upload-bytes`): the page checks
+    /// picked files against it before sending a byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
 }
 
 /// The verdict of `GET /api/connect-check`: would a WebSocket handshake from this page, with

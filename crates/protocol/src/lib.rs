@@ -13,6 +13,7 @@
 //! - [`multipart`]: the multipart upload API (S3's model, with signed part URLs) the page
 //!   uploads through on any host.
 //! - [`limits`]: the numeric limits both sides obey, each with the reason for its value.
+//! - [`sizes`]: sizes written for people, the same on the page and in the server's messages.
 //! - `web` (feature `web`, for the browser app): the same messages decoded from the browser's
 //!   `JSON.parse` and encoded with `JSON.stringify`, so the app's wasm carries no serde_json.
 
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod limits;
 pub mod multipart;
 pub mod result;
+pub mod sizes;
 #[cfg(feature = "web")]
 pub mod web;
 
@@ -30,7 +32,7 @@ pub use action::ClientAction;
 pub use event::{ErrorCode, EventBody, JobEvent, JobState, Reply, ServerMessage, Stage};
 pub use http::{
     ApiError, ClientConfig, ConnectCheck, ConnectVerdict, CreateJobRequest, CreateJobResponse,
-    Health, JobStatus,
+    Health, JobList, JobListQuery, JobStatus,
 };
 pub use ids::{JobId, UploadId};
 pub use result::{

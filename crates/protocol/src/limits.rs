@@ -32,9 +32,13 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// enough for a smooth bar without flooding slow links or the event store.
 pub const PROGRESS_MIN_INTERVAL_MS: u64 = 250;
 
-/// Default grace period before a running job whose last subscriber left is cancelled: long
-/// enough to ride out a page reload or a short network drop.
-pub const DEFAULT_ORPHAN_GRACE: Duration = Duration::from_secs(60);
+/// Jobs in one page of `GET /api/jobs` unless the page asks for another number: a screen of
+/// cards and then some, so one request fills the board after a reload.
+pub const DEFAULT_JOBS_PER_PAGE: u32 = 20;
+
+/// Most jobs one page of `GET /api/jobs` holds: one answer stays small (a few hundred bytes a
+/// job) and one datastore query cheap.
+pub const MAX_JOBS_PER_PAGE: u32 = 100;
 
 /// Default hard-cut sensitivity of an analysis: the bar the accuracy suites were measured at.
 pub const DEFAULT_CUT_SENSITIVITY: f64 = 1.0;

@@ -16,6 +16,7 @@ use crate::action::ClientAction;
 use crate::event::{ErrorCode, EventBody, JobEvent, JobState, Reply, ServerMessage, Stage};
 use crate::http::{
     ApiError, ClientConfig, ConnectCheck, ConnectVerdict, CreateJobRequest, CreateJobResponse,
+    Health, JobList, JobStatus,
 };
 use crate::ids::{JobId, UploadId};
 use crate::multipart::{
@@ -517,6 +518,40 @@ impl FromJs for CreateJobResponse {
     fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
         Ok(Self {
             job_id: Fields::of(value)?.get("jobId")?,
+        })
+    }
+}
+
+impl FromJs for Health {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            status: f.get("status")?,
+            version: f.get("version")?,
+            max_upload_bytes: f.optional("maxUploadBytes")?,
+        })
+    }
+}
+
+impl FromJs for JobStatus {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            job_id: f.get("jobId")?,
+            state: f.get("state")?,
+            last_seq: f.get("lastSeq")?,
+            file_name: f.get("fileName")?,
+            created_at_ms: f.get("createdAtMs")?,
+        })
+    }
+}
+
+impl FromJs for JobList {
+    fn from_js(value: &JsValue) -> Result<Self, DecodeError> {
+        let f = Fields::of(value)?;
+        Ok(Self {
+            jobs: f.get("jobs")?,
+            next_cursor: f.optional("nextCursor")?,
         })
     }
 }

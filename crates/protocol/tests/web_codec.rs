@@ -52,6 +52,11 @@ fn http_answers_and_the_result_decode_as_serde_decodes_them() {
     same_as_serde(json, &error);
     let (check, json) = samples::connect_check();
     same_as_serde(json, &check);
+    for (list, json) in samples::job_lists() {
+        same_as_serde(json, &list);
+    }
+    let (health, json) = samples::health();
+    same_as_serde(json, &health);
     for (config, json) in samples::client_configs() {
         same_as_serde(json, &config);
     }

@@ -105,15 +105,13 @@ fn http_bodies_have_pinned_json() {
         },
         r#"{"jobId":"j1","state":"completed","lastSeq":9,"fileName":"a.mp4","createdAtMs":5}"#,
     );
+    for (list, json) in samples::job_lists() {
+        pin(&list, json);
+    }
     let (error, json) = samples::api_error();
     pin(&error, json);
-    pin(
-        &Health {
-            status: "ok".into(),
-            version: "0.1.0".into(),
-        },
-        r#"{"status":"ok","version":"0.1.0"}"#,
-    );
+    let (health, json) = samples::health();
+    pin(&health, json);
     let (check, json) = samples::connect_check();
     pin(&check, json);
     for (config, json) in samples::client_configs() {

@@ -102,11 +102,12 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
     }
 }
 
-/// `GET /api/health`.
-async fn health() -> Json<Health> {
+/// `GET /api/health`, with the upload limit the page checks picked files against.
+async fn health(State(app): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        max_upload_bytes: Some(app.config.max_upload_bytes),
     })
 }
 

@@ -107,7 +107,7 @@ pub struct ServerConfig {
     pub max_upload_bytes: u64,
 
     /// Uploads (finished or not) with no new bytes for this many seconds, and not used by a
-    /// job, are deleted. A video a job used is kept until the job ends.
+    /// job, are deleted. A video a job used is kept as long as the job (until it is deleted).
     #[arg(long = "upload-expiry", env = "VIDPUSH_UPLOAD_EXPIRY", default_value_t = 24 * 60 * 60)]
     pub upload_expiry_secs: u64,
 
@@ -134,10 +134,15 @@ pub struct ServerConfig {
     #[arg(long, env = "VIDPUSH_QUEUE_LIMIT", default_value_t = 64)]
     pub queue_limit: usize,
 
-    /// Seconds a running job waits for a new subscriber after its last one left, before it
-    /// is cancelled.
-    #[arg(long = "orphan-grace", env = "VIDPUSH_ORPHAN_GRACE", default_value_t = limits::DEFAULT_ORPHAN_GRACE.as_secs())]
-    pub orphan_grace_secs: u64,
+    /// Opt-in: cancel a job whose last subscriber left, after this many seconds without a new
+    /// one. Off by default: a job runs to its end with nobody watching, and the page lists it
+    /// after a reload or in another browser.
+    #[arg(
+        long = "orphan-grace",
+        env = "VIDPUSH_ORPHAN_GRACE",
+        value_name = "SECS"
+    )]
+    pub orphan_grace_secs: Option<u64>,
 
     /// Longest a single analysis may run, in seconds.
     #[arg(long = "job-time-limit", env = "VIDPUSH_JOB_TIME_LIMIT", default_value_t = 60 * 60)]
@@ -169,9 +174,9 @@ impl ServerConfig {
         Duration::from_secs(self.body_timeout_secs)
     }
 
-    /// Grace period before an unwatched job is cancelled.
-    pub fn orphan_grace(&self) -> Duration {
-        Duration::from_secs(self.orphan_grace_secs)
+    /// Grace period before an unwatched job is cancelled; `None` when the policy is off.
+    pub fn orphan_grace(&self) -> Option<Duration> {
+        self.orphan_grace_secs.map(Duration::from_secs)
     }
 
     /// Where unfinished uploads are kept.
@@ -220,6 +225,18 @@ impl ServerConfig {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn unwatched_jobs_run_to_their_end_unless_the_orphan_grace_is_asked_for() {
+        let config = |flags: &[&str]| {
+            ServerConfig::try_parse_from([&["vidpush-server"], flags].concat()).unwrap()
+        };
+        assert_eq!(config(&[]).orphan_grace(), None);
+        assert_eq!(
+            config(&["--orphan-grace", "90"]).orphan_grace(),
+            Some(Duration::from_secs(90))
+        );
+    }
 
     #[test]
     fn help_names_the_management_key_file_as_it_is_on_disk() {

@@ -19,7 +19,7 @@
 //!   in-process gateway).
 //! - [`background`]: the one stop signal for every background task, and the wait for them.
 //! - [`error`]: the API's error type and its JSON answers.
-//! - [`clock`], [`ids`], [`sizes`]: the time as stored, new ids, sizes written for people.
+//! - [`clock`], [`ids`]: the time as stored, new ids.
 
 pub mod adapters;
 pub mod app;
@@ -34,7 +34,6 @@ pub mod jobs;
 pub mod listener;
 pub mod ports;
 pub mod publisher;
-pub mod sizes;
 pub mod state;
 pub mod uploads;
 

@@ -85,6 +85,19 @@ impl Publisher {
         Ok(Some(event))
     }
 
+    /// Queues a failed or cancelled job again (see [`JobStore::requeue_ended`]) and pushes its
+    /// new `job.queued`, under the job's lock like every other event. `None` when the job is
+    /// not failed or cancelled.
+    pub async fn requeue_ended(&self, job: &JobId) -> Result<Option<JobEvent>, StoreError> {
+        let lock = self.lock_for(job);
+        let _guard = lock.lock().await;
+        let Some(event) = self.job_store.requeue_ended(job).await? else {
+            return Ok(None);
+        };
+        self.push_stored(job, &event).await?;
+        Ok(Some(event))
+    }
+
     /// Pushes an event that was already stored (the first `job.queued` is stored together
     /// with its job) to the job's subscribers.
     pub async fn push_stored(&self, job: &JobId, event: &JobEvent) -> Result<(), StoreError> {

@@ -90,7 +90,7 @@ async fn resubscribing_with_after_seq_replays_only_what_was_missed() {
 }
 
 #[tokio::test]
-async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_source() {
+async fn cancel_over_the_websocket_stops_a_running_job_and_keeps_its_video_and_thumbnails() {
     let analyzer = ScriptedAnalyzer::holding();
     let server = TestServer::start(&[], analyzer.clone()).await;
     let job = server.start_job(&fake_mp4(4096), None).await;
@@ -116,7 +116,10 @@ async fn cancel_over_the_websocket_stops_a_running_job_and_removes_its_source() 
         matches!(&events.last().unwrap().body, EventBody::Cancelled { reason } if reason == "cancelled by request")
     );
     let dir = server.data.path().join("jobs").join(job.as_str());
-    assert!(!dir.join("source").exists(), "the source was not removed");
+    assert!(
+        dir.join("source").is_file(),
+        "the video of a cancelled job is kept, to play its shots and to run it again"
+    );
     assert!(
         dir.join("thumbnails").is_dir(),
         "the thumbnails of the shots already pushed were removed"
@@ -339,10 +342,12 @@ async fn connect_check_says_why_a_socket_would_be_refused() {
 }
 
 #[tokio::test]
-async fn health_answers_ok() {
-    let server = TestServer::start(&[], ScriptedAnalyzer::new(1)).await;
+async fn health_answers_ok_with_the_real_upload_limit() {
+    let server =
+        TestServer::start(&["--max-upload-bytes", "1000000"], ScriptedAnalyzer::new(1)).await;
     let health: Health = server.get_json("/api/health").await;
     assert_eq!(health.status, "ok");
+    assert_eq!(health.max_upload_bytes, Some(1_000_000));
     server.stop().await;
 }
 

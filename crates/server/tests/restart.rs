@@ -1,6 +1,7 @@
 //! Restart safety with the real binary, really killed with SIGKILL: a confirmed upload offset
-//! survives and the upload resumes; a running job is re-queued and finishes; a page that
-//! resubscribes gets the whole event stream, gap-free.
+//! survives and the upload resumes; a running job is re-queued and finishes without pushing a
+//! shot twice; a page that
+//! resubscribes gets the whole event stream, gap-free, and finds the job listed.
 
 mod support;
 
@@ -145,7 +146,8 @@ fn tokio_stream_from(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stays_gap_free() {
+async fn a_job_running_when_the_server_is_killed_runs_again_keeping_its_shots_and_its_stream_gap_free()
+ {
     let data = tempfile::tempdir().unwrap();
     let clip = make_clip(data.path());
     let http = reqwest::Client::new();
@@ -194,8 +196,11 @@ async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stay
     };
     socket.send(subscribe(0)).await.unwrap();
     let mut seen: Vec<JobEvent> = Vec::new();
-    // Kill as soon as the job is running.
-    while !seen.iter().any(|e| matches!(e.body, EventBody::Started)) {
+    // Kill as soon as the job has pushed a shot.
+    while !seen
+        .iter()
+        .any(|e| matches!(e.body, EventBody::Shot { .. }))
+    {
         let frame = tokio::time::timeout(PATIENCE, socket.next())
             .await
             .unwrap()
@@ -214,6 +219,17 @@ async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stay
     server.kill_9();
 
     let server = Process::start(data.path(), &listen, &["--workers", "1"]);
+    // A page reloaded now finds the job in the caller's list.
+    let listed: JobList = http
+        .get(format!("{}/api/jobs", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&JobId> = listed.jobs.iter().map(|j| &j.job_id).collect();
+    assert_eq!(ids, vec![&job], "the job is not listed after the restart");
     // The page reconnects and resubscribes after the last seq it has.
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr()))
         .await
@@ -248,6 +264,20 @@ async fn a_job_running_when_the_server_is_killed_is_requeued_and_its_stream_stay
         .filter(|e| matches!(e.body, EventBody::Queued { .. }))
         .count();
     assert_eq!(queued, 2, "re-queued once after the restart");
+    // The run after the restart pushes only the shots the stream does not hold: a page keeps
+    // what it showed and shows nothing twice.
+    let shots: Vec<u32> = seen
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Shot { shot, .. } => Some(shot.index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        shots,
+        (0..6).collect::<Vec<u32>>(),
+        "each of the six shots once, in order"
+    );
     assert!(
         matches!(seen.last().unwrap().body, EventBody::Completed { .. }),
         "{:?}",

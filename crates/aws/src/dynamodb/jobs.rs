@@ -8,6 +8,7 @@
 //! one `seq`.
 
 use super::item::{Item, get_n, get_opt_f64, get_opt_s, get_s, n, s};
+use super::schema::{BY_OWNER, NO_OWNER};
 use super::{DynamoStore, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -15,7 +16,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use std::time::Duration;
 use vidpush_protocol::{EventBody, JobEvent, JobId, JobState};
 use vidpush_server::clock::now_ms;
-use vidpush_server::ports::{JobRecord, JobStore, StoreError, UploadRecord};
+use vidpush_server::ports::{JobCursor, JobPage, JobRecord, JobStore, StoreError, UploadRecord};
 
 /// How many times an append is tried when other writers keep taking the `seq` first. Writers
 /// of one job are a worker and a cancel at most, so a handful of rounds always suffices; the
@@ -36,6 +37,10 @@ fn job_item(job: &JobRecord) -> Item {
         ("state".to_owned(), s(job.state.as_str())),
         ("lastSeq".to_owned(), n(job.last_seq)),
         ("createdAtMs".to_owned(), n(job.created_at_ms)),
+        (
+            "ownerKey".to_owned(),
+            s(job.owner.as_deref().unwrap_or(NO_OWNER)),
+        ),
     ]);
     if let Some(owner) = &job.owner {
         item.insert("owner".to_owned(), s(owner));
@@ -102,6 +107,52 @@ impl DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(output.item)
+    }
+
+    /// Stores `body(job)` as the job's next event when the job is in one of `states`, taking
+    /// the next `seq` by conditional transaction and trying again when another writer took it.
+    /// `None` when the job is missing or in another state.
+    async fn append_when(
+        &self,
+        job: &JobId,
+        states: &[JobState],
+        body: impl Fn(&JobRecord) -> EventBody + Send + Sync,
+    ) -> Result<Option<JobEvent>, StoreError> {
+        let mut pause = RETRY_PAUSE;
+        for _ in 0..APPEND_ATTEMPTS {
+            let Some(item) = self.job_item(job).await? else {
+                return Ok(None);
+            };
+            let record = job_from_item(&item)?;
+            if !states.contains(&record.state) {
+                return Ok(None);
+            }
+            let event = JobEvent {
+                job_id: job.clone(),
+                seq: record.last_seq + 1,
+                at_ms: now_ms(),
+                body: body(&record),
+            };
+            let items = self.append_items(&event, record.last_seq, record.state)?;
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(Some(event)),
+                Err(error) if lost_race(&error) => {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                Err(error) => return Err(unavailable(error)),
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "job {}: another writer took every seq in {APPEND_ATTEMPTS} attempts",
+            job.as_str()
+        )))
     }
 
     /// The transaction that stores `event` as the step from `last_seq`, when the job is in
@@ -239,41 +290,100 @@ impl JobStore for DynamoStore {
         job: &JobId,
         body: EventBody,
     ) -> Result<Option<JobEvent>, StoreError> {
-        let mut pause = RETRY_PAUSE;
-        for _ in 0..APPEND_ATTEMPTS {
-            let Some(item) = self.job_item(job).await? else {
-                return Ok(None);
-            };
-            let record = job_from_item(&item)?;
-            if !OPEN_STATES.contains(&record.state) {
-                return Ok(None);
+        self.append_when(job, &OPEN_STATES, |_| body.clone()).await
+    }
+
+    async fn requeue_ended(&self, job: &JobId) -> Result<Option<JobEvent>, StoreError> {
+        self.append_when(job, &[JobState::Failed, JobState::Cancelled], |record| {
+            EventBody::Queued {
+                file_name: record.file_name.clone(),
+                size_bytes: record.size_bytes,
             }
-            let event = JobEvent {
-                job_id: job.clone(),
-                seq: record.last_seq + 1,
-                at_ms: now_ms(),
-                body: body.clone(),
+        })
+        .await
+    }
+
+    /// A query of the `byOwner` index, newest first, one more than asked so the page knows
+    /// whether an older job is left.
+    async fn jobs_of(
+        &self,
+        owner: Option<&str>,
+        after: Option<&JobCursor>,
+        limit: usize,
+    ) -> Result<JobPage, StoreError> {
+        let owner_key = owner.unwrap_or(NO_OWNER);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.tables.jobs)
+            .index_name(BY_OWNER.name)
+            .key_condition_expression("ownerKey = :o")
+            .expression_attribute_values(":o", s(owner_key))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX));
+        if let Some(cursor) = after {
+            query = query
+                .exclusive_start_key("ownerKey", s(owner_key))
+                .exclusive_start_key("createdAtMs", n(cursor.created_at_ms))
+                .exclusive_start_key("jobId", s(cursor.id.as_str()));
+        }
+        let mut jobs = Vec::new();
+        let mut pages = query.into_paginator().items().send();
+        while jobs.len() <= limit {
+            let Some(item) = pages.next().await else {
+                break;
             };
-            let items = self.append_items(&event, record.last_seq, record.state)?;
-            match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
+            jobs.push(job_from_item(&item.map_err(unavailable)?)?);
+        }
+        let next = (jobs.len() > limit).then(|| {
+            jobs.truncate(limit);
+            let last = jobs.last().expect("limit is at least one");
+            JobCursor {
+                created_at_ms: last.created_at_ms,
+                id: last.id.clone(),
+            }
+        });
+        Ok(JobPage { jobs, next })
+    }
+
+    /// The job item goes first, in one delete (after it no reader finds the job and no append
+    /// succeeds); its events follow, unreachable already.
+    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.tables.jobs)
+            .key("jobId", s(id.as_str()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let existed = deleted.attributes.is_some_and(|item| !item.is_empty());
+        let mut seqs = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.events)
+            .key_condition_expression("jobId = :job")
+            .expression_attribute_values(":job", s(id.as_str()))
+            .projection_expression("seq")
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            seqs.push(get_n(&item.map_err(unavailable)?, "seq")?);
+        }
+        for seq in seqs {
+            self.client
+                .delete_item()
+                .table_name(&self.tables.events)
+                .key("jobId", s(id.as_str()))
+                .key("seq", n(seq))
                 .send()
                 .await
-            {
-                Ok(_) => return Ok(Some(event)),
-                Err(error) if lost_race(&error) => {
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-                Err(error) => return Err(unavailable(error)),
-            }
+                .map_err(unavailable)?;
         }
-        Err(StoreError::Unavailable(format!(
-            "job {}: another writer took every seq in {APPEND_ATTEMPTS} attempts",
-            job.as_str()
-        )))
+        Ok(existed)
     }
 
     async fn events_after(&self, job: &JobId, after_seq: u64) -> Result<Vec<String>, StoreError> {

@@ -26,6 +26,8 @@ pub struct Index {
     pub partition: Key,
     /// Its sort key.
     pub sort: Option<Key>,
+    /// What it holds besides keys: `KEYS_ONLY` or `ALL`, as in the template.
+    pub projection: &'static str,
 }
 
 /// One table as the adapters use it.
@@ -51,14 +53,26 @@ const fn n(name: &'static str) -> Key {
     Key { name, kind: "N" }
 }
 
-/// Jobs, one item per job.
+/// Jobs, one item per job; listed per owner, newest first, through `byOwner`.
 pub const JOBS: Table = Table {
     logical: "Jobs",
     partition: s("jobId"),
     sort: None,
-    indexes: &[],
+    indexes: &[BY_OWNER],
     ttl: None,
 };
+
+/// The index the job list reads: an owner's jobs by creation time, whole (the list shows
+/// them). Jobs made without a token share the owner key [`NO_OWNER`].
+pub const BY_OWNER: Index = Index {
+    name: "byOwner",
+    partition: s("ownerKey"),
+    sort: Some(n("createdAtMs")),
+    projection: "ALL",
+};
+
+/// The owner key of jobs made without a token (principals are hex, so it names nobody).
+pub const NO_OWNER: &str = "-";
 
 /// Every job's events, by `seq`.
 pub const EVENTS: Table = Table {
@@ -84,6 +98,7 @@ pub const BY_CONNECTION: Index = Index {
     name: "byConnection",
     partition: s("connectionId"),
     sort: Some(s("jobId")),
+    projection: "KEYS_ONLY",
 };
 
 /// Uploads: the record (`item` = `upload`) and, for multipart uploads stored by the server,
@@ -153,7 +168,7 @@ impl Table {
                     .set_key_schema(Some(key_schema(index.partition, index.sort)?))
                     .projection(
                         Projection::builder()
-                            .projection_type(ProjectionType::KeysOnly)
+                            .projection_type(ProjectionType::from(index.projection))
                             .build(),
                     )
                     .build()

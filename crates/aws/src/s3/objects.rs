@@ -131,6 +131,12 @@ impl S3Objects {
     fn local_source(&self, job: &JobId) -> PathBuf {
         self.scratch.join(format!("{}.source", job.as_str()))
     }
+
+    /// Removes the worker's downloaded copy of a job's source (the object stays in S3 as long
+    /// as the job): the worker calls it when it is done with the job.
+    pub async fn forget_local(&self, job: &JobId) {
+        let _ = tokio::fs::remove_file(self.local_source(job)).await;
+    }
 }
 
 /// Logs a failed clean-up: the objects stay until the bucket's lifecycle or a later removal.
@@ -211,31 +217,17 @@ impl JobObjects for S3Objects {
         self.put(result_key(job), json, "application/json").await
     }
 
+    /// A presigned GET: the page's player streams and seeks it (S3 answers range requests).
+    async fn source(&self, job: &JobId) -> Result<Option<Stored>, StoreError> {
+        self.presigned(source_key(job)).await
+    }
+
     async fn result(&self, job: &JobId) -> Result<Option<Stored>, StoreError> {
         self.presigned(result_key(job)).await
     }
 
     async fn thumbnail(&self, job: &JobId, index: u32) -> Result<Option<Stored>, StoreError> {
         self.presigned(thumbnail_key(job, index)).await
-    }
-
-    async fn remove_source(&self, job: &JobId) {
-        let _ = tokio::fs::remove_file(self.local_source(job)).await;
-        let deleted = self
-            .client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(source_key(job))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(failed);
-        log_leftover("source", job, deleted);
-    }
-
-    async fn remove_thumbnails(&self, job: &JobId) {
-        let prefix = format!("jobs/{}/thumbnails/", job.as_str());
-        log_leftover("thumbnails", job, self.delete_prefix(prefix).await);
     }
 
     async fn remove_all(&self, job: &JobId) {

@@ -259,6 +259,43 @@ pub fn create_job_response() -> (CreateJobResponse, &'static str) {
     )
 }
 
+pub fn job_lists() -> Vec<(JobList, &'static str)> {
+    let job = JobStatus {
+        job_id: "j1".into(),
+        state: JobState::Completed,
+        last_seq: 9,
+        file_name: "a.mp4".into(),
+        created_at_ms: 5,
+    };
+    vec![
+        (
+            JobList {
+                jobs: vec![job.clone()],
+                next_cursor: Some("5.j1".into()),
+            },
+            r#"{"jobs":[{"jobId":"j1","state":"completed","lastSeq":9,"fileName":"a.mp4","createdAtMs":5}],"nextCursor":"5.j1"}"#,
+        ),
+        (
+            JobList {
+                jobs: Vec::new(),
+                next_cursor: None,
+            },
+            r#"{"jobs":[]}"#,
+        ),
+    ]
+}
+
+pub fn health() -> (Health, &'static str) {
+    (
+        Health {
+            status: "ok".into(),
+            version: "0.1.0".into(),
+            max_upload_bytes: Some(1_000_000),
+        },
+        r#"{"status":"ok","version":"0.1.0","maxUploadBytes":1000000}"#,
+    )
+}
+
 pub fn api_error() -> (ApiError, &'static str) {
     (
         ApiError {

@@ -53,6 +53,16 @@ impl JobObjects for DataFolder {
         Ok(self.dir(job).join("source"))
     }
 
+    async fn source(&self, job: &JobId) -> Result<Option<Stored>, StoreError> {
+        let path = self.dir(job).join("source");
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) if meta.is_file() => Ok(Some(Stored::File(path))),
+            Ok(_) => Ok(None),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(failed(error)),
+        }
+    }
+
     async fn put_thumbnail(
         &self,
         job: &JobId,
@@ -78,14 +88,6 @@ impl JobObjects for DataFolder {
 
     async fn thumbnail(&self, job: &JobId, index: u32) -> Result<Option<Stored>, StoreError> {
         read_if_present(&self.thumbnail_path(job, index)).await
-    }
-
-    async fn remove_source(&self, job: &JobId) {
-        remove_quietly(&self.dir(job).join("source")).await;
-    }
-
-    async fn remove_thumbnails(&self, job: &JobId) {
-        remove_quietly(&self.dir(job).join("thumbnails")).await;
     }
 
     async fn remove_all(&self, job: &JobId) {

@@ -1,29 +1,100 @@
-//! The job endpoints under `/api/jobs`: create a job from a finished upload, ask where it
-//! stands, fetch its result and thumbnails, cancel it. Every body is a `vidpush-protocol` type.
+//! The job endpoints under `/api/jobs`: list the caller's jobs, create a job from a finished
+//! upload, ask where it stands, fetch its result, thumbnails and video, cancel it, delete it.
+//! Every body is a `vidpush-protocol` type.
 
 use crate::auth::{self, SourceIp};
 use crate::error::{ApiFailure, json_body};
 use crate::ids::new_id;
+use crate::ports::JobCursor;
 use crate::ports::{JobRecord, Stored};
-use crate::sizes::human_bytes;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 use vidpush_protocol::ids::is_well_formed;
-use vidpush_protocol::limits::{DEFAULT_CUT_SENSITIVITY, MAX_CUT_SENSITIVITY, MIN_CUT_SENSITIVITY};
-use vidpush_protocol::{CreateJobRequest, CreateJobResponse, JobId, JobState, JobStatus};
+use vidpush_protocol::limits::{
+    DEFAULT_CUT_SENSITIVITY, DEFAULT_JOBS_PER_PAGE, MAX_CUT_SENSITIVITY, MAX_JOBS_PER_PAGE,
+    MIN_CUT_SENSITIVITY,
+};
+use vidpush_protocol::sizes::human_bytes;
+use vidpush_protocol::{
+    CreateJobRequest, CreateJobResponse, JobId, JobList, JobListQuery, JobState, JobStatus,
+};
 
 /// The job routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/jobs", post(create))
-        .route("/api/jobs/{id}", get(status).delete(cancel))
+        .route("/api/jobs", get(list).post(create))
+        .route("/api/jobs/{id}", get(status).delete(delete))
+        .route("/api/jobs/{id}/cancel", post(cancel))
+        .route("/api/jobs/{id}/retry", post(retry))
         .route("/api/jobs/{id}/result", get(result))
+        .route("/api/jobs/{id}/video", get(video))
         .route("/api/jobs/{id}/thumbnails/{file}", get(thumbnail))
+}
+
+/// `GET /api/jobs?cursor=…&limit=…`: the caller's jobs, newest first, a page at a time.
+async fn list(
+    State(app): State<AppState>,
+    source: SourceIp,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<JobListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<JobList>, ApiFailure> {
+    let caller = auth::caller(&app, source, &headers, &uri)?;
+    let Query(query) = query.map_err(|_| {
+        ApiFailure::BadRequest(format!(
+            "the query is not understood; send ?limit=1…{MAX_JOBS_PER_PAGE} and the cursor of the previous page, if any"
+        ))
+    })?;
+    let limit = query.limit.unwrap_or(DEFAULT_JOBS_PER_PAGE);
+    if !(1..=MAX_JOBS_PER_PAGE).contains(&limit) {
+        return Err(ApiFailure::BadRequest(format!(
+            "limit must be between 1 and {MAX_JOBS_PER_PAGE}; it was {limit}"
+        )));
+    }
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(text) => Some(parse_cursor(text).ok_or_else(|| {
+            ApiFailure::BadRequest(
+                "that cursor is not one this server gave out; send the nextCursor of the previous page, or none for the newest jobs".into(),
+            )
+        })?),
+    };
+    let page = app
+        .job_store
+        .jobs_of(caller.as_deref(), after.as_ref(), limit as usize)
+        .await?;
+    Ok(Json(JobList {
+        jobs: page.jobs.into_iter().map(status_of).collect(),
+        next_cursor: page.next.map(|c| format!("{}.{}", c.created_at_ms, c.id)),
+    }))
+}
+
+/// `<createdAtMs>.<jobId>`, as [`list`] writes it.
+fn parse_cursor(text: &str) -> Option<JobCursor> {
+    let (at, id) = text.split_once('.')?;
+    (is_well_formed(id)).then_some(())?;
+    Some(JobCursor {
+        created_at_ms: at.parse().ok()?,
+        id: JobId(id.to_owned()),
+    })
+}
+
+fn status_of(job: JobRecord) -> JobStatus {
+    JobStatus {
+        job_id: job.id,
+        state: job.state,
+        last_seq: job.last_seq,
+        file_name: job.file_name,
+        created_at_ms: job.created_at_ms,
+    }
 }
 
 /// `POST /api/jobs {uploadId, sensitivity?}` → 201 `{jobId}`.
@@ -100,32 +171,26 @@ fn checked_sensitivity(value: f64) -> Result<f64, ApiFailure> {
 }
 
 /// `GET /api/jobs/{id}`.
-async fn status(
-    State(app): State<AppState>,
-    Path(id): Path<String>,
-    source: SourceIp,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Json<JobStatus>, ApiFailure> {
-    let job = owned_job(&app, &id, source, &headers, &uri).await?;
-    Ok(Json(JobStatus {
-        job_id: job.id,
-        state: job.state,
-        last_seq: job.last_seq,
-        file_name: job.file_name,
-        created_at_ms: job.created_at_ms,
-    }))
+async fn status(OwnedJob(job): OwnedJob) -> Json<JobStatus> {
+    Json(status_of(job))
 }
 
-/// `DELETE /api/jobs/{id}`: cancels; answers with the status at that moment.
+/// `DELETE /api/jobs/{id}`: deletes the job and everything it made (events, thumbnails,
+/// result, the stored video), stopping its analysis first → 204.
+async fn delete(
+    State(app): State<AppState>,
+    OwnedJob(job): OwnedJob,
+) -> Result<StatusCode, ApiFailure> {
+    app.jobs.delete(&job.id).await?;
+    tracing::info!(job = %job.id, "job deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/jobs/{id}/cancel`: cancels → 202.
 async fn cancel(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    source: SourceIp,
-    uri: Uri,
-    headers: HeaderMap,
+    OwnedJob(job): OwnedJob,
 ) -> Result<Response, ApiFailure> {
-    let job = owned_job(&app, &id, source, &headers, &uri).await?;
     if job.state.is_final() {
         return Err(ApiFailure::Conflict(format!(
             "the job is already {}",
@@ -136,36 +201,72 @@ async fn cancel(
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-/// `GET /api/jobs/{id}/result`: the full result JSON, once the job completed.
-async fn result(
+/// `POST /api/jobs/{id}/retry`: runs a failed or cancelled job again → 202; its new events
+/// reach its subscribers as usual.
+async fn retry(
     State(app): State<AppState>,
-    Path(id): Path<String>,
-    source: SourceIp,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiFailure> {
-    let job = owned_job(&app, &id, source, &headers, &uri).await?;
-    if job.state != JobState::Completed {
+    OwnedJob(job): OwnedJob,
+) -> Result<StatusCode, ApiFailure> {
+    if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
         return Err(ApiFailure::Conflict(format!(
-            "the job is {}; its result exists once it has completed",
+            "the job is {}; only a failed or cancelled job can run again",
             job.state.as_str()
         )));
     }
-    let missing =
-        || ApiFailure::internal(format!("the result of completed job {} is missing", job.id));
-    let stored = app.job_objects.result(&job.id).await?.ok_or_else(missing)?;
+    if app.job_objects.source(&job.id).await?.is_none() {
+        return Err(ApiFailure::Conflict(
+            "this job's video is no longer stored, so it cannot run again; upload the file again"
+                .into(),
+        ));
+    }
+    match app.jobs.retry(&job.id).await? {
+        Ok(true) => Ok(StatusCode::ACCEPTED),
+        Ok(false) => Err(ApiFailure::Conflict(
+            "the job is no longer failed or cancelled".into(),
+        )),
+        Err(full) => Err(ApiFailure::Busy {
+            retry_after_secs: full.retry_after_secs,
+        }),
+    }
+}
+
+/// `GET /api/jobs/{id}/result`: the full result JSON once the job completed; for a job that
+/// failed or was cancelled, the partial result of the shots it found before it stopped.
+async fn result(
+    State(app): State<AppState>,
+    OwnedJob(job): OwnedJob,
+) -> Result<Response, ApiFailure> {
+    if !job.state.is_final() {
+        return Err(ApiFailure::Conflict(format!(
+            "the job is {}; its result exists once it has ended",
+            job.state.as_str()
+        )));
+    }
+    let stored = app.job_objects.result(&job.id).await?;
+    let stored = match (stored, job.state) {
+        (Some(stored), _) => stored,
+        (None, JobState::Completed) => {
+            return Err(ApiFailure::internal(format!(
+                "the result of completed job {} is missing",
+                job.id
+            )));
+        }
+        (None, state) => {
+            return Err(ApiFailure::NotFound(format!(
+                "the job {} before it found a shot, so it has no result",
+                state.as_str()
+            )));
+        }
+    };
     Ok(serve(stored, [(header::CONTENT_TYPE, "application/json")]))
 }
 
 /// `GET /api/jobs/{id}/thumbnails/{n}.jpg`.
 async fn thumbnail(
     State(app): State<AppState>,
-    Path((id, file)): Path<(String, String)>,
-    source: SourceIp,
-    uri: Uri,
-    headers: HeaderMap,
+    OwnedJob(job): OwnedJob,
+    Path((_, file)): Path<(String, String)>,
 ) -> Result<Response, ApiFailure> {
-    let job = owned_job(&app, &id, source, &headers, &uri).await?;
     let missing = || ApiFailure::NotFound("no such thumbnail".into());
     let index: u32 = file
         .strip_suffix(".jpg")
@@ -185,6 +286,62 @@ async fn thumbnail(
     ))
 }
 
+/// `GET /api/jobs/{id}/video`: the uploaded video, with range requests, for the page's player
+/// (after a reload, or in another browser). A `<video>` cannot send headers: the token comes
+/// as `?token=`.
+async fn video(
+    State(app): State<AppState>,
+    OwnedJob(job): OwnedJob,
+    request: Request,
+) -> Result<Response, ApiFailure> {
+    let stored = app
+        .job_objects
+        .source(&job.id)
+        .await?
+        .ok_or_else(|| ApiFailure::NotFound("this job's video is no longer stored".into()))?;
+    let path = match stored {
+        Stored::File(path) => path,
+        other => return Ok(serve(other, [])),
+    };
+    let served = ServeFile::new(path)
+        .oneshot(request)
+        .await
+        .map_err(ApiFailure::internal)?;
+    let mut response = served.map(axum::body::Body::new);
+    if response.status().is_success() {
+        // The file is stored as `source`, without the name that says what it is.
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(video_type(&job.file_name)),
+        );
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=86400"),
+        );
+    }
+    Ok(response)
+}
+
+/// The MIME type of a video, by the extension of the name it was uploaded with (the server
+/// sniffed the bytes before; this only tells the browser's player what it gets).
+fn video_type(file_name: &str) -> &'static str {
+    let extension = file_name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "mp4" | "m4v" => "video/mp4",
+        "webm" => "video/webm",
+        "mov" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        "ogv" => "video/ogg",
+        "mpg" | "mpeg" => "video/mpeg",
+        "ts" | "mts" | "m2ts" => "video/mp2t",
+        "avi" => "video/x-msvideo",
+        _ => "application/octet-stream",
+    }
+}
+
 /// A stored object as an answer: its bytes with `headers`, or a redirect to where it can be
 /// fetched (a presigned URL), as the page follows either.
 fn serve<const N: usize>(
@@ -194,27 +351,41 @@ fn serve<const N: usize>(
     match stored {
         Stored::Bytes(bytes) => (headers, bytes).into_response(),
         Stored::At(url) => axum::response::Redirect::temporary(&url).into_response(),
+        Stored::File(path) => ApiFailure::internal(format!(
+            "{} should be streamed, not read whole",
+            path.display()
+        ))
+        .into_response(),
     }
 }
 
-/// The job named by `raw`, if it exists and the caller may see it.
-async fn owned_job(
-    app: &AppState,
-    raw: &str,
-    source: SourceIp,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<JobRecord, ApiFailure> {
-    let caller = auth::caller(app, source, headers, uri)?;
-    let missing = || ApiFailure::NotFound("no job with that id".into());
-    if !is_well_formed(raw) {
-        return Err(missing());
+/// The job named by the path's `{id}`, when it exists and the caller may see it: the one
+/// extractor every `/api/jobs/{id}…` handler starts with.
+pub struct OwnedJob(pub JobRecord);
+
+impl FromRequestParts<AppState> for OwnedJob {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiFailure> {
+        let missing = || ApiFailure::NotFound("no job with that id".into());
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, app)
+            .await
+            .map_err(|_| missing())?;
+        let Ok(source) = SourceIp::from_request_parts(parts, app).await;
+        let caller = auth::caller(app, source, &parts.headers, &parts.uri)?;
+        let raw = params
+            .iter()
+            .find_map(|(name, value)| (name == "id").then_some(value.as_str()))
+            .unwrap_or_default();
+        if !is_well_formed(raw) {
+            return Err(missing());
+        }
+        let job = app
+            .job_store
+            .job(&JobId(raw.to_owned()))
+            .await?
+            .ok_or_else(missing)?;
+        auth::ensure_owner(&caller, &job.owner, "job")?;
+        Ok(Self(job))
     }
-    let job = app
-        .job_store
-        .job(&JobId(raw.to_owned()))
-        .await?
-        .ok_or_else(missing)?;
-    auth::ensure_owner(&caller, &job.owner, "job")?;
-    Ok(job)
 }

@@ -9,6 +9,7 @@
 
 pub mod analyzer;
 pub mod api;
+mod stream_so_far;
 
 use crate::background::Background;
 use crate::ports::{
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use stream_so_far::StreamSoFar;
 use tokio::sync::mpsc;
 use vidpush_analysis::{AnalysisEvent, CancelFlag};
 use vidpush_protocol::limits::PROGRESS_MIN_INTERVAL_MS;
@@ -49,13 +51,15 @@ struct Inner {
     queue: Arc<dyn JobQueue>,
     /// Cancel flags of running jobs, with the reason to report once the analysis stops.
     running: Mutex<HashMap<JobId, RunningJob>>,
-    /// How long a job may go unwatched before it is cancelled.
-    orphan_grace: Duration,
+    /// How long a job may go unwatched before it is cancelled; `None` (the default): jobs run
+    /// to their end with nobody watching.
+    orphan_grace: Option<Duration>,
     /// Set by [`Jobs::shutdown`]: analyses stopped from now on are interrupted, not cancelled,
     /// and stay `running` in the store so the next start re-queues them.
     stopping: AtomicBool,
-    /// Woken whenever the last running analysis ends, for [`Jobs::shutdown`] to wait on.
-    idle: tokio::sync::Notify,
+    /// Woken whenever a running analysis ends, for [`Jobs::shutdown`] and [`Jobs::delete`] to
+    /// wait on.
+    ended: tokio::sync::Notify,
     /// Where workers, timers and the orphan watch run; stopped by the server's shutdown.
     background: Background,
 }
@@ -84,7 +88,7 @@ impl Jobs {
         objects: Arc<dyn JobObjects>,
         workers: usize,
         queue: Arc<dyn JobQueue>,
-        orphan_grace: Duration,
+        orphan_grace: Option<Duration>,
         orphans: mpsc::Receiver<JobId>,
         background: Background,
     ) -> Self {
@@ -99,7 +103,7 @@ impl Jobs {
                 running: Mutex::default(),
                 orphan_grace,
                 stopping: AtomicBool::new(false),
-                idle: tokio::sync::Notify::new(),
+                ended: tokio::sync::Notify::new(),
                 background: background.clone(),
             }),
         };
@@ -167,18 +171,62 @@ impl Jobs {
                 },
             )
             .await?;
-        if published.is_some() {
-            self.inner.objects.remove_all(job).await;
-        }
         Ok(published.is_some())
     }
 
-    /// Called when a job's last subscriber is gone: after the grace period, cancels the job
-    /// unless someone subscribed again.
+    /// Runs a failed or cancelled job again: it takes a place in the queue, and its run pushes
+    /// only what its stream does not hold yet. `Ok(false)` when the job is not failed or
+    /// cancelled (any more).
+    pub async fn retry(&self, job: &JobId) -> Result<Result<bool, QueueFull>, StoreError> {
+        let place = match self.reserve() {
+            Ok(place) => place,
+            Err(full) => return Ok(Err(full)),
+        };
+        if self.inner.publisher.requeue_ended(job).await?.is_none() {
+            return Ok(Ok(false));
+        }
+        place.put(job.clone()).await?;
+        Ok(Ok(true))
+    }
+
+    /// Deletes a job with everything it made: its analysis is stopped first (and awaited, so
+    /// nothing writes a thumbnail after the objects are gone), then its records, then its
+    /// objects. Returns false when there was no such job.
+    #[tracing::instrument(skip(self), fields(job = %job))]
+    pub async fn delete(&self, job: &JobId) -> Result<bool, StoreError> {
+        self.cancel(job, "deleted by request").await?;
+        loop {
+            // Registered before the check, so an analysis ending in between still wakes us.
+            let ended = self.inner.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if !self.is_running(job) {
+                break;
+            }
+            ended.await;
+        }
+        let existed = self.inner.job_store.delete_job(job).await?;
+        self.inner.objects.remove_all(job).await;
+        Ok(existed)
+    }
+
+    fn is_running(&self, job: &JobId) -> bool {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(job)
+    }
+
+    /// Called when a job's last subscriber is gone: when the orphan policy is on, cancels the
+    /// job after the grace period unless someone subscribed again.
     pub fn orphaned(&self, job: JobId) {
+        let Some(grace) = self.inner.orphan_grace else {
+            return;
+        };
         let jobs = self.clone();
         self.inner.background.spawn_until_stopped(async move {
-            tokio::time::sleep(jobs.inner.orphan_grace).await;
+            tokio::time::sleep(grace).await;
             let still_open = matches!(jobs.inner.job_store.job(&job).await, Ok(Some(JobRecord { state, .. })) if !state.is_final());
             let watched = jobs
                 .inner
@@ -190,7 +238,7 @@ impl Jobs {
             if still_open && !watched {
                 let reason = format!(
                     "nobody was watching this job for {} s, so it was stopped",
-                    jobs.inner.orphan_grace.as_secs()
+                    grace.as_secs()
                 );
                 tracing::info!(%job, "cancelling unwatched job");
                 if let Err(error) = jobs.cancel(&job, &reason).await {
@@ -200,8 +248,9 @@ impl Jobs {
         });
     }
 
-    /// After a restart: jobs that were running start over (their stream says so with a new
-    /// `job.queued`), and every queued job goes back in the queue.
+    /// After a restart: jobs that were running run again (their stream says so with a new
+    /// `job.queued`, and keeps what they pushed: see [`StreamSoFar`]), and every queued job
+    /// goes back in the queue.
     pub async fn recover(&self) -> Result<usize, StoreError> {
         let store = &self.inner.job_store;
         for job in store.jobs_in(&[JobState::Running]).await? {
@@ -211,7 +260,6 @@ impl Jobs {
                 size_bytes: job.size_bytes,
             };
             self.inner.publisher.publish(&job.id, body).await?;
-            self.inner.objects.remove_thumbnails(&job.id).await;
         }
         let queued = store.jobs_in(&[JobState::Queued]).await?;
         let count = queued.len();
@@ -247,13 +295,16 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.clone(), (cancel.clone(), reason.clone()));
-        let outcome = self.analyze(id, sensitivity, &cancel).await;
+        // What the stream holds from earlier runs: this run pushes only what is new to it, and
+        // what it holds at the end is the partial result of a job that stops early.
+        let stored = self.inner.job_store.events_after(id, 0).await?;
+        let mut stream = StreamSoFar::from_stored(&stored);
+        let started = Instant::now();
+        let outcome = self.analyze(id, sensitivity, &cancel, &mut stream).await;
         {
             let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
             running.remove(id);
-            if running.is_empty() {
-                self.inner.idle.notify_waiters();
-            }
+            self.inner.ended.notify_waiters();
         }
         let final_event = match outcome {
             Ok(Some(body)) => body,
@@ -270,18 +321,18 @@ impl Jobs {
             },
             Err(AnalysisFailure::Failed(reason)) => EventBody::Failed { reason },
         };
-        let completed = matches!(final_event, EventBody::Completed { .. });
-        if !completed {
-            // Nothing more will be made from the source; it is gone before the page hears of
-            // the end, so "cancelled" or "failed" on screen means the space is free.
-            self.inner.objects.remove_source(id).await;
+        if !matches!(final_event, EventBody::Completed { .. })
+            && let Some(partial) = stream.partial_result(started.elapsed().as_millis() as u64)
+        {
+            // Stored before the page hears of the end, so its exports can fetch it at once.
+            let json = serde_json::to_vec(&partial).expect("a result always serialises");
+            if let Err(error) = self.inner.objects.put_result(id, json).await {
+                tracing::warn!(job = %id, %error, "could not keep the shots of a job that stopped early");
+            }
         }
+        // The source stays, whatever the end: the page plays it after a reload, and a failed
+        // or cancelled job can run again. It goes when the job is deleted.
         publisher.publish(id, final_event).await?;
-        if completed {
-            // Only once `job.completed` is stored: a crash before that re-runs the job, which
-            // needs the source.
-            self.inner.objects.remove_source(id).await;
-        }
         Ok(Turn::Over)
     }
 
@@ -292,6 +343,7 @@ impl Jobs {
         id: &JobId,
         sensitivity: Option<f64>,
         cancel: &CancelFlag,
+        earlier: &mut StreamSoFar,
     ) -> Result<Option<EventBody>, AnalysisFailure> {
         let publisher = &self.inner.publisher;
         let internal = |error: StoreError| {
@@ -343,6 +395,7 @@ impl Jobs {
                         frames_done,
                     }
                 }
+                AnalysisEvent::Shot { shot, .. } if !earlier.is_new_shot(shot.index) => continue,
                 AnalysisEvent::Shot {
                     shot,
                     thumbnail_jpeg,
@@ -362,6 +415,9 @@ impl Jobs {
                 }
                 AnalysisEvent::Cue(cue) => EventBody::Cue { cue },
             };
+            if !earlier.is_new(&body) {
+                continue;
+            }
             if let Err(error) = publisher.publish(id, body).await {
                 cancel.cancel();
                 return Err(internal(error));
@@ -399,13 +455,13 @@ impl Jobs {
         }
         loop {
             // Registered before the count is read, so an analysis ending in between still wakes us.
-            let idle = self.inner.idle.notified();
-            tokio::pin!(idle);
-            idle.as_mut().enable();
+            let ended = self.inner.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
             if self.running_count() == 0 {
                 return;
             }
-            idle.await;
+            ended.await;
         }
     }
 

@@ -1,6 +1,6 @@
 //! [`JobStore`]: jobs and their event streams.
 
-use super::records::{JobRecord, StoreError, UploadRecord};
+use super::records::{JobCursor, JobPage, JobRecord, StoreError, UploadRecord};
 use async_trait::async_trait;
 use vidpush_protocol::{EventBody, JobEvent, JobId, JobState};
 
@@ -22,6 +22,22 @@ pub trait JobStore: Send + Sync + 'static {
     /// The job with this id, if any.
     async fn job(&self, id: &JobId) -> Result<Option<JobRecord>, StoreError>;
 
+    /// Up to `limit` jobs of `owner` (exactly: `None` lists the jobs made without a token),
+    /// newest first, starting after `after`. One query: on DynamoDB, an index keyed by owner
+    /// (a fixed key standing for "no owner") and creation time, read backwards with `Limit`
+    /// and `ExclusiveStartKey`.
+    async fn jobs_of(
+        &self,
+        owner: Option<&str>,
+        after: Option<&JobCursor>,
+        limit: usize,
+    ) -> Result<JobPage, StoreError>;
+
+    /// Deletes the job and its events; whether it existed. Once it returns, the job is gone
+    /// for every reader and no event can be appended to it. On DynamoDB the job item goes in
+    /// one conditional delete, and its event items after it (unreachable already).
+    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError>;
+
     /// Every job in one of `states` (restart recovery).
     async fn jobs_in(&self, states: &[JobState]) -> Result<Vec<JobRecord>, StoreError>;
 
@@ -33,6 +49,11 @@ pub trait JobStore: Send + Sync + 'static {
         job: &JobId,
         body: EventBody,
     ) -> Result<Option<JobEvent>, StoreError>;
+
+    /// Queues a job that failed or was cancelled again: stores `job.queued` as its next event
+    /// and moves it to `queued`, in one step conditional on the job still being failed or
+    /// cancelled (a DynamoDB conditional transaction). `None` when it is not.
+    async fn requeue_ended(&self, job: &JobId) -> Result<Option<JobEvent>, StoreError>;
 
     /// The job's stored events with `seq > after_seq`, in order, as their JSON text.
     async fn events_after(&self, job: &JobId, after_seq: u64) -> Result<Vec<String>, StoreError>;

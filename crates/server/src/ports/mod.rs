@@ -25,6 +25,6 @@ pub use jobs::JobStore;
 pub use objects::{JobObjects, Stored};
 pub use push::{Push, PushError};
 pub use queue::{JobQueue, QueueFull, QueuePlace};
-pub use records::{JobRecord, StoreError, UploadRecord};
+pub use records::{JobCursor, JobPage, JobRecord, StoreError, UploadRecord};
 pub use subscriptions::Subscriptions;
 pub use uploads::UploadStore;

@@ -11,11 +11,15 @@ pub enum Stored {
     Bytes(Vec<u8>),
     /// A URL it can be fetched from for a while (a presigned S3 GET): the API redirects there.
     At(String),
+    /// A local file, large enough to be streamed with range requests rather than read whole
+    /// (the source video, which the page's player seeks in).
+    File(PathBuf),
 }
 
 /// A job's objects. The source is what the decoder reads, so it is handed over as a local
-/// file (on AWS, downloaded first); the thumbnails and the result are written once and read
-/// by the page through the API.
+/// file (on AWS, downloaded first); it stays as long as the job, so the page plays it after a
+/// reload and a failed or cancelled job can run again. The thumbnails and the result are
+/// written once and read by the page through the API.
 #[async_trait]
 pub trait JobObjects: Send + Sync + 'static {
     /// Makes a finished upload's bytes the job's source (locally a rename; on S3 the object
@@ -24,6 +28,9 @@ pub trait JobObjects: Send + Sync + 'static {
 
     /// A local file holding the job's source, for the decoder.
     async fn source_file(&self, job: &JobId) -> Result<PathBuf, StoreError>;
+
+    /// The job's source video for the page to play; `None` once it is removed.
+    async fn source(&self, job: &JobId) -> Result<Option<Stored>, StoreError>;
 
     /// Stores shot `index`'s thumbnail.
     async fn put_thumbnail(&self, job: &JobId, index: u32, jpeg: Vec<u8>)
@@ -38,12 +45,6 @@ pub trait JobObjects: Send + Sync + 'static {
     /// Shot `index`'s stored thumbnail, if any.
     async fn thumbnail(&self, job: &JobId, index: u32) -> Result<Option<Stored>, StoreError>;
 
-    /// Removes the source (the job needs it no more); nothing when it is already gone.
-    async fn remove_source(&self, job: &JobId);
-
-    /// Removes the thumbnails (a job that starts over makes them again).
-    async fn remove_thumbnails(&self, job: &JobId);
-
-    /// Removes every object of the job.
+    /// Removes every object of the job (the job is deleted).
     async fn remove_all(&self, job: &JobId);
 }

@@ -54,3 +54,23 @@ pub struct JobRecord {
     /// Kept with the job so a run after a restart analyses with the same setting.
     pub sensitivity: Option<f64>,
 }
+
+/// Where a page of an owner's jobs ends: the last job listed, by creation time then id (two
+/// jobs may share a millisecond). On DynamoDB, the `ExclusiveStartKey` of a query on an
+/// owner/creation-time index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobCursor {
+    /// The last listed job's creation time.
+    pub created_at_ms: u64,
+    /// The last listed job's id.
+    pub id: JobId,
+}
+
+/// One page of an owner's jobs, newest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobPage {
+    /// At most the asked-for number of jobs.
+    pub jobs: Vec<JobRecord>,
+    /// Where the next page starts; `None` when no older job is left.
+    pub next: Option<JobCursor>,
+}

@@ -24,11 +24,11 @@ pub mod writer;
 use crate::auth::{self, SourceIp};
 use crate::error::ApiFailure;
 use crate::ports::UploadRecord;
-use crate::sizes::human_bytes;
 use crate::state::AppState;
 use axum::http::{HeaderMap, Uri};
 use vidpush_protocol::UploadId;
 use vidpush_protocol::ids::is_well_formed;
+use vidpush_protocol::sizes::human_bytes;
 
 /// Refuses a declared size before anything is stored: empty (400) or over the limit (413).
 /// Both upload protocols ask this first.

@@ -2,7 +2,7 @@
 
 use super::SqliteStore;
 use crate::clock::now_ms;
-use crate::ports::{JobRecord, JobStore, StoreError, UploadRecord};
+use crate::ports::{JobCursor, JobPage, JobRecord, JobStore, StoreError, UploadRecord};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use vidpush_protocol::{EventBody, JobEvent, JobId, JobState};
@@ -58,6 +58,55 @@ impl JobStore for SqliteStore {
         .await
     }
 
+    /// Up to `limit` jobs of `owner`, newest first, after `after`: one indexed range read
+    /// (`jobs_by_owner`), one row more than asked for to know whether a next page exists.
+    async fn jobs_of(
+        &self,
+        owner: Option<&str>,
+        after: Option<&JobCursor>,
+        limit: usize,
+    ) -> Result<JobPage, StoreError> {
+        let owner = owner.map(str::to_owned);
+        // Past every real job: the first page starts at the newest.
+        let (before_ms, before_id) = after.map_or((i64::MAX, String::new()), |c| {
+            (c.created_at_ms as i64, c.id.as_str().to_owned())
+        });
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms FROM jobs
+                 WHERE owner IS ?1 AND (created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))
+                 ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+            )?;
+            let mut jobs = stmt
+                .query_map(
+                    params![owner, before_ms, before_id, limit as i64 + 1],
+                    job_from_row,
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            let more = jobs.len() > limit;
+            jobs.truncate(limit);
+            let next = jobs.last().filter(|_| more).map(|last| JobCursor {
+                created_at_ms: last.created_at_ms,
+                id: last.id.clone(),
+            });
+            Ok(JobPage { jobs, next })
+        })
+        .await
+    }
+
+    /// Deletes the job's row and its events in one transaction.
+    async fn delete_job(&self, id: &JobId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM events WHERE job_id = ?1", [id.as_str()])?;
+            let deleted = tx.execute("DELETE FROM jobs WHERE id = ?1", [id.as_str()])?;
+            tx.commit()?;
+            Ok(deleted > 0)
+        })
+        .await
+    }
+
     /// Jobs in one of `states`, oldest first (for re-queueing after a restart).
     async fn jobs_in(&self, states: &[JobState]) -> Result<Vec<JobRecord>, StoreError> {
         let states: Vec<&'static str> = states.iter().map(|s| s.as_str()).collect();
@@ -98,6 +147,41 @@ impl JobStore for SqliteStore {
                 _ => return Ok(None),
             }
             let event = append_in(&tx, &job, body)?;
+            tx.commit()?;
+            Ok(Some(event))
+        })
+        .await
+    }
+
+    /// Appends `job.queued` to a failed or cancelled job in one transaction.
+    async fn requeue_ended(&self, job: &JobId) -> Result<Option<JobEvent>, StoreError> {
+        let job = job.clone();
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let found: Option<(String, String, u64)> = tx
+                .query_row(
+                    "SELECT state, file_name, size_bytes FROM jobs WHERE id = ?1",
+                    [job.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((state, file_name, size_bytes)) = found else {
+                return Ok(None);
+            };
+            if !matches!(
+                parse_state(&state),
+                Ok(JobState::Failed | JobState::Cancelled)
+            ) {
+                return Ok(None);
+            }
+            let event = append_in(
+                &tx,
+                &job,
+                EventBody::Queued {
+                    file_name,
+                    size_bytes,
+                },
+            )?;
             tx.commit()?;
             Ok(Some(event))
         })

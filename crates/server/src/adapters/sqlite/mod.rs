@@ -42,6 +42,8 @@ const SCHEMA: &str = "
         last_seq INTEGER NOT NULL DEFAULT 0,
         created_at_ms INTEGER NOT NULL
     );
+    -- `GET /api/jobs`: one owner's jobs, newest first, read as a range.
+    CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at_ms, id);
     CREATE TABLE IF NOT EXISTS events (
         job_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
