@@ -67,6 +67,22 @@ struct Inner {
 /// A running job's cancel flag and the reason to report once its analysis stops.
 type RunningJob = (CancelFlag, Arc<Mutex<String>>);
 
+/// Keeps a job among the running ones for as long as its worker's turn lasts, however it
+/// ends (an error included): a deletion waits for the turn, so nothing it writes afterwards (a
+/// partial result, the final event) lands once the job's files are gone.
+struct RunningTurn<'a> {
+    inner: &'a Inner,
+    id: &'a JobId,
+}
+
+impl Drop for RunningTurn<'_> {
+    fn drop(&mut self) {
+        let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.remove(self.id);
+        self.inner.ended.notify_waiters();
+    }
+}
+
 /// How a worker's turn with a job ended, which says whether the queue may forget it.
 enum Turn {
     /// The job is over (it ran to a final state, or was no longer queued): done with it.
@@ -295,17 +311,16 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.clone(), (cancel.clone(), reason.clone()));
+        let _turn = RunningTurn {
+            inner: &self.inner,
+            id,
+        };
         // What the stream holds from earlier runs: this run pushes only what is new to it, and
         // what it holds at the end is the partial result of a job that stops early.
         let stored = self.inner.job_store.events_after(id, 0).await?;
         let mut stream = StreamSoFar::from_stored(&stored);
         let started = Instant::now();
         let outcome = self.analyze(id, sensitivity, &cancel, &mut stream).await;
-        {
-            let mut running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
-            running.remove(id);
-            self.inner.ended.notify_waiters();
-        }
         let final_event = match outcome {
             Ok(Some(body)) => body,
             Ok(None) => return Ok(Turn::Over),

@@ -73,7 +73,7 @@ impl JobStore for SqliteStore {
         });
         self.call(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms FROM jobs
+                "SELECT id, owner, file_name, size_bytes, state, last_seq, created_at_ms, sensitivity FROM jobs
                  WHERE owner IS ?1 AND (created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))
                  ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
             )?;
