@@ -37,6 +37,8 @@ pub struct SqsQueue {
     url: String,
     /// How long a received job stays hidden between heartbeats.
     visibility: Duration,
+    /// How long one receive waits for a message (SQS long polling).
+    wait: Duration,
     /// Jobs received and not yet done, by id.
     held: Mutex<HashMap<JobId, Held>>,
 }
@@ -62,6 +64,7 @@ impl SqsQueue {
             client,
             url: url.into(),
             visibility: VISIBILITY,
+            wait: WAIT,
             held: Mutex::default(),
         }
     }
@@ -69,6 +72,14 @@ impl SqsQueue {
     /// The same queue with another visibility window (tests use seconds, not a minute).
     pub fn with_visibility(mut self, visibility: Duration) -> Self {
         self.visibility = visibility;
+        self
+    }
+
+    /// The same queue with a shorter long poll. A receive abandoned by its caller still waits
+    /// at SQS and may take a message nobody then reads (it comes back after its visibility
+    /// timeout); tests that give up on `next` keep that window short.
+    pub fn with_wait(mut self, wait: Duration) -> Self {
+        self.wait = wait;
         self
     }
 
@@ -141,7 +152,7 @@ impl JobQueue for SqsQueue {
                 .receive_message()
                 .queue_url(&self.url)
                 .max_number_of_messages(1)
-                .wait_time_seconds(secs(WAIT))
+                .wait_time_seconds(secs(self.wait))
                 .visibility_timeout(secs(self.visibility))
                 .send()
                 .await;

@@ -11,6 +11,16 @@ use vidpush_server::ports::JobQueue;
 /// Short, so redelivery is seen in seconds.
 const VISIBILITY: Duration = Duration::from_secs(2);
 
+/// The long poll of a test queue: a receive a test gives up on ends at SQS soon after.
+const WAIT: Duration = Duration::from_secs(1);
+
+/// A queue as a worker holds it, with the test's short windows.
+fn worker_queue(client: &aws_sdk_sqs::Client, url: &str) -> SqsQueue {
+    SqsQueue::new(client.clone(), url)
+        .with_visibility(VISIBILITY)
+        .with_wait(WAIT)
+}
+
 /// Receives before a message moves to the dead-letter queue.
 const MAX_RECEIVES: u32 = 2;
 
@@ -70,7 +80,7 @@ async fn a_done_job_leaves_the_queue() {
     let moto = Moto::start();
     let client = aws_sdk_sqs::Client::new(&moto.config().await);
     let (url, _) = queues(&client).await;
-    let queue = SqsQueue::new(client.clone(), &url).with_visibility(VISIBILITY);
+    let queue = worker_queue(&client, &url);
     let place = queue.reserve().expect("SQS has no bound");
     place.put(JobId("j1".into())).await.unwrap();
     assert_eq!(queue.next().await, Some(JobId("j1".into())));
@@ -84,8 +94,8 @@ async fn a_held_job_stays_hidden_while_its_worker_lives_and_returns_when_it_dies
     let moto = Moto::start();
     let client = aws_sdk_sqs::Client::new(&moto.config().await);
     let (url, _) = queues(&client).await;
-    let worker = SqsQueue::new(client.clone(), &url).with_visibility(VISIBILITY);
-    let other = SqsQueue::new(client.clone(), &url).with_visibility(VISIBILITY);
+    let worker = worker_queue(&client, &url);
+    let other = worker_queue(&client, &url);
     worker.requeue(JobId("long".into())).await.unwrap();
     assert_eq!(worker.next().await, Some(JobId("long".into())));
     // Twice the visibility window: only the heartbeat keeps it hidden.
@@ -106,12 +116,12 @@ async fn a_job_that_keeps_killing_workers_goes_to_the_dead_letter_queue() {
         .await
         .unwrap();
     for _ in 0..MAX_RECEIVES {
-        let worker = SqsQueue::new(client.clone(), &url).with_visibility(VISIBILITY);
+        let worker = worker_queue(&client, &url);
         let got = tokio::time::timeout(VISIBILITY * 5, worker.next()).await;
         assert_eq!(got.ok().flatten(), Some(JobId("poison".into())));
         drop(worker); // dies without `done`
     }
-    let worker = SqsQueue::new(client.clone(), &url).with_visibility(VISIBILITY);
+    let worker = worker_queue(&client, &url);
     let got = tokio::time::timeout(VISIBILITY * 3, worker.next()).await;
     assert!(got.is_err(), "the poison job was delivered a third time");
     let dead = client
