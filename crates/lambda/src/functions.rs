@@ -174,3 +174,35 @@ impl WebSocketFunctions {
         Ok(from_route_response(self.backend.message(request).await))
     }
 }
+
+/// Which function a binary is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `$connect`.
+    Connect,
+    /// `$disconnect`.
+    Disconnect,
+    /// Every message route.
+    Message,
+}
+
+/// A function binary's whole life: JSON logs, the functions built from the environment once
+/// (a cold start), then one handler invocation after another through the Lambda Runtime API.
+pub async fn serve(route: Route) -> Result<(), lambda_runtime::Error> {
+    tracing_subscriber::fmt().json().without_time().init();
+    let resources = Resources::from_env()?;
+    let functions =
+        WebSocketFunctions::new(&Endpoint::from_env(), resources, AccessPolicy::from_env()).await;
+    let functions = &functions;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+            let answer = match route {
+                Route::Connect => functions.connect(&event.payload).await,
+                Route::Disconnect => functions.disconnect(&event.payload).await,
+                Route::Message => functions.message(&event.payload).await,
+            };
+            Ok::<_, lambda_runtime::Error>(answer?)
+        },
+    ))
+    .await
+}

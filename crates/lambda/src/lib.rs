@@ -8,8 +8,7 @@
 //!   `$disconnect`, and the message routes (`subscribe` with replay, `unsubscribe`, `cancel`,
 //!   `ping`, `$default`), built once per execution environment from the template's variables.
 //!
-//! Each binary in `src/bin` is one function: it builds [`functions::WebSocketFunctions`] and
-//! hands one handler to `lambda_runtime`.
+//! Each binary in `src/bin` is one function: it calls [`functions::serve`] with its route.
 
 pub mod event;
 pub mod functions;

@@ -69,3 +69,8 @@ pub(crate) fn get_opt_f64(item: &Item, name: &str) -> Result<Option<f64>, StoreE
         ))),
     }
 }
+
+/// A request part the SDK builder refused (a required field left out: a bug here).
+pub(crate) fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, StoreError> {
+    result.map_err(|e| StoreError::Unavailable(format!("DynamoDB request: {e}")))
+}

@@ -7,7 +7,7 @@
 //! again and takes the next `seq`, so the stream stays gap-free and never holds two events at
 //! one `seq`.
 
-use super::item::{Item, get_n, get_opt_f64, get_opt_s, get_s, n, s};
+use super::item::{Item, built, get_n, get_opt_f64, get_opt_s, get_s, n, s};
 use super::schema::{BY_OWNER, NO_OWNER};
 use super::{DynamoStore, unavailable};
 use async_trait::async_trait;
@@ -88,10 +88,6 @@ fn lost_race(error: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError>)
         error.as_service_error(),
         Some(TransactWriteItemsError::TransactionCanceledException(_))
     )
-}
-
-fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, StoreError> {
-    result.map_err(|e| StoreError::Unavailable(format!("DynamoDB request: {e}")))
 }
 
 impl DynamoStore {

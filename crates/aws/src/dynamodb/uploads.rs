@@ -1,7 +1,7 @@
 //! [`UploadStore`] on DynamoDB: one item per upload (`item` = `upload`) and one per stored part
 //! (`item` = `part#00001`), under the upload's id, so an upload's parts are one query.
 
-use super::item::{Item, get_n, get_opt_n, get_opt_s, get_s, n, s};
+use super::item::{Item, built, get_n, get_opt_n, get_opt_s, get_s, n, s};
 use super::{DynamoStore, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -48,10 +48,6 @@ fn record_from_item(item: &Item) -> Result<UploadRecord, StoreError> {
         owner: get_opt_s(item, "owner")?,
         updated_at_ms: get_n(item, "updatedAtMs")?,
     })
-}
-
-fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, StoreError> {
-    result.map_err(|e| StoreError::Unavailable(format!("DynamoDB request: {e}")))
 }
 
 impl DynamoStore {
