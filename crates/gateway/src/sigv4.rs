@@ -154,10 +154,10 @@ pub fn verify(
         .and_then(|v| v.to_str().ok())
         .and_then(parse_amz_date)
         .ok_or(SignatureError::Expired)?;
+    // How far apart, whichever is earlier.
     let skew = now
         .duration_since(signed_at)
-        .or_else(|early| Ok::<_, ()>(early.duration()))
-        .unwrap_or_default();
+        .unwrap_or_else(|early| early.duration());
     if skew > MAX_CLOCK_SKEW {
         return Err(SignatureError::Expired);
     }

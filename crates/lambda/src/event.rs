@@ -23,6 +23,17 @@ pub fn connection_id(event: &ApiGatewayWebsocketProxyRequest) -> Result<&str, No
         .ok_or(NotAWebSocketEvent("requestContext.connectionId"))
 }
 
+/// The client's address, as API Gateway saw it (unspecified if it gave none).
+pub fn source_ip(event: &ApiGatewayWebsocketProxyRequest) -> IpAddr {
+    event
+        .request_context
+        .identity
+        .source_ip
+        .as_deref()
+        .and_then(|ip| ip.parse().ok())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
 /// The route request for `event`, with the principal recorded at `$connect`.
 pub fn route_request(
     event: &ApiGatewayWebsocketProxyRequest,
@@ -33,12 +44,6 @@ pub fn route_request(
         .route_key
         .clone()
         .ok_or(NotAWebSocketEvent("requestContext.routeKey"))?;
-    let source_ip = context
-        .identity
-        .source_ip
-        .as_deref()
-        .and_then(|ip| ip.parse::<IpAddr>().ok())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let disconnect = (route_key == "$disconnect").then(|| CloseInfo {
         code: context
             .disconnect_status_code
@@ -52,7 +57,7 @@ pub fn route_request(
         request_id: context.request_id.clone().unwrap_or_default(),
         body: event.body.clone(),
         identity: Identity {
-            source_ip,
+            source_ip: source_ip(event),
             user_agent: context.identity.user_agent.clone().unwrap_or_default(),
         },
         principal,

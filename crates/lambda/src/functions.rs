@@ -9,7 +9,7 @@ use vidpush_aws::dynamodb::{ConnectionRecord, DynamoStore};
 use vidpush_aws::push::ApiGatewayPush;
 use vidpush_aws::sdk::{self, Endpoint};
 use vidpush_aws::settings::{self, Resources};
-use vidpush_gateway::{Admission, GatewayConfig, Handshake, Principal, Refusal};
+use vidpush_gateway::{Admission, GatewayConfig, Handshake, Principal};
 use vidpush_protocol::{ErrorCode, Reply};
 use vidpush_server::backend::Backend;
 use vidpush_server::clock::now_ms;
@@ -99,15 +99,8 @@ impl WebSocketFunctions {
         let connection = event::connection_id(event)?;
         let header = |name: &str| event.headers.get(name).and_then(|v| v.to_str().ok());
         let token = event.query_string_parameters.first("token");
-        let source_ip = event
-            .request_context
-            .identity
-            .source_ip
-            .as_deref()
-            .and_then(|ip| ip.parse().ok())
-            .unwrap_or([0, 0, 0, 0].into());
         let handshake = Handshake {
-            source_ip,
+            source_ip: event::source_ip(event),
             origin: header("origin"),
             token,
             user_agent: header("user-agent"),
@@ -115,11 +108,10 @@ impl WebSocketFunctions {
         // API Gateway throttles connects itself; this function does not count attempts.
         let principal = match self.admission.check(&handshake, false) {
             Ok(principal) => principal,
-            Err(refusal @ (Refusal::BadToken | Refusal::OriginNotAllowed(_))) => {
+            Err(refusal) => {
                 tracing::info!(%connection, %refusal, "connection refused");
                 return Ok(response(refusal.status().as_u16(), None));
             }
-            Err(refusal) => return Ok(response(refusal.status().as_u16(), None)),
         };
         let record = ConnectionRecord {
             principal: principal.map(|p| p.as_str().to_owned()),

@@ -4,16 +4,8 @@
 
 use super::item::{get_n, get_opt_s, n, s};
 use super::schema::CONNECTIONS;
-use super::{DynamoStore, SUBSCRIPTION_TTL, unavailable};
-use vidpush_server::clock::now_ms;
+use super::{CONNECTION_RECORD_TTL, DynamoStore, now_secs, unavailable};
 use vidpush_server::ports::StoreError;
-
-/// The expiry attribute's name.
-fn ttl_attribute() -> &'static str {
-    CONNECTIONS
-        .ttl
-        .expect("the connections table is described with a TTL attribute")
-}
 
 /// A recorded connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +30,8 @@ impl DynamoStore {
             .item("connectionId", s(connection))
             .item("connectedAtMs", n(record.connected_at_ms))
             .item(
-                ttl_attribute(),
-                n(now_ms() / 1000 + SUBSCRIPTION_TTL.as_secs()),
+                CONNECTIONS.ttl_attribute(),
+                n(now_secs() + CONNECTION_RECORD_TTL.as_secs()),
             );
         if let Some(principal) = &record.principal {
             put = put.item("principal", s(principal));
@@ -65,7 +57,7 @@ impl DynamoStore {
         let Some(item) = output.item else {
             return Ok(None);
         };
-        if get_n(&item, ttl_attribute())? <= now_ms() / 1000 {
+        if get_n(&item, CONNECTIONS.ttl_attribute())? <= now_secs() {
             return Ok(None);
         }
         Ok(Some(ConnectionRecord {

@@ -23,11 +23,16 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use std::time::Duration;
 use vidpush_server::ports::StoreError;
 
-/// How long a subscription is kept without being renewed: API Gateway closes every connection
-/// after 2 hours, so a record older than that belongs to a connection that is gone even if its
-/// `$disconnect` never ran. Subscribers are also filtered by it, since DynamoDB deletes
-/// expired items only within a few days.
-pub const SUBSCRIPTION_TTL: Duration = Duration::from_secs(2 * 60 * 60 + 5 * 60);
+/// How long a connection's records (the connection, its subscriptions) live without being
+/// renewed: API Gateway closes every connection after 2 hours, so a record older than that
+/// belongs to a connection that is gone even if its `$disconnect` never ran. Reads filter by
+/// it too, since DynamoDB deletes expired items only within a few days.
+pub const CONNECTION_RECORD_TTL: Duration = Duration::from_secs(2 * 60 * 60 + 5 * 60);
+
+/// Now, in the epoch seconds DynamoDB's TTL compares with.
+fn now_secs() -> u64 {
+    vidpush_server::clock::now_ms() / 1000
+}
 
 /// The real names of the tables (a stack prefixes them).
 #[derive(Debug, Clone)]

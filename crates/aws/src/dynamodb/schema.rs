@@ -126,6 +126,12 @@ pub const CONNECTIONS: Table = Table {
 pub const TABLES: [Table; 5] = [JOBS, EVENTS, SUBSCRIPTIONS, UPLOADS, CONNECTIONS];
 
 impl Table {
+    /// The attribute holding the expiry of a table described with one.
+    pub fn ttl_attribute(&self) -> &'static str {
+        self.ttl
+            .unwrap_or_else(|| panic!("the {} table is described without a TTL", self.logical))
+    }
+
     /// The environment variable the table's real name is read from.
     pub fn env_var(&self) -> String {
         format!("VIDPUSH_{}_TABLE", self.logical.to_uppercase())

@@ -5,24 +5,11 @@
 
 use super::item::{get_n, get_s, n, s};
 use super::schema::{BY_CONNECTION, SUBSCRIPTIONS};
-use super::{DynamoStore, SUBSCRIPTION_TTL, unavailable};
+use super::{CONNECTION_RECORD_TTL, DynamoStore, now_secs, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use vidpush_protocol::JobId;
-use vidpush_server::clock::now_ms;
 use vidpush_server::ports::{StoreError, Subscriptions};
-
-/// The expiry attribute's name.
-fn ttl_attribute() -> &'static str {
-    SUBSCRIPTIONS
-        .ttl
-        .expect("the subscriptions table is described with a TTL attribute")
-}
-
-/// Now, in the epoch seconds DynamoDB's TTL compares with.
-fn now_secs() -> u64 {
-    now_ms() / 1000
-}
 
 #[async_trait]
 impl Subscriptions for DynamoStore {
@@ -32,7 +19,10 @@ impl Subscriptions for DynamoStore {
             .table_name(&self.tables.subscriptions)
             .item("jobId", s(job.as_str()))
             .item("connectionId", s(connection))
-            .item(ttl_attribute(), n(now_secs() + SUBSCRIPTION_TTL.as_secs()))
+            .item(
+                SUBSCRIPTIONS.ttl_attribute(),
+                n(now_secs() + CONNECTION_RECORD_TTL.as_secs()),
+            )
             .send()
             .await
             .map_err(unavailable)?;
@@ -89,7 +79,7 @@ impl Subscriptions for DynamoStore {
             .send();
         while let Some(item) = pages.next().await {
             let item = item.map_err(unavailable)?;
-            if get_n(&item, ttl_attribute())? > now {
+            if get_n(&item, SUBSCRIPTIONS.ttl_attribute())? > now {
                 connections.push(get_s(&item, "connectionId")?);
             }
         }

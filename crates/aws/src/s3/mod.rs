@@ -4,5 +4,13 @@
 pub mod multipart;
 pub mod objects;
 
+use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
+use vidpush_server::ports::StoreError;
+
 pub use multipart::S3Multipart;
 pub use objects::{PRESIGNED_GET, S3Objects, upload_key};
+
+/// An S3 call's failure as the ports' [`StoreError`], with the service's own words.
+fn failed<E: std::error::Error + 'static, R: std::fmt::Debug>(error: SdkError<E, R>) -> StoreError {
+    StoreError::Unavailable(format!("S3: {}", DisplayErrorContext(error)))
+}

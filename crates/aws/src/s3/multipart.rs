@@ -4,8 +4,8 @@
 //! their payload limit is below S3's 5 MiB minimum part), `ListParts` is the resume, and the
 //! bucket's lifecycle rule aborts what is never completed.
 
+use super::failed;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use std::time::Duration;
@@ -18,12 +18,6 @@ pub const PART_URL_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// S3's smallest part (every part but the last).
 pub const MIN_PART_BYTES: u64 = 5 * 1024 * 1024;
-
-fn failed<E: std::error::Error + 'static, R: std::fmt::Debug>(
-    error: aws_sdk_s3::error::SdkError<E, R>,
-) -> StoreError {
-    StoreError::Unavailable(format!("S3: {}", DisplayErrorContext(error)))
-}
 
 /// Multipart uploads into one bucket.
 pub struct S3Multipart {

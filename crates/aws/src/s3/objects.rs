@@ -4,9 +4,9 @@
 //! URLs stay the same as locally; the worker downloads the source to its own disk, since the
 //! decoder reads a file.
 
+use super::failed;
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use std::path::PathBuf;
@@ -43,12 +43,6 @@ fn thumbnail_key(job: &JobId, index: u32) -> String {
 
 fn result_key(job: &JobId) -> String {
     format!("jobs/{}/result.json", job.as_str())
-}
-
-fn failed<E: std::error::Error + 'static, R: std::fmt::Debug>(
-    error: aws_sdk_s3::error::SdkError<E, R>,
-) -> StoreError {
-    StoreError::Unavailable(format!("S3: {}", DisplayErrorContext(error)))
 }
 
 impl S3Objects {
