@@ -12,8 +12,11 @@
 //! - [`s3`]: each job's objects (source, thumbnails, result), read through presigned URLs, and
 //!   the page's multipart uploads straight to the bucket.
 //! - [`push`]: `@connections` through `aws-sdk-apigatewaymanagement`; Gone drops a subscription.
+//! - [`wiring`]: these adapters and the publisher over them, built in one place for the worker
+//!   and every function.
 //! - [`worker`]: the local job runner over these adapters, as a long-lived worker process.
-//! - [`control`]: cancelling from a function, by storing the cancel for the worker to notice.
+//! - [`control`]: the job controls of a function: new and retried jobs on the queue; cancel and
+//!   delete by storing, for the worker to notice.
 //! - `testing` (feature `testing`): the simulated stack for tests — moto and the local gateway
 //!   in AWS mode.
 //!
@@ -29,6 +32,7 @@ pub mod settings;
 pub mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod wiring;
 pub mod worker;
 
 pub use dynamodb::{ConnectionRecord, DynamoStore, TableNames};

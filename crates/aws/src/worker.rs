@@ -4,12 +4,11 @@
 //! Lambda's fifteen minutes. A cancel stored by the message function reaches it through
 //! [`Jobs::follow_stored_cancels`].
 
-use crate::dynamodb::DynamoStore;
-use crate::push::ApiGatewayPush;
 use crate::s3::S3Objects;
-use crate::sdk::{self, Endpoint};
+use crate::sdk::Endpoint;
 use crate::settings::Resources;
 use crate::sqs::SqsQueue;
+use crate::wiring::AwsPorts;
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,10 +17,7 @@ use vidpush_protocol::JobId;
 use vidpush_server::background::Background;
 use vidpush_server::jobs::Jobs;
 use vidpush_server::jobs::analyzer::{FfmpegAnalyzer, VideoAnalyzer};
-use vidpush_server::ports::{
-    JobObjects, JobQueue, JobStore, Push, QueueFull, QueuePlace, StoreError, Subscriptions,
-};
-use vidpush_server::publisher::{self, Publisher};
+use vidpush_server::ports::{JobObjects, JobQueue, QueueFull, QueuePlace, StoreError};
 
 /// How often a running job's stored state is read to notice a cancel made elsewhere: the
 /// issue's bound is a second, and one strongly consistent read per running job twice a second
@@ -87,27 +83,16 @@ pub struct Worker {
 impl Worker {
     /// Starts taking jobs from the queue.
     pub async fn start(endpoint: &Endpoint, resources: Resources, options: WorkerOptions) -> Self {
-        let config = sdk::config(endpoint).await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), resources.tables);
-        let job_store: Arc<dyn JobStore> = Arc::new(store.clone());
-        let subscriptions: Arc<dyn Subscriptions> = Arc::new(store);
-        let push: Arc<dyn Push> =
-            Arc::new(ApiGatewayPush::new(&config, &resources.management_endpoint));
-        let s3 = Arc::new(S3Objects::new(
-            sdk::s3_client(&config, endpoint),
-            resources.bucket,
-            options.scratch,
-        ));
-        let objects: Arc<dyn JobObjects> = s3.clone();
+        let ports = AwsPorts::connect(endpoint, &resources, options.scratch).await;
+        let objects: Arc<dyn JobObjects> = ports.objects.clone();
         let queue: Arc<dyn JobQueue> = Arc::new(WorkerQueue {
-            sqs: SqsQueue::new(aws_sdk_sqs::Client::new(&config), resources.queue_url),
-            objects: s3,
+            sqs: ports.queue(&resources),
+            objects: ports.objects,
         });
-        // Jobs run to the end with nobody watching: the publisher's notices of unwatched jobs
-        // go nowhere (it drops them when nobody reads), and the runner gets none.
-        let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
+        // Jobs run to the end with nobody watching: the runner gets no notices of unwatched jobs.
         let (_none, no_orphans) = tokio::sync::mpsc::channel(1);
-        let publisher = Publisher::new(job_store.clone(), subscriptions.clone(), push, notices);
+        let (job_store, subscriptions, publisher) =
+            (ports.job_store, ports.subscriptions, ports.publisher);
         let background = Background::default();
         let jobs = Jobs::start(
             job_store,

@@ -288,10 +288,6 @@ fn functions_are_rust_on_arm64_within_the_http_apis_time_limit() {
     }
 }
 
-/// Functions the template names whose binaries are not written yet. Each is a gap in the AWS
-/// home, listed here so it cannot be forgotten: `sam build` fails until it is empty.
-const PENDING_BINARIES: &[&str] = &["vidpush-http"];
-
 #[test]
 fn every_function_is_a_binary_of_the_lambda_crate() {
     let template = template();
@@ -308,14 +304,7 @@ fn every_function_is_a_binary_of_the_lambda_crate() {
         let written = std::path::Path::new(bins)
             .join(format!("{binary}.rs"))
             .is_file();
-        assert!(
-            written || PENDING_BINARIES.contains(&binary),
-            "{id} runs {binary}, which crates/lambda does not build"
-        );
-        assert!(
-            !(written && PENDING_BINARIES.contains(&binary)),
-            "{binary} is written: take it off the pending list"
-        );
+        assert!(written, "{id} runs {binary}, which crates/lambda does not build");
     }
 }
 

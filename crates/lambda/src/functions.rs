@@ -6,15 +6,13 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use std::sync::Arc;
 use vidpush_aws::control::StoredJobControl;
 use vidpush_aws::dynamodb::{ConnectionRecord, DynamoStore};
-use vidpush_aws::push::ApiGatewayPush;
-use vidpush_aws::sdk::{self, Endpoint};
+use vidpush_aws::sdk::Endpoint;
 use vidpush_aws::settings::{self, Resources};
+use vidpush_aws::wiring::AwsPorts;
 use vidpush_gateway::{Admission, GatewayConfig, Handshake, Principal};
 use vidpush_protocol::{ErrorCode, Reply};
 use vidpush_server::backend::Backend;
 use vidpush_server::clock::now_ms;
-use vidpush_server::ports::{JobStore, Push, Subscriptions};
-use vidpush_server::publisher::{self, Publisher};
 
 /// Who may connect: the tokens and origins the template passes.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +24,14 @@ pub struct AccessPolicy {
 }
 
 impl AccessPolicy {
+    /// The policy as the gateway's settings, which its checks are built from.
+    pub fn gateway_config(&self) -> GatewayConfig {
+        let mut gateway = GatewayConfig::new("/dev/null", "");
+        gateway.tokens = self.tokens.clone();
+        gateway.allowed_origins = self.allowed_origins.clone();
+        gateway
+    }
+
     /// From `VIDPUSH_TOKENS` and `VIDPUSH_ALLOWED_ORIGINS` (comma separated, blanks ignored).
     pub fn from_env() -> Self {
         let list = |var: &str| -> Vec<String> {
@@ -57,36 +63,23 @@ pub struct WebSocketFunctions {
 impl WebSocketFunctions {
     /// Everything over the AWS adapters at `endpoint`.
     pub async fn new(endpoint: &Endpoint, resources: Resources, policy: AccessPolicy) -> Self {
-        let config = sdk::config(endpoint).await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), resources.tables);
-        let job_store: Arc<dyn JobStore> = Arc::new(store.clone());
-        let subscriptions: Arc<dyn Subscriptions> = Arc::new(store.clone());
-        let push: Arc<dyn Push> =
-            Arc::new(ApiGatewayPush::new(&config, &resources.management_endpoint));
-        // No orphan policy on AWS: notices of unwatched jobs go nowhere.
-        let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
-        let publisher = Publisher::new(
-            job_store.clone(),
-            subscriptions.clone(),
-            push.clone(),
-            notices,
-        );
+        let ports = AwsPorts::connect(endpoint, &resources, std::env::temp_dir()).await;
         let jobs = Arc::new(StoredJobControl {
-            publisher: publisher.clone(),
+            publisher: ports.publisher.clone(),
+            job_store: ports.job_store.clone(),
+            objects: ports.objects.clone(),
+            queue: Arc::new(ports.queue(&resources)),
         });
-        let mut gateway = GatewayConfig::new("/dev/null", "");
-        gateway.tokens = policy.tokens;
-        gateway.allowed_origins = policy.allowed_origins;
         Self {
             backend: Backend {
-                job_store,
-                subscriptions,
-                publisher,
+                job_store: ports.job_store,
+                subscriptions: ports.subscriptions,
+                publisher: ports.publisher,
                 jobs,
-                push,
+                push: ports.push,
             },
-            store,
-            admission: Admission::new(&gateway),
+            store: ports.store,
+            admission: Admission::new(&policy.gateway_config()),
         }
     }
 

@@ -1,6 +1,7 @@
-//! The HTTP router of the one process (`/api`, the gateway's `/ws` and `/@connections`, and
-//! the built app as static files), and the small service endpoints (`/api/health`,
-//! `/api/connect-check`).
+//! The HTTP routers: [`app`], the one process's (`/api`, the gateway's `/ws` and
+//! `/@connections`, and the built app as static files), and [`http_api`], the same API without
+//! the local upload endpoints, as a function behind API Gateway's HTTP API serves it; and the
+//! small service endpoints (`/api/health`, `/api/connect-check`).
 
 use crate::auth::{self, SourceIp};
 use crate::error::ApiFailure;
@@ -13,7 +14,7 @@ use axum::{Json, Router};
 use std::path::PathBuf;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use vidpush_gateway::{Handshake, Refusal};
+use vidpush_gateway::{Gateway, Handshake, Refusal};
 use vidpush_protocol::{ConnectCheck, ConnectVerdict, Health};
 
 /// Headers a browser page may send to and read from the API across origins (tus needs them).
@@ -31,12 +32,31 @@ const TUS_HEADERS: [&str; 11] = [
     "upload-defer-length",
 ];
 
-/// The whole HTTP surface of the process.
-pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
+/// The whole HTTP surface of the one process: the API with its local upload endpoints (tus,
+/// and the part `PUT` of multipart uploads), the gateway, and the built app.
+pub fn app(state: AppState, gateway: &Gateway, static_dir: Option<PathBuf>) -> Router {
+    let local_uploads = uploads::tus::routes().merge(uploads::multipart::part_routes());
+    let router = api(state, local_uploads).merge(gateway.router());
+    match static_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        }
+        None => router,
+    }
+}
+
+/// The API as the HTTP API function serves it on AWS: uploads go to S3 directly, so neither tus
+/// nor the part `PUT` is here (a request for them gets the API's 404).
+pub fn http_api(state: AppState) -> Router {
+    api(state, Router::new())
+}
+
+/// `/api`, with `extra` routes, CORS for the allowed origins, and `connect-check`.
+fn api(state: AppState, extra: Router<AppState>) -> Router {
     let origins: Vec<HeaderValue> = state
-        .gateway
-        .config()
-        .allowed_origins
+        .door
+        .allowed_origins()
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
@@ -77,7 +97,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         );
     let api = Router::new()
         .route("/api/health", get(health))
-        .merge(uploads::tus::routes())
+        .merge(extra)
         .merge(uploads::multipart::routes())
         .merge(jobs::api::routes())
         .route(
@@ -89,17 +109,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
             state.clone(),
             uploads::tus::discovery_before_cors,
         ));
-    let router = api
-        .merge(diagnosis)
-        .with_state(state.clone())
-        .merge(state.gateway.router());
-    match static_dir {
-        Some(dir) => {
-            let index = dir.join("index.html");
-            router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
-        }
-        None => router,
-    }
+    api.merge(diagnosis).with_state(state)
 }
 
 /// `GET /api/health`, with the upload limit the page checks picked files against.
@@ -130,7 +140,7 @@ async fn connect_check(
     };
     // An address out of failed attempts hears so before its token is looked at.
     let verdict = match auth::ensure_attempts_left(&state, ip) {
-        Ok(()) => state.gateway.peek_handshake(&handshake),
+        Ok(()) => state.door.peek_handshake(&handshake),
         Err(_) => Err(Refusal::TooManyAttempts),
     };
     if verdict == Err(Refusal::BadToken) {

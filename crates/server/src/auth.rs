@@ -1,4 +1,5 @@
-//! Who is calling the HTTP API: the same token policy as the WebSocket, through the gateway.
+//! Who is calling the HTTP API: the same token policy as the WebSocket, through a [`Door`]
+//! (the gateway locally; the same checks without one in a function).
 //! The token comes as `Authorization: Bearer <token>` or, for `<img>` and `<a>` links that
 //! cannot set headers, as `?token=`, read by the gateway's one query parser (a token named
 //! twice is a 400, as on `/ws`). Failed token checks are charged to the caller's IP, and an IP
@@ -12,7 +13,70 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use vidpush_gateway::token_from_query;
+use vidpush_gateway::{
+    Admission, Gateway, GatewayConfig, Handshake, Principal, Refusal, token_from_query,
+};
+
+/// Who may call the API and open the WebSocket: tokens and allowed origins.
+pub trait Door: Send + Sync + 'static {
+    /// The principal a token stands for (`None` when no tokens are required), or the refusal.
+    fn authorize(&self, token: Option<&str>) -> Result<Option<Principal>, Refusal>;
+
+    /// The verdict a WebSocket handshake would get, not counted as a connection attempt.
+    fn peek_handshake(&self, handshake: &Handshake<'_>) -> Result<Option<Principal>, Refusal>;
+
+    /// The browser origins allowed, as configured.
+    fn allowed_origins(&self) -> Vec<String>;
+}
+
+/// The one process: the gateway's own checks, its capacity included.
+impl Door for Gateway {
+    fn authorize(&self, token: Option<&str>) -> Result<Option<Principal>, Refusal> {
+        Gateway::authorize(self, token)
+    }
+
+    fn peek_handshake(&self, handshake: &Handshake<'_>) -> Result<Option<Principal>, Refusal> {
+        Gateway::peek_handshake(self, handshake)
+    }
+
+    fn allowed_origins(&self) -> Vec<String> {
+        self.config().allowed_origins.clone()
+    }
+}
+
+/// The same checks where no gateway runs (a Lambda function behind API Gateway, which keeps
+/// its own connection count).
+pub struct Policy {
+    admission: Admission,
+    allowed_origins: Vec<String>,
+}
+
+impl Policy {
+    /// Accepts `tokens` (none: anyone) from `allowed_origins`.
+    pub fn new(tokens: Vec<String>, allowed_origins: Vec<String>) -> Self {
+        let mut config = GatewayConfig::new("/dev/null", "");
+        config.tokens = tokens;
+        config.allowed_origins = allowed_origins.clone();
+        Self {
+            admission: Admission::new(&config),
+            allowed_origins,
+        }
+    }
+}
+
+impl Door for Policy {
+    fn authorize(&self, token: Option<&str>) -> Result<Option<Principal>, Refusal> {
+        self.admission.authorize(token)
+    }
+
+    fn peek_handshake(&self, handshake: &Handshake<'_>) -> Result<Option<Principal>, Refusal> {
+        self.admission.check(handshake, false)
+    }
+
+    fn allowed_origins(&self) -> Vec<String> {
+        self.allowed_origins.clone()
+    }
+}
 
 /// The `Retry-After` of a request refused for too many failed token checks: the bucket gains
 /// an attempt within a second at the default rate.
@@ -69,7 +133,7 @@ pub fn caller(
     let in_query = query_token(uri)?;
     let token = bearer(headers).or(in_query);
     ensure_attempts_left(app, ip)?;
-    app.gateway
+    app.door
         .authorize(token.as_deref())
         .map(|principal| principal.map(|p| p.as_str().to_owned()))
         .map_err(|_| {

@@ -7,7 +7,9 @@
 
 use crate::auth;
 use crate::jobs::Jobs;
-use crate::ports::{JobRecord, JobStore, Push, StoreError, Subscriptions};
+use crate::ports::{
+    JobRecord, JobStore, Push, QueueFull, QueuePlace, StoreError, Subscriptions,
+};
 use crate::publisher::Publisher;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -23,12 +25,24 @@ pub const MAX_AFTER_SEQ: u64 = i64::MAX as u64;
 /// AWS template.
 pub const MESSAGE_ROUTES: [&str; 5] = ["$default", "subscribe", "unsubscribe", "cancel", "ping"];
 
-/// What the routes ask of whoever runs jobs: the in-process [`Jobs`] locally; on AWS, where the
-/// runner is another process, the store (the worker notices a stored cancel).
+/// What the routes and the HTTP API ask of whoever runs jobs: the in-process [`Jobs`] locally;
+/// on AWS, where the runner is another process, the store and the queue (the worker notices a
+/// stored cancel).
 #[async_trait]
 pub trait JobControl: Send + Sync + 'static {
+    /// A place in the queue for a job about to be created, or how long to wait.
+    fn reserve(&self) -> Result<Box<dyn QueuePlace>, QueueFull>;
+
     /// Cancels a queued or running job; false when it was already over.
     async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError>;
+
+    /// Runs a failed or cancelled job again; `Ok(false)` when it is not failed or cancelled
+    /// (any more).
+    async fn retry(&self, job: &JobId) -> Result<Result<bool, QueueFull>, StoreError>;
+
+    /// Deletes the job with everything it made, its analysis stopped first; false when there
+    /// was no such job.
+    async fn delete(&self, job: &JobId) -> Result<bool, StoreError>;
 
     /// The job's last subscriber went away (its orphan policy may cancel it later).
     fn orphaned(&self, job: JobId);
@@ -36,8 +50,20 @@ pub trait JobControl: Send + Sync + 'static {
 
 #[async_trait]
 impl JobControl for Jobs {
+    fn reserve(&self) -> Result<Box<dyn QueuePlace>, QueueFull> {
+        Jobs::reserve(self)
+    }
+
     async fn cancel(&self, job: &JobId, reason: &str) -> Result<bool, StoreError> {
         Jobs::cancel(self, job, reason).await
+    }
+
+    async fn retry(&self, job: &JobId) -> Result<Result<bool, QueueFull>, StoreError> {
+        Jobs::retry(self, job).await
+    }
+
+    async fn delete(&self, job: &JobId) -> Result<bool, StoreError> {
+        Jobs::delete(self, job).await
     }
 
     fn orphaned(&self, job: JobId) {

@@ -39,6 +39,7 @@ pub mod uploads;
 
 use crate::adapters::data_folder::DataFolder;
 use crate::adapters::queue::InProcessQueue;
+use crate::adapters::upload_folder::UploadFolder;
 use crate::adapters::sqlite::SqliteStore;
 use crate::background::Background;
 use crate::config::ServerConfig;
@@ -48,6 +49,7 @@ use crate::listener::ConnectionLimits;
 use crate::ports::{JobObjects, JobStore, Push, Subscriptions, UploadStore};
 use crate::publisher::Publisher;
 use crate::state::AppState;
+use crate::uploads::multipart::part_url::PartSigner;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,6 +103,10 @@ pub struct App {
     pub router: axum::Router,
     /// What the handlers share.
     pub state: AppState,
+    /// The WebSocket side: connections, routes, `@connections`.
+    pub gateway: Gateway,
+    /// The job pipeline.
+    pub jobs: Jobs,
     /// Workers, timers and sweeps: stopped and awaited once the last request is done.
     background: Background,
 }
@@ -149,7 +155,7 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let gateway = self.app.state.gateway.clone();
+        let gateway = self.app.gateway.clone();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             shutdown.await;
@@ -273,27 +279,34 @@ impl App {
         if static_dir.is_none() {
             tracing::warn!(dir = %config.static_dir.display(), "no built app there (run `trunk build`); serving the API only");
         }
+        let part_signer = PartSigner::new(&gateway.config().management_key);
+        let upload_space = Arc::new(UploadFolder::new(
+            config.uploads_dir(),
+            part_signer.clone(),
+            uploads.clone(),
+        ));
         let state = AppState {
             config: Arc::new(config),
             uploads,
+            upload_space,
             job_store,
             job_objects,
-            gateway: gateway.clone(),
+            door: Arc::new(gateway.clone()),
             publisher,
-            jobs,
+            jobs: Arc::new(jobs.clone()),
             upload_claims: Default::default(),
-            part_signer: uploads::multipart::part_url::PartSigner::new(
-                &gateway.config().management_key,
-            ),
+            part_signer,
             parts_in_flight: Default::default(),
             upload_writers: Default::default(),
             failed_auth: Arc::new(ConnectLimiter::new(connect_rate)),
         };
         uploads::expiry::spawn_sweeper(state.clone(), &background);
-        let router = app::app(state.clone(), static_dir);
+        let router = app::app(state.clone(), &gateway, static_dir);
         Ok(Self {
             router,
             state,
+            gateway,
+            jobs,
             background,
         })
     }
@@ -301,9 +314,9 @@ impl App {
     /// Stops every analysis (they run again after a restart), every background task, and
     /// writes the gateway's last connection records.
     pub async fn stop(&self) {
-        self.state.jobs.shutdown().await;
+        self.jobs.shutdown().await;
         self.background.stop().await;
-        self.state.gateway.flush().await;
+        self.gateway.flush().await;
     }
 }
 

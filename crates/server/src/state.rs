@@ -1,9 +1,11 @@
 //! [`AppState`]: what every HTTP handler can reach, in one place.
 
+use crate::adapters::upload_folder::upload_path;
+use crate::auth::Door;
+use crate::backend::JobControl;
 use crate::config::ServerConfig;
 use crate::error::ApiFailure;
-use crate::jobs::Jobs;
-use crate::ports::{JobObjects, JobStore, UploadStore};
+use crate::ports::{JobObjects, JobStore, UploadSpace, UploadStore};
 use crate::publisher::Publisher;
 use crate::uploads::claims::{UploadClaim, UploadClaims};
 use crate::uploads::multipart::in_flight::PartsInFlight;
@@ -12,7 +14,6 @@ use crate::uploads::writer::UploadWriters;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
-use vidpush_gateway::Gateway;
 use vidpush_gateway::rate::ConnectLimiter;
 use vidpush_protocol::UploadId;
 
@@ -23,19 +24,21 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Upload records and multipart parts.
     pub uploads: Arc<dyn UploadStore>,
+    /// Multipart uploads' bytes.
+    pub upload_space: Arc<dyn UploadSpace>,
     /// Jobs and their events.
     pub job_store: Arc<dyn JobStore>,
     /// Each job's source, thumbnails and result.
     pub job_objects: Arc<dyn JobObjects>,
-    /// The WebSocket side: token policy, connections.
-    pub gateway: Gateway,
+    /// Tokens and allowed origins (the gateway locally).
+    pub door: Arc<dyn Door>,
     /// Stores and pushes job events.
     pub publisher: Publisher,
-    /// The job pipeline.
-    pub jobs: Jobs,
+    /// Whoever runs jobs (the in-process pipeline locally, the queue and store on AWS).
+    pub jobs: Arc<dyn JobControl>,
     /// Uploads a request is writing to right now: one writer per upload at a time.
     pub upload_claims: UploadClaims,
-    /// Signs and checks the multipart upload's part URLs.
+    /// Checks the part URLs of the local multipart `PUT` (the [`UploadSpace`] signs them).
     pub part_signer: PartSigner,
     /// Multipart parts being written and uploads being completed right now.
     pub parts_in_flight: PartsInFlight,
@@ -49,7 +52,7 @@ pub struct AppState {
 impl AppState {
     /// The file holding an unfinished upload's bytes: named by its id, never by the client.
     pub fn upload_path(&self, id: &UploadId) -> PathBuf {
-        self.config.uploads_dir().join(format!("{id}.part"))
+        upload_path(&self.config.uploads_dir(), id)
     }
 
     /// Claims an upload for writing; refused while another request writes to it.

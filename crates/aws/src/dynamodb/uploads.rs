@@ -82,6 +82,41 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Records the id S3 gave the upload's multipart upload (kept on the upload's record).
+    /// False when the record is gone.
+    pub async fn set_s3_upload_id(&self, id: &UploadId, s3_id: &str) -> Result<bool, StoreError> {
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.tables.uploads)
+            .key("uploadId", s(id.as_str()))
+            .key("item", s(RECORD))
+            .update_expression("SET s3UploadId = :s3")
+            .condition_expression("attribute_exists(uploadId)")
+            .expression_attribute_values(":s3", s(s3_id))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => Ok(true),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    /// The id of the upload's S3 multipart upload, if it has one.
+    pub async fn s3_upload_id(&self, id: &UploadId) -> Result<Option<String>, StoreError> {
+        match self.upload_item(id).await? {
+            Some(item) => get_opt_s(&item, "s3UploadId"),
+            None => Ok(None),
+        }
+    }
+
     /// Removes every part item of an upload.
     pub(super) async fn delete_parts(&self, id: &UploadId) -> Result<(), StoreError> {
         for part in self.parts(id).await? {

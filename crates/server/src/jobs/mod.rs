@@ -135,7 +135,10 @@ impl Jobs {
                     };
                     let Some(id) = next else { break };
                     match jobs.run(&id).await {
-                        Ok(Turn::Over) => jobs.inner.queue.done(&id).await,
+                        Ok(Turn::Over) => {
+                            jobs.remove_objects_if_deleted(&id).await;
+                            jobs.inner.queue.done(&id).await;
+                        }
                         // Stays with the queue: the next start (or another worker) runs it.
                         Ok(Turn::Interrupted) => {}
                         // Not done: the queue delivers the job again (or dead-letters it).
@@ -226,6 +229,14 @@ impl Jobs {
         Ok(existed)
     }
 
+    /// After a turn: when the job was deleted while it ran (on AWS a delete does not wait for
+    /// the worker), what the turn wrote after the delete removed the objects goes too.
+    async fn remove_objects_if_deleted(&self, job: &JobId) {
+        if let Ok(None) = self.inner.job_store.job(job).await {
+            self.inner.objects.remove_all(job).await;
+        }
+    }
+
     fn is_running(&self, job: &JobId) -> bool {
         self.inner
             .running
@@ -271,11 +282,7 @@ impl Jobs {
         let store = &self.inner.job_store;
         for job in store.jobs_in(&[JobState::Running]).await? {
             tracing::info!(job = %job.id, "re-queueing a job that was running when the server stopped");
-            let body = EventBody::Queued {
-                file_name: job.file_name.clone(),
-                size_bytes: job.size_bytes,
-            };
-            self.inner.publisher.publish(&job.id, body).await?;
+            self.inner.publisher.publish(&job.id, queued_again(&job)).await?;
         }
         let queued = store.jobs_in(&[JobState::Queued]).await?;
         let count = queued.len();
@@ -292,7 +299,8 @@ impl Jobs {
         Ok(count)
     }
 
-    /// Runs one job to its end.
+    /// Runs one job to its end. A job is run when it is queued, or running with no runner
+    /// here (its worker stopped: see below).
     #[tracing::instrument(name = "job", skip(self), fields(job = %id))]
     async fn run(&self, id: &JobId) -> Result<Turn, StoreError> {
         let publisher = &self.inner.publisher;
@@ -302,6 +310,16 @@ impl Jobs {
         // The setting is read from the stored job, so a run after a restart keeps it.
         let sensitivity = match self.inner.job_store.job(id).await? {
             Some(job) if job.state == JobState::Queued => job.sensitivity,
+            // Running, but not here: its worker stopped without finishing it (on AWS the queue
+            // hands a job out again only when its holder stopped renewing it). It runs again,
+            // as after a restart: a new `job.queued` says so, and what it pushed stays.
+            Some(job) if job.state == JobState::Running && !self.is_running(id) => {
+                tracing::info!(job = %id, "taking over a job whose worker stopped");
+                if publisher.publish(id, queued_again(&job)).await?.is_none() {
+                    return Ok(Turn::Over);
+                }
+                job.sensitivity
+            }
             _ => return Ok(Turn::Over), // cancelled while it waited, or delivered twice
         };
         let cancel = CancelFlag::new();
@@ -519,5 +537,13 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len()
+    }
+}
+
+/// The event that puts a job that was running back in line, keeping what it pushed.
+fn queued_again(job: &JobRecord) -> EventBody {
+    EventBody::Queued {
+        file_name: job.file_name.clone(),
+        size_bytes: job.size_bytes,
     }
 }

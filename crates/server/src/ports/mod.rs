@@ -5,6 +5,8 @@
 //! - [`jobs`]: [`JobStore`], jobs and their event streams (gap-free `seq`, replay after a seq).
 //! - [`subscriptions`]: [`Subscriptions`], which connection follows which job.
 //! - [`uploads`]: [`UploadStore`], upload records and their multipart parts.
+//! - [`upload_space`]: [`UploadSpace`], the bytes of multipart uploads (files, or S3's own
+//!   multipart upload).
 //! - [`push`]: [`Push`], `@connections` post with "Gone".
 //! - [`objects`]: [`JobObjects`], each job's source video, thumbnails and result.
 //! - [`queue`]: [`JobQueue`], where created jobs wait for a worker (at least once).
@@ -19,6 +21,7 @@ pub mod push;
 pub mod queue;
 pub mod records;
 pub mod subscriptions;
+pub mod upload_space;
 pub mod uploads;
 
 pub use jobs::JobStore;
@@ -27,4 +30,5 @@ pub use push::{Push, PushError};
 pub use queue::{JobQueue, QueueFull, QueuePlace};
 pub use records::{JobCursor, JobPage, JobRecord, StoreError, UploadRecord};
 pub use subscriptions::Subscriptions;
+pub use upload_space::UploadSpace;
 pub use uploads::UploadStore;

@@ -74,17 +74,10 @@ pub(crate) fn not_found() -> ApiFailure {
     ApiFailure::NotFound("no upload with that id: it may have expired or been used for a job; start the upload again".into())
 }
 
-/// Deletes an upload's row and file; the caller holds its claim. False when the row was
+/// Deletes an upload's row and bytes; the caller holds its claim. False when the row was
 /// already gone (terminated, expired or turned into a job by another request).
 pub(crate) async fn discard(app: &AppState, id: &UploadId) -> Result<bool, ApiFailure> {
-    let existed = app.uploads.delete_upload(id).await?;
-    remove_if_present(&app.upload_path(id)).await?;
-    Ok(existed)
-}
-
-async fn remove_if_present(path: &std::path::Path) -> std::io::Result<()> {
-    match tokio::fs::remove_file(path).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    // The bytes first: on S3 their removal reads the record.
+    app.upload_space.remove(id).await?;
+    Ok(app.uploads.delete_upload(id).await?)
 }

@@ -36,7 +36,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use futures_util::StreamExt;
-use part_url::{PART_URL_LIFETIME, PartUrlError};
+use crate::uploads::sniff::SNIFF_BYTES;
+use part_url::PartUrlError;
 use part_writer::{PartPlace, write_part};
 use vidpush_protocol::UploadId;
 use vidpush_protocol::ids::is_well_formed;
@@ -49,18 +50,23 @@ use vidpush_protocol::multipart::{
 /// Most characters of the browser's MIME type kept for an upload: real types are a few dozen.
 const MAX_FILE_TYPE_CHARS: usize = 100;
 
-/// The multipart routes.
+/// The multipart routes every home serves: create, sign, list, complete, abort.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/multipart", post(create))
         .route("/api/multipart/{id}", delete(abort))
         .route("/api/multipart/{id}/parts", get(list))
-        .route(
-            "/api/multipart/{id}/parts/{part}",
-            axum::routing::put(put_part),
-        )
         .route("/api/multipart/{id}/parts/{part}/url", get(sign))
         .route("/api/multipart/{id}/complete", post(complete))
+}
+
+/// The part `PUT` the local [`UploadFolder`](crate::adapters::upload_folder::UploadFolder)'s
+/// URLs lead to (on AWS the page sends parts to S3 itself).
+pub fn part_routes() -> Router<AppState> {
+    Router::new().route(
+        "/api/multipart/{id}/parts/{part}",
+        axum::routing::put(put_part),
+    )
 }
 
 /// `POST /api/multipart {fileName, fileType, size}` → 201 `{uploadId, key, partSize, partCount}`.
@@ -93,12 +99,13 @@ async fn create(
         owner,
         updated_at_ms: now_ms(),
     };
-    // The file exists before any part: parts are written into their ranges of it.
-    let file = tokio::fs::File::create(app.upload_path(&upload.id)).await?;
-    file.set_len(upload.length).await?;
     app.uploads
         .create_multipart(upload.clone(), part_size)
         .await?;
+    if let Err(error) = app.upload_space.begin(&upload, part_size).await {
+        discard(&app, &upload.id).await?;
+        return Err(error.into());
+    }
     tracing::info!(upload = %upload.id, length = upload.length, part_size, "multipart upload created");
     let answer = CreateMultipartResponse {
         key: upload.id.as_str().to_owned(),
@@ -120,13 +127,9 @@ async fn sign(
 ) -> Result<Json<SignedPart>, ApiFailure> {
     let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
     upload.place(part)?;
-    let expires_at_ms = now_ms() + PART_URL_LIFETIME.as_millis() as u64;
-    let query = app.part_signer.sign(&upload.record.id, part, expires_at_ms);
-    Ok(Json(SignedPart {
-        // Relative to the API's base URL, which only the page knows (a sub-path, a proxy).
-        url: format!("api/multipart/{}/parts/{part}?{query}", upload.record.id),
-        expires_at_ms,
-    }))
+    Ok(Json(
+        app.upload_space.part_url(&upload.record.id, part).await?,
+    ))
 }
 
 /// `GET /api/multipart/{id}/parts` → the parts stored so far (to resume).
@@ -139,7 +142,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     let upload = owned_multipart(&app, &id, source, &headers, &uri).await?;
-    let parts = app.uploads.parts(&upload.record.id).await?;
+    let parts = app.upload_space.parts(&upload.record.id).await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         Json(ListPartsResponse { parts }),
@@ -252,8 +255,17 @@ async fn complete(
     // No job creation, expiry or abort in between; no part changing on disk while judged.
     let _claim = app.claim_upload(&id)?;
     let _completing = app.parts_in_flight.start_completing(&id)?;
-    let stored = app.uploads.parts(&id).await?;
+    let stored = app.upload_space.parts(&id).await?;
     check_completion(&request, &stored, upload.part_count())?;
+    app.upload_space.join(&id, &stored).await?;
+    // Locally part 1 was checked as it arrived; S3 received it without us, so the joined
+    // upload is judged here, before a job can take it.
+    let head = app.upload_space.head(&id, SNIFF_BYTES).await?;
+    if let Err(refusal) = check_video_head(&[head.into()], upload.record.length) {
+        discard(&app, &id).await?;
+        tracing::info!("upload refused as not a video and deleted");
+        return Err(refusal);
+    }
     app.uploads.finish_multipart(&id).await?;
     tracing::info!(bytes = upload.record.length, "multipart upload complete");
     Ok(Json(done))
