@@ -304,7 +304,10 @@ fn every_function_is_a_binary_of_the_lambda_crate() {
         let written = std::path::Path::new(bins)
             .join(format!("{binary}.rs"))
             .is_file();
-        assert!(written, "{id} runs {binary}, which crates/lambda does not build");
+        assert!(
+            written,
+            "{id} runs {binary}, which crates/lambda does not build"
+        );
     }
 }
 

@@ -7,9 +7,7 @@
 
 use crate::auth;
 use crate::jobs::Jobs;
-use crate::ports::{
-    JobRecord, JobStore, Push, QueueFull, QueuePlace, StoreError, Subscriptions,
-};
+use crate::ports::{JobRecord, JobStore, Push, QueueFull, QueuePlace, StoreError, Subscriptions};
 use crate::publisher::Publisher;
 use async_trait::async_trait;
 use std::sync::Arc;

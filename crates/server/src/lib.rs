@@ -39,8 +39,8 @@ pub mod uploads;
 
 use crate::adapters::data_folder::DataFolder;
 use crate::adapters::queue::InProcessQueue;
-use crate::adapters::upload_folder::UploadFolder;
 use crate::adapters::sqlite::SqliteStore;
+use crate::adapters::upload_folder::UploadFolder;
 use crate::background::Background;
 use crate::config::ServerConfig;
 use crate::jobs::Jobs;

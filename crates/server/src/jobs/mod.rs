@@ -282,7 +282,10 @@ impl Jobs {
         let store = &self.inner.job_store;
         for job in store.jobs_in(&[JobState::Running]).await? {
             tracing::info!(job = %job.id, "re-queueing a job that was running when the server stopped");
-            self.inner.publisher.publish(&job.id, queued_again(&job)).await?;
+            self.inner
+                .publisher
+                .publish(&job.id, queued_again(&job))
+                .await?;
         }
         let queued = store.jobs_in(&[JobState::Queued]).await?;
         let count = queued.len();
