@@ -45,13 +45,7 @@ impl AwsPorts {
         let subscriptions: Arc<dyn Subscriptions> = Arc::new(store.clone());
         let push: Arc<dyn Push> =
             Arc::new(ApiGatewayPush::new(&config, &resources.management_endpoint));
-        let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
-        let publisher = Publisher::new(
-            job_store.clone(),
-            subscriptions.clone(),
-            push.clone(),
-            notices,
-        );
+        let publisher = publisher_over(&job_store, &subscriptions, &push);
         let s3 = sdk::s3_client(&config, endpoint);
         let objects = Arc::new(S3Objects::new(
             s3.clone(),
@@ -70,6 +64,13 @@ impl AwsPorts {
         }
     }
 
+    /// The same ports pushing through `push` instead (a test's unruly delivery).
+    pub fn with_push(mut self, push: Arc<dyn Push>) -> Self {
+        self.publisher = publisher_over(&self.job_store, &self.subscriptions, &push);
+        self.push = push;
+        self
+    }
+
     /// The job queue, as the functions use it (they only send).
     pub fn queue(&self, resources: &Resources) -> crate::sqs::SqsQueue {
         crate::sqs::SqsQueue::new(
@@ -77,4 +78,18 @@ impl AwsPorts {
             resources.queue_url.clone(),
         )
     }
+}
+
+fn publisher_over(
+    job_store: &Arc<dyn JobStore>,
+    subscriptions: &Arc<dyn Subscriptions>,
+    push: &Arc<dyn Push>,
+) -> Publisher {
+    let (notices, _unread) = tokio::sync::mpsc::channel(publisher::ORPHAN_NOTICES_QUEUED);
+    Publisher::new(
+        job_store.clone(),
+        subscriptions.clone(),
+        push.clone(),
+        notices,
+    )
 }

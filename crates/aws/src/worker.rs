@@ -83,10 +83,15 @@ pub struct Worker {
 impl Worker {
     /// Starts taking jobs from the queue.
     pub async fn start(endpoint: &Endpoint, resources: Resources, options: WorkerOptions) -> Self {
-        let ports = AwsPorts::connect(endpoint, &resources, options.scratch).await;
+        let ports = AwsPorts::connect(endpoint, &resources, options.scratch.clone()).await;
+        Self::start_over(ports, &resources, options)
+    }
+
+    /// Starts taking jobs from the queue, over `ports` (a test's may push differently).
+    pub fn start_over(ports: AwsPorts, resources: &Resources, options: WorkerOptions) -> Self {
         let objects: Arc<dyn JobObjects> = ports.objects.clone();
         let queue: Arc<dyn JobQueue> = Arc::new(WorkerQueue {
-            sqs: ports.queue(&resources),
+            sqs: ports.queue(resources),
             objects: ports.objects,
         });
         // Jobs run to the end with nobody watching: the runner gets no notices of unwatched jobs.

@@ -143,3 +143,51 @@ pub struct ClientConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
+
+/// The deployed stack's output naming the page's `gatewayUrl` (`deploy/template.yaml`).
+pub const WEBSOCKET_URL_OUTPUT: &str = "WebSocketUrl";
+/// The deployed stack's output naming the page's `apiUrl`.
+pub const API_URL_OUTPUT: &str = "ApiUrl";
+
+impl ClientConfig {
+    /// The page's `config.json` from a deployed stack's outputs (`OutputKey`, `OutputValue`):
+    /// the WebSocket and API URLs. A token is the person's own and never comes from a stack.
+    pub fn from_stack_outputs<'a>(
+        outputs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, String> {
+        let outputs: Vec<(&str, &str)> = outputs.into_iter().collect();
+        let find = |key: &str| {
+            outputs
+                .iter()
+                .find(|(name, _)| *name == key)
+                .map(|(_, value)| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+                .ok_or_else(|| format!("the stack has no {key} output; is it vidpush's stack?"))
+        };
+        Ok(Self {
+            gateway_url: Some(find(WEBSOCKET_URL_OUTPUT)?),
+            api_url: Some(find(API_URL_OUTPUT)?),
+            token: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stacks_outputs_give_the_pages_urls_and_never_a_token() {
+        let config = ClientConfig::from_stack_outputs([
+            ("PageUrl", "https://d1.cloudfront.net"),
+            (WEBSOCKET_URL_OUTPUT, "wss://ws.example/prod"),
+            (API_URL_OUTPUT, " https://api.example "),
+        ])
+        .unwrap();
+        assert_eq!(config.gateway_url.as_deref(), Some("wss://ws.example/prod"));
+        assert_eq!(config.api_url.as_deref(), Some("https://api.example"));
+        assert_eq!(config.token, None);
+        let missing = ClientConfig::from_stack_outputs([(WEBSOCKET_URL_OUTPUT, "wss://x")]);
+        assert!(missing.unwrap_err().contains("ApiUrl"));
+    }
+}

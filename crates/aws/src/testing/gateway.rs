@@ -31,7 +31,7 @@ pub struct AwsGateway {
     pub addr: SocketAddr,
     /// Its in-process `@connections` client (how the local server pushes).
     pub connections: vidpush_gateway::Connections,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// A loopback port bound for a gateway not built yet: functions started before the gateway
@@ -45,9 +45,16 @@ pub struct Bound {
 impl Bound {
     /// A free loopback port.
     pub async fn new() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        Self { listener, addr }
+        Self::at(0).await.unwrap()
+    }
+
+    /// Loopback port `port` (0: any free one), or why it cannot be had.
+    pub async fn at(port: u16) -> Result<Self, String> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        Ok(Self { listener, addr })
     }
 
     /// The management endpoint the gateway will serve.
@@ -63,7 +70,11 @@ impl Bound {
         routes: impl FnOnce(GatewayBuilder) -> GatewayBuilder,
     ) -> AwsGateway {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = GatewayConfig::new(dir.path().join("gateway.db"), "bearer-key");
+        // Laid out as the local server's data folder: `gateway.db` holds the connections, and
+        // `management.key` the key of the bearer-authorised `/@connections` (tests close a
+        // page's socket with it, as backend code would).
+        let key = vidpush_gateway::load_or_create_management_key(dir.path()).unwrap();
+        let mut config = GatewayConfig::new(dir.path().join("gateway.db"), key);
         config.aws = Some(AwsApi {
             stage: STAGE.into(),
             region: LOCAL_REGION.into(),
@@ -83,12 +94,17 @@ impl Bound {
         AwsGateway {
             addr: self.addr,
             connections,
-            _dir: dir,
+            dir,
         }
     }
 }
 
 impl AwsGateway {
+    /// Its folder: `gateway.db` (the connections) and `management.key`.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// A gateway in AWS mode with a `whoami` route that answers the connection id.
     pub async fn start() -> Self {
         Self::start_configured(|_| {}).await

@@ -1,8 +1,11 @@
 //! The simulated AWS stack for tests (feature `testing`): a moto server of its own on a free
-//! loopback port with the SDK configured for it, and the local gateway in AWS mode
-//! ([`gateway`]) for `@connections`.
+//! loopback port with the SDK configured for it, the local gateway in AWS mode ([`gateway`])
+//! for `@connections`, the whole stack as the template deploys it ([`stack`]), and a delivery
+//! that duplicates and reorders as AWS may ([`faults`]).
 
+pub mod faults;
 pub mod gateway;
+pub mod stack;
 
 use crate::sdk::{self, Endpoint};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
