@@ -20,10 +20,11 @@
 //! - [`management`]: `@connections` post/get/delete, shared by HTTP and the Rust client.
 //! - [`sigv4`]: the SigV4 check on `@connections` calls from AWS SDK code (AWS mode).
 //! - [`lambda`]: routes as Lambda integrations — the Runtime API, function processes, and
-//!   API Gateway's WebSocket event JSON.
+//!   API Gateway's WebSocket event JSON; and an HTTP API route (payload format 2.0) served as
+//!   an axum router.
 //! - `store`: the SQLite record of connections, written in batches by one thread.
 //! - [`gateway`]: builder, router (`/ws`, `/@connections/{id}`), shutdown.
-//! - [`id`]: connection and request ids. [`timestamp`]: ISO-8601 text.
+//! - [`id`]: connection and request ids. [`timestamp`]: ISO-8601 and Common Log Format text.
 //! - [`key`]: the management key file.
 //!
 //! ```no_run

@@ -2,8 +2,10 @@
 //! real handler binary, with Lambda's environment) polling it. [`LambdaFunction::invoke`] is
 //! the Invoke API's synchronous call.
 
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -12,7 +14,11 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
 use super::runtime_api::{Invocation, Outcome, RuntimeApi};
+use crate::route::BoxFuture;
 use crate::timestamp::now_millis;
+
+/// The account local functions and APIs belong to, as their ARNs and events name it.
+pub const ACCOUNT_ID: &str = "000000000000";
 
 /// Invocations that may wait for a free process; more fail at once (Lambda's throttling).
 const WAITING_INVOCATIONS: usize = 1024;
@@ -48,6 +54,31 @@ pub enum InvokeError {
     Throttled,
 }
 
+/// What an invocation comes to: the function's response, or why there is none.
+pub type InvokeFuture<'a> = Pin<Box<dyn Future<Output = Result<Bytes, InvokeError>> + Send + 'a>>;
+
+/// The Invoke API's synchronous call, as an integration makes it: a [`LambdaFunction`], or in
+/// tests any closure that answers an event, so an integration is tested without a binary.
+pub trait Invoke: Send + Sync + 'static {
+    /// Invokes with `event` and waits for the response (`RequestResponse`).
+    fn invoke(&self, event: Bytes) -> InvokeFuture<'_>;
+}
+
+impl Invoke for LambdaFunction {
+    fn invoke(&self, event: Bytes) -> InvokeFuture<'_> {
+        Box::pin(LambdaFunction::invoke(self, event))
+    }
+}
+
+impl<F> Invoke for F
+where
+    F: Fn(Bytes) -> BoxFuture<Result<Bytes, InvokeError>> + Send + Sync + 'static,
+{
+    fn invoke(&self, event: Bytes) -> InvokeFuture<'_> {
+        self(event)
+    }
+}
+
 /// A running function.
 pub struct LambdaFunction {
     spec: FunctionSpec,
@@ -66,7 +97,7 @@ impl LambdaFunction {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let runtime_api = listener.local_addr()?;
         let arn = format!(
-            "arn:aws:lambda:us-east-1:000000000000:function:{}",
+            "arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:{}",
             spec.name
         );
         let router = RuntimeApi::router(arn, waiting);
