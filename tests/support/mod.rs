@@ -14,6 +14,7 @@
 //! - `static_site`: [`StaticSite`] copies the built app with its own `config.json`, to be served
 //!   by the server or by a plain file server on another port and sub-path.
 //! - `connections`: the gateway's connection ids and the `@connections` management API.
+//! - `aws_stack`: [`AwsStack`], the simulated AWS stack (`vidpush-aws-local`) serving the page.
 //! - `webdriver`: blocking calls to chromedriver (over ureq), for the places where async cannot
 //!   go (readiness checks, Chrome DevTools commands, `Drop`).
 //!
@@ -24,6 +25,7 @@
 // Each test file uses a different part of the harness.
 #![allow(dead_code, unused_imports)]
 
+mod aws_stack;
 mod browser;
 mod clip;
 pub mod connections;
@@ -47,6 +49,7 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(30);
 /// Thumbnails are small JPEGs from the same server.
 pub const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
 
+pub use aws_stack::{AwsStack, Delivery};
 pub use browser::Browser;
 pub use clip::{Clip, ClipSpec, LONG_CLIP_SHOTS, long_clip, make_clip, pad_clip};
 pub use page::ShotOnPage;

@@ -19,7 +19,16 @@ const TEST_USAGE: &str = "usage: cargo xtask test [lint|native|e2e|wasm]... [--s
   e2e         trunk build, the server binary, only the browser end-to-end tests (tests/e2e_*.rs)
   wasm        the app's and the protocol's wasm-bindgen tests in headless Chromium";
 
-const DEV_USAGE: &str = "usage: cargo xtask dev [--debug] [--skip-install] [-- <vidpush-server args, e.g. --listen 127.0.0.1:9000>]";
+const DEV_USAGE: &str = "usage: cargo xtask dev [--aws] [--debug] [--skip-install] [-- <vidpush-server args, e.g. --listen 127.0.0.1:9000>]
+  --aws   run the simulated AWS stack instead of the one process: moto (DynamoDB, S3, SQS), the
+          gateway playing API Gateway with the real Lambda function binaries, the worker, and the
+          page on its own origin (args go to vidpush-aws-local, e.g. --tokens a,b --page-port 9000)";
+
+/// The feature that builds the simulated AWS stack's launcher beside the function binaries.
+const LOCAL_STACK: &str = "vidpush-lambda/local-stack";
+
+/// The simulated AWS stack's launcher.
+const AWS_LOCAL_BIN: &str = "vidpush-aws-local";
 
 /// The AWS SAM template, relative to the root.
 const TEMPLATE: &str = "deploy/template.yaml";
@@ -43,12 +52,14 @@ pub fn build(root: &Path, args: &[&str]) -> crate::Result {
 /// `cargo xtask dev`: install, build the app with trunk, then run the server that serves it.
 pub fn dev(root: &Path, args: &[&str]) -> crate::Result {
     let mut debug = false;
+    let mut aws = false;
     let mut skip_install = false;
     let mut server_args: Vec<&str> = Vec::new();
     let mut rest = args.iter();
     while let Some(&arg) = rest.next() {
         match arg {
             "--debug" => debug = true,
+            "--aws" => aws = true,
             "--skip-install" => skip_install = true,
             "--" => server_args.extend(rest.by_ref()),
             "-h" | "--help" => {
@@ -67,26 +78,55 @@ pub fn dev(root: &Path, args: &[&str]) -> crate::Result {
         app_build::release(root, OnFailure::FallBackToStable, &[])?;
     }
 
-    let mut server = tool("cargo");
-    server
-        .args(["run", "-p", "vidpush-server", "--", "--static-dir", "dist"])
-        .args(&server_args)
-        .current_dir(root);
+    let mut server = if aws {
+        let target = target_dir(root);
+        let moto = aws_tools::ensure(&target)?;
+        run(
+            cargo(&[
+                "build",
+                "-p",
+                "vidpush-lambda",
+                "--bins",
+                "--features",
+                LOCAL_STACK,
+            ])
+            .current_dir(root),
+            "building the functions",
+        )?;
+        let mut stack = Command::new(target.join("debug").join(AWS_LOCAL_BIN));
+        stack
+            .args(["--page", "dist"])
+            .args(&server_args)
+            .env("VIDPUSH_MOTO_PYTHON", moto.python())
+            .current_dir(root);
+        stack
+    } else {
+        let mut server = tool("cargo");
+        server
+            .args(["run", "-p", "vidpush-server", "--", "--static-dir", "dist"])
+            .args(&server_args)
+            .current_dir(root);
+        server
+    };
     println!("$ {}", crate::process::render(&server));
-    let mut child = server
-        .spawn()
-        .map_err(|error| format!("could not start cargo ({error}); is it on PATH?"))?;
+    let mut child = server.spawn().map_err(|error| {
+        format!(
+            "could not start {} ({error})",
+            crate::process::render(&server)
+        )
+    })?;
     // Ctrl-C reaches the whole foreground process group, so the server already gets it and shuts
     // down by itself; xtask stays alive to wait for it and report how it ended.
     ignore_interrupts();
     let status = child
         .wait()
         .map_err(|error| format!("lost track of the server process ({error})"))?;
-    println!("vidpush-server stopped ({})", describe_status(status));
+    let name = if aws { AWS_LOCAL_BIN } else { "vidpush-server" };
+    println!("{name} stopped ({})", describe_status(status));
     if status.success() || interrupted_by_ctrl_c(status) {
         Ok(())
     } else {
-        check(status, "vidpush-server")
+        check(status, name)
     }
 }
 
@@ -133,7 +173,7 @@ impl Step {
             Step::ClippyWasm => "clippy (wasm)",
             Step::Template => "AWS template (sam validate --lint, cfn-lint)",
             Step::Trunk => "app build from an empty cargo cache",
-            Step::Server => "server build",
+            Step::Server => "server, functions and simulated AWS stack build",
             Step::Tests => "cargo test",
             Step::E2e => "e2e tests",
             Step::WasmTests => "wasm tests",
@@ -160,6 +200,8 @@ impl Step {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--features",
+                LOCAL_STACK,
                 "--",
                 "-D",
                 "warnings",
@@ -179,10 +221,20 @@ impl Step {
             ]),
             Step::Trunk => unreachable!("the app build runs through fresh_cache::build_app"),
             Step::Template => unreachable!("the template check runs through validate_template"),
-            Step::Server => cargo(&["build", "-p", "vidpush-server"]),
+            Step::Server => cargo(&[
+                "build",
+                "-p",
+                "vidpush-server",
+                "-p",
+                "vidpush-lambda",
+                "--bins",
+                "--features",
+                LOCAL_STACK,
+            ]),
             Step::Tests | Step::E2e => {
                 let mut test = if self == Step::Tests {
-                    cargo(&["test", "--workspace"])
+                    // The same features as the build before it, so nothing is built twice.
+                    cargo(&["test", "--workspace", "--features", LOCAL_STACK])
                 } else {
                     cargo(&["test", "-p", "vidpush", "--test", "e2e_*"])
                 };
@@ -190,6 +242,7 @@ impl Step {
                     test.arg("--").args(test_args);
                 }
                 test.env("VIDPUSH_SERVER_BIN", &paths.server_bin)
+                    .env("VIDPUSH_AWS_LOCAL_BIN", &paths.aws_local_bin)
                     .env("VIDPUSH_DIST", &paths.dist)
                     .env("VIDPUSH_MOTO_PYTHON", paths.aws_tools.python());
                 test
@@ -228,6 +281,8 @@ struct Paths {
     root: PathBuf,
     /// The server binary the end-to-end tests start.
     server_bin: PathBuf,
+    /// The simulated AWS stack the AWS end-to-end tests start.
+    aws_local_bin: PathBuf,
     /// trunk's output, which the server serves to the browser in end-to-end tests.
     dist: PathBuf,
     /// moto, cfn-lint and the SAM CLI.
@@ -309,6 +364,7 @@ pub fn test(root: &Path, args: &[&str]) -> crate::Result {
     let paths = Paths {
         root: root.to_path_buf(),
         server_bin: target.join("debug").join("vidpush-server"),
+        aws_local_bin: target.join("debug").join(AWS_LOCAL_BIN),
         dist: root.join("dist"),
         aws_tools,
     };

@@ -455,7 +455,9 @@ fn the_outputs_give_the_page_its_urls() {
 #[test]
 fn the_outputs_name_what_the_pages_config_is_written_from() {
     let template = template();
-    let outputs = template["Outputs"].as_mapping().expect("the template has outputs");
+    let outputs = template["Outputs"]
+        .as_mapping()
+        .expect("the template has outputs");
     for key in [
         vidpush_protocol::http::WEBSOCKET_URL_OUTPUT,
         vidpush_protocol::http::API_URL_OUTPUT,

@@ -18,11 +18,13 @@ const HOLD_EVERY: u64 = 5;
 /// A held message with no next one to overtake it is delivered after this long.
 const HOLD_AT_MOST: Duration = Duration::from_millis(300);
 
+/// Per connection: posts so far, and the message held back, if any.
+type Connections = Mutex<HashMap<String, (u64, Option<String>)>>;
+
 /// Duplicates and reorders what `inner` delivers.
 pub struct UnrulyDelivery {
     inner: Arc<dyn Push>,
-    /// Per connection: posts so far, and the message held back, if any.
-    connections: Arc<Mutex<HashMap<String, (u64, Option<String>)>>>,
+    connections: Arc<Connections>,
 }
 
 impl UnrulyDelivery {
@@ -34,10 +36,7 @@ impl UnrulyDelivery {
         }
     }
 
-    fn take_held(
-        connections: &Mutex<HashMap<String, (u64, Option<String>)>>,
-        connection: &str,
-    ) -> Option<String> {
+    fn take_held(connections: &Connections, connection: &str) -> Option<String> {
         connections
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -76,5 +75,41 @@ impl Push for UnrulyDelivery {
             self.inner.post(connection, message).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records what reaches the connection.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl Push for Recorder {
+        async fn post(&self, _connection: &str, message: String) -> Result<(), PushError> {
+            self.0.lock().unwrap().push(message);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn some_messages_arrive_twice_and_some_after_the_next_but_none_is_lost() {
+        let recorder = Arc::new(Recorder::default());
+        let unruly = UnrulyDelivery::new(recorder.clone());
+        for n in 1..=10 {
+            unruly.post("c", n.to_string()).await.unwrap();
+        }
+        tokio::time::sleep(HOLD_AT_MOST * 2).await;
+        let got: Vec<u32> = recorder
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m.parse().unwrap())
+            .collect();
+        // 3, 6 and 9 twice; 5 after 6; 10 held until no 11 came.
+        assert_eq!(got, [1, 2, 3, 3, 4, 6, 5, 6, 7, 8, 9, 9, 10]);
     }
 }

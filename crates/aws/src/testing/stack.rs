@@ -192,7 +192,11 @@ impl SimulatedStack {
         };
         let functions = &options.functions;
         let connect = Arc::new(start("connect", &functions.connect).await.map_err(io)?);
-        let disconnect = Arc::new(start("disconnect", &functions.disconnect).await.map_err(io)?);
+        let disconnect = Arc::new(
+            start("disconnect", &functions.disconnect)
+                .await
+                .map_err(io)?,
+        );
         let message = Arc::new(start("message", &functions.message).await.map_err(io)?);
         let http = Arc::new(start("http", &functions.http).await.map_err(io)?);
 

@@ -7,7 +7,7 @@
 
 use clap::Parser;
 use std::path::PathBuf;
-use vidpush_aws_testing::testing::stack::{FunctionBinaries, SimulatedStack, StackOptions};
+use vidpush_aws::testing::stack::{FunctionBinaries, SimulatedStack, StackOptions};
 
 /// Runs the simulated AWS stack.
 #[derive(Parser)]
@@ -40,8 +40,7 @@ struct Args {
 async fn main() -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let args = Args::parse();
