@@ -1,7 +1,7 @@
 //! The HTTP API integration (payload format 2.0) driven in process with `oneshot`, and once over
 //! loopback, against a fake function that records each event and answers as the test says.
-//! Events are checked against AWS's own event types (`aws_lambda_events`, which `lambda_http`
-//! parses), and lambda_http-shaped responses are built with AWS's own response type.
+//! Events are checked against AWS's own event types (`aws_lambda_events`) and turned into the
+//! request `lambda_http` hands an axum app; responses are built as `lambda_http` 1.3 builds them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,6 +36,14 @@ fn fake(answer: Answer) -> (Arc<dyn Invoke>, mpsc::UnboundedReceiver<Value>) {
     (Arc::new(invoke), received)
 }
 
+/// The router of `route`, integrated with a fake function answering `answer`, and its events.
+fn served(route: &str, answer: Answer) -> (Router, mpsc::UnboundedReceiver<Value>) {
+    let (invoker, events) = fake(answer);
+    let route = HttpRoute::parse(route).expect("the test's route key parses");
+    let integration = HttpApiIntegration::new(invoker, facts()).with_route(route);
+    (integration.router(), events)
+}
+
 fn facts() -> HttpApiFacts {
     HttpApiFacts {
         api_id: "a1b2c3d4e5".into(),
@@ -49,7 +57,9 @@ fn ok(_: &Value) -> Result<Bytes, InvokeError> {
     Ok(Bytes::from_static(br#"{"statusCode":200}"#))
 }
 
-/// The response `lambda_http` sends: AWS's response type, serialized as lambda_http does.
+/// The response `lambda_http` 1.3 sends for an HTTP API: AWS's response type, `set-cookie`
+/// moved to `cookies`, the first value of each header in `headers`, `multiValueHeaders` empty
+/// (lambda_http's `LambdaResponse::from_response`).
 fn lambda_http_response(status: u16, headers: &[(&str, &str)], body: LambdaBody) -> Bytes {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
@@ -68,8 +78,7 @@ fn lambda_http_response(status: u16, headers: &[(&str, &str)], body: LambdaBody)
         .map(|v| v.to_str().expect("a test cookie").to_owned())
         .collect();
     map.remove(header::SET_COOKIE);
-    response.headers = map.clone();
-    response.multi_value_headers = map;
+    response.headers = map;
     Bytes::from(serde_json::to_vec(&response).expect("a response serializes"))
 }
 
@@ -100,6 +109,11 @@ fn post(uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request
     request.body(body.into()).expect("a test request")
 }
 
+/// The request `lambda_http` makes of `event` for the app it runs.
+fn as_lambda_http(event: &Value) -> lambda_http::Request {
+    lambda_http::request::from_str(&event.to_string()).expect("lambda_http takes the event")
+}
+
 fn next_event(events: &mut mpsc::UnboundedReceiver<Value>) -> Value {
     events.try_recv().expect("the function was invoked")
 }
@@ -124,19 +138,14 @@ async fn request_becomes_an_event_lambda_http_parses_and_its_response_comes_back
             201,
             &[
                 ("content-type", "application/json"),
-                ("vary", "origin"),
-                ("vary", "accept-encoding"),
+                ("cache-control", "no-store"),
                 ("set-cookie", "session=s1; Path=/; HttpOnly"),
                 ("set-cookie", "theme=dark"),
             ],
             LambdaBody::Text(echoed),
         ))
     }
-    let (invoker, mut events) = fake(answer);
-    let route = HttpRoute::parse("ANY /api/{proxy+}").expect("a route key");
-    let router = HttpApiIntegration::new(invoker, facts())
-        .with_route(route)
-        .router();
+    let (router, mut events) = served("ANY /api/{proxy+}", answer);
     let mut request = Request::post("/api/jobs/7?b=2&a=1&a=x%20y")
         .header("host", "localhost:8080")
         .header("content-type", "application/json")
@@ -214,10 +223,19 @@ async fn request_becomes_an_event_lambda_http_parses_and_its_response_comes_back
     assert_eq!(parsed.path_parameters["proxy"], "jobs/7");
     assert_eq!(parsed.request_context.apiid.as_deref(), Some("a1b2c3d4e5"));
 
+    let app_request = as_lambda_http(&event);
+    assert_eq!(app_request.method(), Method::POST);
+    assert_eq!(
+        app_request.uri().to_string(),
+        "http://localhost:8080/api/jobs/7?b=2&a=1&a=x%20y"
+    );
+    assert_eq!(app_request.headers()[header::COOKIE], "a=1; b=2; c=3");
+    assert_eq!(app_request.headers()["x-custom"], "one,two");
+    assert_eq!(app_request.body().as_ref(), br#"{"name":"clip.mp4"}"#);
+
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
-    let vary: Vec<_> = headers.get_all(header::VARY).iter().collect();
-    assert_eq!(vary, ["origin", "accept-encoding"]);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
     let cookies: Vec<_> = headers.get_all(header::SET_COOKIE).iter().collect();
     assert_eq!(cookies, ["session=s1; Path=/; HttpOnly", "theme=dark"]);
     assert_eq!(
@@ -233,8 +251,7 @@ async fn request_becomes_an_event_lambda_http_parses_and_its_response_comes_back
 
 #[tokio::test]
 async fn a_bare_get_has_no_body_query_cookies_or_path_parameters() {
-    let (invoker, mut events) = fake(ok);
-    let router = HttpApiIntegration::new(invoker, facts()).router();
+    let (router, mut events) = served("$default", ok);
 
     let (status, _, body) = call(router, get("/")).await;
 
@@ -255,11 +272,7 @@ async fn a_bare_get_has_no_body_query_cookies_or_path_parameters() {
 
 #[tokio::test]
 async fn a_percent_encoded_path_arrives_decoded_and_the_query_as_sent() {
-    let (invoker, mut events) = fake(ok);
-    let route = HttpRoute::parse("GET /files/{name}").expect("a route key");
-    let router = HttpApiIntegration::new(invoker, facts())
-        .with_route(route)
-        .router();
+    let (router, mut events) = served("GET /files/{name}", ok);
 
     call(router, get("/files/clip%20one.mp4?q=a%2Bb+c")).await;
 
@@ -272,6 +285,9 @@ async fn a_percent_encoded_path_arrives_decoded_and_the_query_as_sent() {
     assert_eq!(event["pathParameters"], json!({ "name": "clip one.mp4" }));
     assert_eq!(event["rawQueryString"], "q=a%2Bb+c");
     assert_eq!(event["queryStringParameters"], json!({ "q": "a+b c" }));
+    let app_request = as_lambda_http(&event);
+    assert_eq!(app_request.uri().path(), "/files/clip%20one.mp4");
+    assert_eq!(app_request.uri().query(), Some("q=a%2Bb+c"));
 }
 
 #[tokio::test]
@@ -287,8 +303,7 @@ async fn only_text_media_types_arrive_as_text_and_the_rest_as_base64() {
         (None, true),
     ];
     for (content_type, base64) in cases {
-        let (invoker, mut events) = fake(ok);
-        let router = HttpApiIntegration::new(invoker, facts()).router();
+        let (router, mut events) = served("$default", ok);
 
         call(router, post("/upload", content_type, "a=1&b=2")).await;
 
@@ -296,6 +311,8 @@ async fn only_text_media_types_arrive_as_text_and_the_rest_as_base64() {
         assert_eq!(event["isBase64Encoded"], base64, "{content_type:?}");
         let expected = if base64 { "YT0xJmI9Mg==" } else { "a=1&b=2" };
         assert_eq!(event["body"], expected, "{content_type:?}");
+        // Either way the app reads the bytes that were sent.
+        assert_eq!(as_lambda_http(&event).body().as_ref(), b"a=1&b=2");
     }
 }
 
@@ -314,8 +331,7 @@ async fn a_binary_body_round_trips_through_base64_both_ways() {
             LambdaBody::Binary(bytes),
         ))
     }
-    let (invoker, mut events) = fake(echo);
-    let router = HttpApiIntegration::new(invoker, facts()).router();
+    let (router, mut events) = served("$default", echo);
     let bytes: Vec<u8> = vec![0x89, b'P', b'N', b'G', 0x00, 0xff, 0xfe, 0x80];
 
     let (status, headers, body) = call(
@@ -326,6 +342,7 @@ async fn a_binary_body_round_trips_through_base64_both_ways() {
 
     let event = next_event(&mut events);
     assert_eq!(event["isBase64Encoded"], true);
+    assert_eq!(as_lambda_http(&event).body().as_ref(), bytes.as_slice());
     let parsed: ApiGatewayV2httpRequest =
         serde_json::from_value(event).expect("AWS's type parses the event");
     assert!(parsed.is_base64_encoded);
@@ -349,8 +366,7 @@ async fn output_without_a_status_code_is_a_200_json_response_of_that_output() {
         (string, b"Hello from Lambda!"),
     ];
     for (answer, expected) in cases {
-        let (invoker, _events) = fake(answer);
-        let router = HttpApiIntegration::new(invoker, facts()).router();
+        let (router, _events) = served("$default", answer);
 
         let (status, headers, body) = call(router, get("/hello")).await;
 
@@ -373,8 +389,7 @@ async fn a_response_of_headers_alone_is_used_as_is_and_framing_headers_are_the_g
             .to_string(),
         ))
     }
-    let (invoker, _events) = fake(answer);
-    let router = HttpApiIntegration::new(invoker, facts()).router();
+    let (router, _events) = served("$default", answer);
 
     let (status, headers, body) = call(router, get("/jobs/9")).await;
 
@@ -387,6 +402,30 @@ async fn a_response_of_headers_alone_is_used_as_is_and_framing_headers_are_the_g
         Some(&b"999"[..])
     );
     assert_eq!(body.as_ref(), b"no such job");
+}
+
+#[tokio::test]
+async fn multi_value_headers_give_every_value_and_replace_the_same_name_in_headers() {
+    fn answer(_: &Value) -> Result<Bytes, InvokeError> {
+        Ok(Bytes::from(
+            json!({
+                "statusCode": 200,
+                "headers": { "vary": "origin", "x-one": "1" },
+                "multiValueHeaders": { "vary": ["origin", "accept-encoding"], "x-many": ["a", "b"] },
+            })
+            .to_string(),
+        ))
+    }
+    let (router, _events) = served("$default", answer);
+
+    let (status, headers, body) = call(router, get("/")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_empty());
+    let all = |name| headers.get_all(name).iter().collect::<Vec<_>>();
+    assert_eq!(all("vary"), ["origin", "accept-encoding"]);
+    assert_eq!(all("x-many"), ["a", "b"]);
+    assert_eq!(all("x-one"), ["1"]);
 }
 
 #[tokio::test]
@@ -411,8 +450,7 @@ async fn failed_functions_and_unusable_outputs_are_500() {
     }
     let answers: [Answer; 5] = [failed, timed_out, not_json, bad_status, bad_base64];
     for answer in answers {
-        let (invoker, _events) = fake(answer);
-        let router = HttpApiIntegration::new(invoker, facts()).router();
+        let (router, _events) = served("$default", answer);
 
         let answer = call(router, get("/")).await;
 
@@ -425,8 +463,7 @@ async fn a_throttled_function_is_429() {
     fn throttled(_: &Value) -> Result<Bytes, InvokeError> {
         Err(InvokeError::Throttled)
     }
-    let (invoker, _events) = fake(throttled);
-    let router = HttpApiIntegration::new(invoker, facts()).router();
+    let (router, _events) = served("$default", throttled);
 
     let answer = call(router, get("/")).await;
 
@@ -466,8 +503,7 @@ async fn the_integration_timeout_can_be_shorter_but_not_longer_than_30_seconds()
 
 #[tokio::test]
 async fn bodies_over_10_mb_are_413_without_an_invocation() {
-    let (invoker, mut events) = fake(ok);
-    let router = HttpApiIntegration::new(invoker, facts()).router();
+    let (router, mut events) = served("$default", ok);
 
     // Exactly the quota is taken.
     let (status, _, _) = call(
@@ -500,11 +536,7 @@ async fn bodies_over_10_mb_are_413_without_an_invocation() {
 
 #[tokio::test]
 async fn requests_the_route_does_not_take_are_404_without_an_invocation() {
-    let (invoker, mut events) = fake(ok);
-    let route = HttpRoute::parse("GET /jobs/{id}").expect("a route key");
-    let router = HttpApiIntegration::new(invoker, facts())
-        .with_route(route)
-        .router();
+    let (router, mut events) = served("GET /jobs/{id}", ok);
 
     let wrong_method = call(router.clone(), post("/jobs/1", None, "")).await;
     let wrong_path = call(router.clone(), get("/jobs")).await;
@@ -522,10 +554,8 @@ async fn requests_the_route_does_not_take_are_404_without_an_invocation() {
 
 #[tokio::test]
 async fn mounted_under_a_prefix_events_carry_the_path_the_client_sent() {
-    let (invoker, mut events) = fake(ok);
-    let route = HttpRoute::parse("ANY /api/{proxy+}").expect("a route key");
-    let integration = HttpApiIntegration::new(invoker, facts()).with_route(route);
-    let app = Router::new().nest_service("/api", integration.router());
+    let (router, mut events) = served("ANY /api/{proxy+}", ok);
+    let app = Router::new().nest_service("/api", router);
 
     let (status, _, _) = call(app, get("/api/jobs?limit=5")).await;
 
@@ -549,8 +579,8 @@ async fn over_loopback_the_source_ip_is_the_peers_and_cookies_are_set_cookie_lin
             LambdaBody::Text("hi".into()),
         ))
     }
-    let (invoker, mut events) = fake(answer);
-    let app = Router::new().fallback_service(HttpApiIntegration::new(invoker, facts()).router());
+    let (router, mut events) = served("$default", answer);
+    let app = Router::new().fallback_service(router);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a loopback port");

@@ -18,29 +18,32 @@
 //! without a `Content-Type` too).
 //!
 //! A failed or unreadable invocation is AWS's 500, the integration timeout its 503, throttling
-//! its 429; every answer carries `apigw-requestid`. The JSON shapes here are AWS's own, which is
-//! why they are written here.
+//! its 429; every answer carries `apigw-requestid`.
+//!
+//! - this file: the integration, its router, and the answers the gateway gives itself.
+//! - [`route`]: route keys (`$default`, `ANY /api/{proxy+}`) and which requests they take.
+//! - `event`: a request as the 2.0 event. `response`: a function's output as the response.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+mod event;
+mod response;
+pub mod route;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, OriginalUri, Request, State};
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::request::Parts;
+use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::function::{ACCOUNT_ID, Invoke, InvokeError};
-use super::http_route::HttpRoute;
+use self::event::{Incoming, event};
+use self::response::proxy_response;
+use self::route::HttpRoute;
+use super::function::{Invoke, InvokeError};
 use crate::id::new_request_id;
-use crate::timestamp::{clf, now_millis};
 
 /// HTTP API's payload quota (10 MB, not adjustable): a larger request body is refused with 413
 /// before any invocation.
@@ -51,18 +54,6 @@ pub const MAX_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The shortest integration timeout HTTP API accepts (`TimeoutInMillis` of 50).
 pub const MIN_INTEGRATION_TIMEOUT: Duration = Duration::from_millis(50);
-
-/// Media types besides `text/*` whose bodies HTTP API passes as text; every other body is
-/// passed base64-encoded. AWS does not list them; this split was observed on AWS and published
-/// (ministackorg/ministack#766).
-const TEXT_MEDIA_TYPES: [&str; 3] = [
-    "application/json",
-    "application/xml",
-    "application/javascript",
-];
-
-/// Response headers a function cannot set: the server frames the body it sends itself.
-const FRAMING_HEADERS: [&str; 3] = ["content-length", "transfer-encoding", "connection"];
 
 /// The API, as its events name it.
 #[derive(Debug, Clone)]
@@ -76,10 +67,31 @@ pub struct HttpApiFacts {
 }
 
 /// A route of an HTTP API integrated with a function; [`router`](Self::router) serves it.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # async fn demo(function: Arc<vidpush_gateway::lambda::LambdaFunction>)
+/// # -> Result<(), Box<dyn std::error::Error>> {
+/// use vidpush_gateway::lambda::{HttpApiFacts, HttpApiIntegration, HttpRoute};
+/// let api = HttpApiFacts {
+///     api_id: "local".into(),
+///     domain_name: "localhost:8080".into(),
+///     stage: "$default".into(),
+/// };
+/// let http = HttpApiIntegration::new(function, api)
+///     .with_route(HttpRoute::parse("ANY /api/{proxy+}")?);
+/// // Or `.fallback_service(http.router())` beside the WebSocket routes, with `$default`.
+/// let app = axum::Router::new().nest_service("/api", http.router());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+/// axum::serve(listener, app).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct HttpApiIntegration {
     /// The function, or a fake in tests.
     invoker: Arc<dyn Invoke>,
+    /// What every event says of the API.
     api: Arc<HttpApiFacts>,
     /// Which requests the route takes; others are AWS's 404.
     route: Arc<HttpRoute>,
@@ -161,6 +173,7 @@ async fn serve(State(integration): State<HttpApiIntegration>, request: Request) 
 }
 
 impl HttpApiIntegration {
+    /// The function's response to `request`, or the gateway's own answer.
     async fn answer(&self, request: Request, request_id: &str) -> Result<Response, GatewayAnswer> {
         let (parts, body) = request.into_parts();
         let uri = parts
@@ -209,238 +222,5 @@ impl HttpApiIntegration {
             tracing::warn!(request_id, %reason, "the function's output is not a response");
             GatewayAnswer::InternalError
         })
-    }
-}
-
-/// One request, as the event is made of it.
-struct Incoming<'a> {
-    parts: &'a Parts,
-    /// The query as sent, without `?`.
-    raw_query: &'a str,
-    /// The path, percent-decoded.
-    path: &'a str,
-    /// The route's path parameters.
-    params: Vec<(String, String)>,
-    body: &'a [u8],
-    request_id: &'a str,
-}
-
-/// AWS's 2.0 event for `request` on `route` of `api`.
-fn event(request: &Incoming<'_>, api: &HttpApiFacts, route: &HttpRoute) -> Value {
-    let parts = request.parts;
-    // Without connect info (a router served without it) the source is unknown.
-    let source_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    let (headers, cookies) = headers(parts, source_ip);
-    let user_agent = headers.get("user-agent").and_then(Value::as_str);
-    let user_agent = user_agent.unwrap_or_default().to_owned();
-    let now = now_millis();
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route.key(),
-        "rawPath": request.path,
-        "rawQueryString": request.raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": ACCOUNT_ID,
-            "apiId": api.api_id,
-            "domainName": api.domain_name,
-            "domainPrefix": api.domain_name.split('.').next().unwrap_or_default(),
-            "http": {
-                "method": parts.method.as_str(),
-                "path": request.path,
-                "protocol": format!("{:?}", parts.version),
-                "sourceIp": source_ip.to_string(),
-                "userAgent": user_agent,
-            },
-            "requestId": request.request_id,
-            "routeKey": route.key(),
-            "stage": api.stage,
-            "time": clf(now),
-            "timeEpoch": now,
-        },
-        "isBase64Encoded": false,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = cookies.into();
-    }
-    let query = joined(form_urlencoded::parse(request.raw_query.as_bytes()).into_owned());
-    if !query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query);
-    }
-    if !request.params.is_empty() {
-        event["pathParameters"] = Value::Object(joined(request.params.iter().cloned()));
-    }
-    if !request.body.is_empty() {
-        let text = std::str::from_utf8(request.body)
-            .ok()
-            .filter(|_| is_text(&parts.headers));
-        event["body"] = match text {
-            Some(text) => text.into(),
-            None => BASE64.encode(request.body).into(),
-        };
-        event["isBase64Encoded"] = text.is_none().into();
-    }
-    event
-}
-
-/// Name → value, the values of a repeated name joined with `,`.
-fn joined(pairs: impl Iterator<Item = (String, String)>) -> Map<String, Value> {
-    let mut map = Map::new();
-    for (name, value) in pairs {
-        match map.get_mut(&name) {
-            Some(Value::String(values)) => {
-                values.push(',');
-                values.push_str(&value);
-            }
-            _ => {
-                map.insert(name, Value::String(value));
-            }
-        }
-    }
-    map
-}
-
-/// The event's headers and cookies, with the `x-forwarded-*` headers AWS adds.
-fn headers(parts: &Parts, source_ip: IpAddr) -> (Map<String, Value>, Vec<String>) {
-    let mut cookies = Vec::new();
-    let mut pairs = Vec::new();
-    for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes());
-        if name == header::COOKIE {
-            let crumbs = value.split(';').map(str::trim).filter(|c| !c.is_empty());
-            cookies.extend(crumbs.map(str::to_owned));
-        } else {
-            pairs.push((name.as_str().to_owned(), value.into_owned()));
-        }
-    }
-    let mut headers = joined(pairs.into_iter());
-    if let (false, Some(authority)) = (headers.contains_key("host"), parts.uri.authority()) {
-        // HTTP/2 names the host in the URI instead.
-        headers.insert("host".into(), authority.as_str().into());
-    }
-    let port = headers
-        .get("host")
-        .and_then(Value::as_str)
-        .and_then(|host| host.rsplit_once(':'))
-        .map_or("80", |(_, port)| port)
-        .to_owned();
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(Value::as_str) {
-        Some(earlier) => format!("{earlier}, {source_ip}"),
-        None => source_ip.to_string(),
-    };
-    headers.insert("x-forwarded-for".into(), forwarded_for.into());
-    // This gateway serves plain HTTP; AWS says `https` and `443` for its TLS endpoint.
-    headers.insert("x-forwarded-proto".into(), "http".into());
-    headers.insert("x-forwarded-port".into(), port.into());
-    (headers, cookies)
-}
-
-/// Whether HTTP API passes a body of this `Content-Type` as text.
-fn is_text(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
-        return false;
-    };
-    let text = String::from_utf8_lossy(content_type.as_bytes());
-    let media = text.split(';').next().unwrap_or_default().trim();
-    let media = media.to_ascii_lowercase();
-    media.starts_with("text/") || TEXT_MEDIA_TYPES.contains(&media.as_str())
-}
-
-/// A 2.0 proxy response, as far as the gateway reads it (`null` is as absent).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ProxyResponse {
-    status_code: u16,
-    #[serde(default)]
-    headers: Option<Map<String, Value>>,
-    #[serde(default)]
-    multi_value_headers: Option<Map<String, Value>>,
-    #[serde(default)]
-    cookies: Option<Vec<String>>,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    is_base64_encoded: Option<bool>,
-}
-
-/// The response AWS makes of a function's `output`, or why it makes none (the client then gets
-/// 500).
-fn proxy_response(output: &[u8]) -> Result<Response, String> {
-    let value: Value =
-        serde_json::from_slice(output).map_err(|e| format!("the output is not JSON: {e}"))?;
-    if value.get("statusCode").is_none_or(Value::is_null) {
-        // AWS infers a 200 `application/json` whose body is the output.
-        let body = match value {
-            Value::String(text) => Bytes::from(text),
-            _ => Bytes::copy_from_slice(output),
-        };
-        let mut response = Response::new(Body::from(body));
-        let json = HeaderValue::from_static("application/json");
-        response.headers_mut().insert(header::CONTENT_TYPE, json);
-        return Ok(response);
-    }
-    let proxy: ProxyResponse =
-        serde_json::from_value(value).map_err(|e| format!("not a proxy response: {e}"))?;
-    let status = StatusCode::from_u16(proxy.status_code)
-        .map_err(|_| format!("{} is not a status code", proxy.status_code))?;
-    let body = match (proxy.body, proxy.is_base64_encoded.unwrap_or(false)) {
-        (None, _) => Bytes::new(),
-        (Some(text), false) => Bytes::from(text),
-        (Some(text), true) => BASE64
-            .decode(text)
-            .map_err(|e| format!("the body is not base64: {e}"))?
-            .into(),
-    };
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    for (name, value) in proxy.headers.iter().flatten() {
-        set_header(headers, name, std::slice::from_ref(value));
-    }
-    // A name here replaces the same name in `headers`, as AWS merges the two for format 1.0.
-    for (name, values) in proxy.multi_value_headers.iter().flatten() {
-        if let Value::Array(values) = values {
-            set_header(headers, name, values);
-        }
-    }
-    for cookie in proxy.cookies.iter().flatten() {
-        match HeaderValue::from_str(cookie) {
-            Ok(cookie) => {
-                headers.append(header::SET_COOKIE, cookie);
-            }
-            Err(_) => tracing::warn!(cookie, "a cookie that is no header value is dropped"),
-        }
-    }
-    Ok(response)
-}
-
-/// Sets header `name` to `values` (strings, numbers or booleans), dropping what HTTP cannot
-/// carry and what the server frames itself.
-fn set_header(headers: &mut HeaderMap, name: &str, values: &[Value]) {
-    let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
-        tracing::warn!(name, "a response header with an invalid name is dropped");
-        return;
-    };
-    if FRAMING_HEADERS.contains(&name.as_str()) {
-        return;
-    }
-    headers.remove(&name);
-    for value in values {
-        let text = match value {
-            Value::String(text) => text.clone(),
-            Value::Number(_) | Value::Bool(_) => value.to_string(),
-            _ => continue,
-        };
-        match HeaderValue::from_str(&text) {
-            Ok(value) => {
-                headers.append(&name, value);
-            }
-            Err(_) => {
-                tracing::warn!(%name, "a response header value that HTTP cannot carry is dropped")
-            }
-        }
     }
 }

@@ -7,17 +7,15 @@
 //!   (the [`Invoke`] trait, which tests fake).
 //! - [`integration`]: a [`RouteHandler`](crate::RouteHandler) that turns a route invocation into
 //!   API Gateway's WebSocket event JSON and the function's proxy response back into an answer.
-//! - [`http_route`]: an HTTP API route key (`$default`, `ANY /api/{proxy+}`) and its matching.
-//! - [`http_api`]: an HTTP API route as an axum router: each request becomes AWS's payload
-//!   format 2.0 event, and the function's output the HTTP response.
+//! - [`http_api`]: an HTTP API route (`$default`, `ANY /api/{proxy+}`) as an axum router: each
+//!   request becomes AWS's payload format 2.0 event, and the function's output the response.
 
 pub mod function;
 pub mod http_api;
-pub mod http_route;
 pub mod integration;
 pub mod runtime_api;
 
 pub use function::{FunctionSpec, Invoke, InvokeError, InvokeFuture, LambdaFunction};
+pub use http_api::route::{HttpRoute, InvalidRouteKey};
 pub use http_api::{HttpApiFacts, HttpApiIntegration};
-pub use http_route::{HttpRoute, InvalidRouteKey};
 pub use integration::{ApiFacts, LambdaIntegration};
