@@ -226,3 +226,42 @@ async fn a_cancel_stored_by_another_process_stops_the_running_worker() {
     );
     worker.stop().await;
 }
+
+#[tokio::test]
+async fn a_job_left_running_by_a_worker_that_stopped_is_taken_over_and_finished() {
+    let stack = Stack::start().await;
+    let (job, mut socket) = stack.queued_job(three_shots(stack.scratch.path())).await;
+    // A first worker started the job and stopped without finishing it: the job is `running`
+    // in the store, and SQS hands its message out again once its visibility lapses.
+    stack
+        .store
+        .append_event(&job, EventBody::Started)
+        .await
+        .unwrap()
+        .expect("the job starts");
+    let worker = Worker::start(
+        &stack.moto.endpoint(),
+        stack.resources(),
+        WorkerOptions::new(stack.scratch.path().join("worker")),
+    )
+    .await;
+    let mut kinds = Vec::new();
+    loop {
+        let text = next_text(&mut socket).await;
+        let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let kind = event["type"].as_str().unwrap().to_owned();
+        kinds.push(kind.clone());
+        match kind.as_str() {
+            "job.completed" => break,
+            "job.failed" | "job.cancelled" => panic!("the job ended badly: {text}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("job.queued"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "job.shot").count(), 3);
+    worker.stop().await;
+}
