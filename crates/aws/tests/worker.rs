@@ -265,3 +265,44 @@ async fn a_job_left_running_by_a_worker_that_stopped_is_taken_over_and_finished(
     assert_eq!(kinds.iter().filter(|k| *k == "job.shot").count(), 3);
     worker.stop().await;
 }
+
+#[tokio::test]
+async fn a_job_deleted_by_another_process_stops_its_worker_and_leaves_no_object() {
+    let stack = Stack::start().await;
+    let (job, mut socket) = stack.queued_job(b"not decoded by this test".to_vec()).await;
+    let mut options = WorkerOptions::new(stack.scratch.path().join("worker"));
+    options.analyzer = Arc::new(Endless);
+    let worker = Worker::start(&stack.moto.endpoint(), stack.resources(), options).await;
+    let started = next_text(&mut socket).await;
+    assert!(started.contains("job.started"), "{started}");
+    // What the HTTP function does on DELETE: the cancel, then the records, then the objects.
+    stack
+        .store
+        .append_event(
+            &job,
+            EventBody::Cancelled {
+                reason: "deleted by request".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(stack.store.delete_job(&job).await.unwrap());
+    stack.objects.remove_all(&job).await;
+    let at = Instant::now();
+    while worker.running_count() > 0 {
+        assert!(
+            at.elapsed() < Duration::from_secs(10),
+            "the worker never noticed the delete"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The worker's own clean-up ran after its turn: nothing of the job is left in S3.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stack.objects.source(&job).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "the job's source outlived it");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(stack.objects.result(&job).await.unwrap().is_none());
+    assert!(stack.store.events_after(&job, 0).await.unwrap().is_empty());
+    worker.stop().await;
+}

@@ -134,11 +134,10 @@ impl Jobs {
                         next = jobs.inner.queue.next() => next,
                     };
                     let Some(id) = next else { break };
-                    match jobs.run(&id).await {
-                        Ok(Turn::Over) => {
-                            jobs.remove_objects_if_deleted(&id).await;
-                            jobs.inner.queue.done(&id).await;
-                        }
+                    let turn = jobs.run(&id).await;
+                    jobs.remove_objects_if_deleted(&id).await;
+                    match turn {
+                        Ok(Turn::Over) => jobs.inner.queue.done(&id).await,
                         // Stays with the queue: the next start (or another worker) runs it.
                         Ok(Turn::Interrupted) => {}
                         // Not done: the queue delivers the job again (or dead-letters it).
@@ -501,8 +500,8 @@ impl Jobs {
         }
     }
 
-    /// Stops each running analysis whose job another process has already ended in the store,
-    /// checking every `interval` until the background stops. On AWS a cancel is stored by the
+    /// Stops each running analysis whose job another process has already ended or deleted in
+    /// the store, checking every `interval` until the background stops. On AWS a cancel is stored by the
     /// message function, not by the worker running the job: this is how it reaches that worker
     /// (within `interval` plus one datastore read). The worker's own final event then finds
     /// the job closed and adds nothing.
@@ -522,10 +521,13 @@ impl Jobs {
                     .map(|(id, (flag, _))| (id.clone(), flag.clone()))
                     .collect();
                 for (id, flag) in running {
-                    if let Ok(Some(job)) = jobs.inner.job_store.job(&id).await
-                        && job.state.is_final()
-                    {
-                        tracing::info!(job = %id, state = job.state.as_str(), "ended elsewhere; stopping its analysis");
+                    let ended = match jobs.inner.job_store.job(&id).await {
+                        Ok(Some(job)) => job.state.is_final(),
+                        Ok(None) => true, // deleted
+                        Err(_) => false,
+                    };
+                    if ended {
+                        tracing::info!(job = %id, "ended or deleted elsewhere; stopping its analysis");
                         flag.cancel();
                     }
                 }
