@@ -76,20 +76,7 @@ async fn on_aws_a_clip_goes_to_s3_its_shots_arrive_live_and_the_job_outlives_a_r
     browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
     let shots = browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
     assert_eq!(shots.len(), clip.shots, "after a reload: {shots:#?}");
-    let played = browser
-        .wait_for_script(
-            "the video from S3 to load",
-            "const v = document.querySelector('[data-testid=job] video');
-             return v && v.readyState >= 1 ? v.duration : null;",
-            THUMBNAIL_TIMEOUT,
-            |duration| duration.is_number(),
-        )
-        .await;
-    let seconds = played.as_f64().unwrap_or_default();
-    assert!(
-        (seconds - clip.duration_ms as f64 / 1000.0).abs() < 0.2,
-        "the player has a video of {seconds} s"
-    );
+    browser.assert_player_loads(&clip).await;
     browser
         .finish("on_aws_a_clip_goes_to_s3_its_shots_arrive_live_and_the_job_outlives_a_reload")
         .await;

@@ -46,20 +46,7 @@ async fn a_second_browser_with_the_same_token_shows_the_finished_job_with_shots_
         1,
         "the second browser offers no export"
     );
-    let played = second
-        .wait_for_script(
-            "the served video's metadata to load",
-            "const v = document.querySelector('[data-testid=job] video');
-             return v && v.readyState >= 1 ? v.duration : null;",
-            THUMBNAIL_TIMEOUT,
-            |duration| duration.is_number(),
-        )
-        .await;
-    let seconds = played.as_f64().unwrap_or_default();
-    assert!(
-        (seconds - clip.duration_ms as f64 / 1000.0).abs() < 0.2,
-        "the second browser's player has a video of {seconds} s"
-    );
+    second.assert_player_loads(&clip).await;
 
     second
         .finish(

@@ -46,6 +46,26 @@ impl ShotOnPage {
 }
 
 impl Browser {
+    /// Waits until the (first) job's player has loaded its video's metadata, and checks its
+    /// duration is the clip's: the video is served, with range requests, by whoever stores it.
+    pub async fn assert_player_loads(&self, clip: &super::Clip) {
+        let played = self
+            .wait_for_script(
+                "the served video's metadata to load",
+                "const v = document.querySelector('[data-testid=job] video');
+                 return v && v.readyState >= 1 ? v.duration : null;",
+                super::THUMBNAIL_TIMEOUT,
+                |duration| duration.is_number(),
+            )
+            .await;
+        let seconds = played.as_f64().unwrap_or_default();
+        assert!(
+            (seconds - clip.duration_ms as f64 / 1000.0).abs() < 0.2,
+            "the player has a video of {seconds} s for a clip of {} ms",
+            clip.duration_ms
+        );
+    }
+
     /// Picks several files at once in the `<input type="file" multiple>` with this
     /// `data-testid` (chromedriver takes them as one newline-separated string).
     pub async fn choose_files(&self, testid: &str, paths: &[&std::path::Path]) {
