@@ -3,6 +3,8 @@
 //! pushed, and the worker running the job notices the stored state within
 //! [`CANCEL_CHECK`](crate::worker::CANCEL_CHECK) and stops its analysis.
 
+use crate::settings::Resources;
+use crate::wiring::AwsPorts;
 use async_trait::async_trait;
 use std::sync::Arc;
 use vidpush_protocol::{EventBody, JobId};
@@ -21,6 +23,18 @@ pub struct StoredJobControl {
     pub objects: Arc<dyn JobObjects>,
     /// Where jobs wait for a worker.
     pub queue: Arc<dyn JobQueue>,
+}
+
+impl StoredJobControl {
+    /// Over the adapters of `ports`, queueing on the queue of `resources`.
+    pub fn over(ports: &AwsPorts, resources: &Resources) -> Self {
+        Self {
+            publisher: ports.publisher.clone(),
+            job_store: ports.job_store.clone(),
+            objects: ports.objects.clone(),
+            queue: Arc::new(ports.queue(resources)),
+        }
+    }
 }
 
 #[async_trait]

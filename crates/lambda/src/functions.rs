@@ -64,12 +64,7 @@ impl WebSocketFunctions {
     /// Everything over the AWS adapters at `endpoint`.
     pub async fn new(endpoint: &Endpoint, resources: Resources, policy: AccessPolicy) -> Self {
         let ports = AwsPorts::connect(endpoint, &resources, std::env::temp_dir()).await;
-        let jobs = Arc::new(StoredJobControl {
-            publisher: ports.publisher.clone(),
-            job_store: ports.job_store.clone(),
-            objects: ports.objects.clone(),
-            queue: Arc::new(ports.queue(&resources)),
-        });
+        let jobs = Arc::new(StoredJobControl::over(&ports, &resources));
         Self {
             backend: Backend {
                 job_store: ports.job_store,

@@ -35,12 +35,7 @@ pub async fn router(
 ) -> Result<Router, String> {
     let config = ServerConfig::try_parse_from(["vidpush-http"]).map_err(|e| e.to_string())?;
     let ports = AwsPorts::connect(endpoint, &resources, std::env::temp_dir()).await;
-    let jobs = Arc::new(StoredJobControl {
-        publisher: ports.publisher.clone(),
-        job_store: ports.job_store.clone(),
-        objects: ports.objects.clone(),
-        queue: Arc::new(ports.queue(&resources)),
-    });
+    let jobs = Arc::new(StoredJobControl::over(&ports, &resources));
     let state = AppState {
         config: Arc::new(config),
         uploads: Arc::new(ports.store.clone()),

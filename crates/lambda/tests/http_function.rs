@@ -4,6 +4,7 @@
 //! The router is served on a loopback port as `lambda_http` would run it (no request context:
 //! every caller shares one failed-token budget).
 
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use vidpush_aws::dynamodb::{DynamoStore, TableNames};
@@ -83,33 +84,41 @@ impl Api {
             .bearer_auth(TOKEN)
     }
 
+    /// The answer to `method path` with a JSON `body`, if any.
+    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+        let mut request = self.call(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The JSON answer to `method path`.
+    async fn read(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        self.send(method, path, body).await.json().await.unwrap()
+    }
+
     /// Uploads `bytes` the page's way and completes it; the completion's answer.
     async fn upload(&self, bytes: &[u8]) -> (UploadId, reqwest::Response) {
-        let created: Value = self
-            .call(reqwest::Method::POST, "/api/multipart")
-            .json(&json!({"fileName": "clip.mp4", "fileType": "video/mp4", "size": bytes.len()}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let created = self
+            .read(
+                Method::POST,
+                "/api/multipart",
+                Some(json!({"fileName": "clip.mp4", "fileType": "video/mp4", "size": bytes.len()})),
+            )
+            .await;
         let id = created["uploadId"].as_str().unwrap().to_owned();
         let part_size = created["partSize"].as_u64().unwrap() as usize;
         let mut parts = Vec::new();
         for (index, chunk) in bytes.chunks(part_size).enumerate() {
             let number = index + 1;
-            let signed: Value = self
-                .call(
-                    reqwest::Method::GET,
+            let signed = self
+                .read(
+                    Method::GET,
                     &format!("/api/multipart/{id}/parts/{number}/url"),
+                    None,
                 )
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .await;
             let url = signed["url"].as_str().unwrap();
             assert!(
                 url.starts_with(&self.moto.url),
@@ -127,24 +136,17 @@ impl Api {
             parts.push(json!({"partNumber": number, "etag": etag}));
         }
         // The resume: S3's own list of what it holds.
-        let listed: Value = self
-            .call(reqwest::Method::GET, &format!("/api/multipart/{id}/parts"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed = self
+            .read(Method::GET, &format!("/api/multipart/{id}/parts"), None)
+            .await;
         assert_eq!(listed["parts"].as_array().unwrap().len(), parts.len());
         let completed = self
-            .call(
-                reqwest::Method::POST,
+            .send(
+                Method::POST,
                 &format!("/api/multipart/{id}/complete"),
+                Some(json!({ "parts": parts })),
             )
-            .json(&json!({ "parts": parts }))
-            .send()
-            .await
-            .unwrap();
+            .await;
         (UploadId(id), completed)
     }
 
@@ -181,11 +183,12 @@ async fn an_upload_to_s3_becomes_a_queued_job_whose_media_is_served_by_redirect(
     assert!(api.object_exists(&upload_key(&upload)).await);
 
     let created = api
-        .call(reqwest::Method::POST, "/api/jobs")
-        .json(&json!({"uploadId": upload.as_str()}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            "/api/jobs",
+            Some(json!({"uploadId": upload.as_str()})),
+        )
+        .await;
     assert_eq!(created.status(), 201);
     let job = created.json::<Value>().await.unwrap()["jobId"]
         .as_str()
@@ -211,23 +214,12 @@ async fn an_upload_to_s3_becomes_a_queued_job_whose_media_is_served_by_redirect(
         .collect();
     assert_eq!(bodies, [job.as_str()]);
 
-    let listed: Value = api
-        .call(reqwest::Method::GET, "/api/jobs")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = api.read(Method::GET, "/api/jobs", None).await;
     assert_eq!(listed["jobs"][0]["jobId"], job.as_str());
     assert_eq!(listed["jobs"][0]["state"], "queued");
 
     let video_url = format!("/api/jobs/{job}/video");
-    let redirect = api
-        .call(reqwest::Method::GET, &video_url)
-        .send()
-        .await
-        .unwrap();
+    let redirect = api.send(Method::GET, &video_url, None).await;
     assert_eq!(redirect.status(), 307);
     let location = redirect.headers()["location"].to_str().unwrap().to_owned();
     let served = api.http.get(&location).send().await.unwrap();
@@ -244,16 +236,12 @@ async fn an_upload_to_s3_becomes_a_queued_job_whose_media_is_served_by_redirect(
     assert_eq!(wrong.status(), 401);
 
     let deleted = api
-        .call(reqwest::Method::DELETE, &format!("/api/jobs/{job}"))
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, &format!("/api/jobs/{job}"), None)
+        .await;
     assert_eq!(deleted.status(), 204);
     let gone = api
-        .call(reqwest::Method::GET, &format!("/api/jobs/{job}"))
-        .send()
-        .await
-        .unwrap();
+        .send(Method::GET, &format!("/api/jobs/{job}"), None)
+        .await;
     assert_eq!(gone.status(), 404);
     assert!(!api.object_exists(&format!("jobs/{job}/source")).await);
 }
@@ -269,11 +257,12 @@ async fn a_joined_upload_that_is_not_a_video_is_refused_and_removed() {
     assert!(message.to_string().contains("not a video"), "{message}");
     assert!(!api.object_exists(&upload_key(&upload)).await);
     let job = api
-        .call(reqwest::Method::POST, "/api/jobs")
-        .json(&json!({"uploadId": upload.as_str()}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            "/api/jobs",
+            Some(json!({"uploadId": upload.as_str()})),
+        )
+        .await;
     assert_eq!(job.status(), 404);
 }
 
@@ -282,7 +271,7 @@ async fn the_api_answers_cors_for_the_page_origin_only_and_has_no_local_upload_e
     let api = api().await;
     let preflight = |origin: &'static str| {
         api.http
-            .request(reqwest::Method::OPTIONS, format!("{}/api/jobs", api.url))
+            .request(Method::OPTIONS, format!("{}/api/jobs", api.url))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header(
@@ -305,7 +294,7 @@ async fn the_api_answers_cors_for_the_page_origin_only_and_has_no_local_upload_e
     );
     for path in ["/api/uploads", "/api/multipart/x/parts/1"] {
         let answer = api
-            .call(reqwest::Method::PUT, path)
+            .call(Method::PUT, path)
             .body("bytes")
             .send()
             .await
