@@ -4,10 +4,11 @@
 //! Modules, in the order a request meets them:
 //! - [`config`]: command-line flags with `VIDPUSH_*` environment fallbacks.
 //! - [`listener`]: accepting connections with head and body timeouts and a per-IP cap.
-//! - [`app`]: the HTTP router, `/api/health` and `/api/connect-check`; [`state`]: what every
-//!   handler can reach (`AppState`).
-//! - [`auth`]: the caller's principal from a bearer or `?token=`, and the per-IP throttle of
-//!   failed token checks.
+//! - [`app`]: the HTTP routers (the one process's, and the same `/api` as the HTTP API function
+//!   serves it on AWS), `/api/health` and `/api/connect-check`; [`state`]: what every handler
+//!   can reach (`AppState`).
+//! - [`auth`]: the caller's principal from a bearer or `?token=` through a `Door` (the gateway,
+//!   or its checks alone in a function), and the per-IP throttle of failed token checks.
 //! - [`uploads`]: the page's multipart uploads and tus for tus clients, into the same upload
 //!   files and records (a folder: protocols, checks, the writer, claims, expiry).
 //! - [`jobs`]: the `/api/jobs` endpoints, the bounded queue, the worker pool, cancellation,
@@ -15,8 +16,8 @@
 //! - [`publisher`]: storing then pushing job events, replay on subscribe, per-job ordering.
 //! - [`backend`]: the WebSocket route handlers (`subscribe`, `unsubscribe`, `cancel`, …).
 //! - [`ports`]: what the backend needs from the world (jobs and events, subscriptions, upload
-//!   records, push), as narrow traits; [`adapters`]: their local implementations (SQLite, the
-//!   in-process gateway).
+//!   records and bytes, job objects, the queue, push), as narrow traits; [`adapters`]: their
+//!   local implementations (SQLite, the data folder, the in-process gateway).
 //! - [`background`]: the one stop signal for every background task, and the wait for them.
 //! - [`error`]: the API's error type and its JSON answers.
 //! - [`clock`], [`ids`]: the time as stored, new ids.
