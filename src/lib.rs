@@ -11,6 +11,8 @@
 //! - [`cuts`]: the person's choice of fewer or more cuts, as the job's sensitivity.
 //! - [`export`]: JSON, CSV, WebVTT chapters and CMX 3600 EDL from a finished result.
 //! - [`format`]: how sizes, times and percentages read.
+//! - [`storyboard`]: which of thousands of shots are near the view, keys between shots, the
+//!   ruler's bands.
 //! - [`tab_title`]: the browser tab's title: progress, then completion.
 //!
 //! Browser glue (thin; exercised by `tests/browser_*.rs` in headless Chromium):
@@ -29,6 +31,7 @@ pub mod job;
 pub mod multipart;
 pub mod net;
 pub mod store;
+pub mod storyboard;
 pub mod tab_title;
 pub mod ui;
 

@@ -6,7 +6,7 @@
 //! - [`drop_zone::DropZone`]: picking and dropping files, refusals.
 //! - [`upload_card::UploadCard`]: one upload's progress and controls.
 //! - [`job_card::JobCard`]: one job live: progress, preview, shots, metadata, exports.
-//! - [`timeline::ShotTimeline`]: the shots of a job as a clickable strip.
+//! - [`shots::ShotTimeline`]: the shots of a job: ruler, strip and storyboard grid.
 //! - [`exports::ExportBar`]: downloads of a finished result.
 //! - [`rows::keyed_rows`]: the one keyed list every list above renders through.
 //! - [`conditional`]: the one reactive closure every part that comes and goes renders through.
@@ -17,7 +17,7 @@ pub mod exports;
 pub mod header;
 pub mod job_card;
 pub mod rows;
-pub mod timeline;
+pub mod shots;
 pub mod upload_card;
 
 use crate::config::Endpoints;
