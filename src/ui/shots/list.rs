@@ -49,14 +49,17 @@ struct Scroll {
     at_end: RwSignal<bool>,
     /// Shots per line at the current width.
     per_line: Memo<usize>,
-    cells: Cells,
+    /// The cells, fitted to the scroller's width.
+    cells: Memo<Cells>,
+    /// True for the strip.
+    one_row: bool,
 }
 
 impl Scroll {
     /// Pixels visible along the scrolling axis.
     fn view_length(&self) -> f64 {
         let (across, down) = self.size.get_untracked();
-        if self.cells.one_row { across } else { down }
+        if self.one_row { across } else { down }
     }
 
     /// Scrolls the list (not the page) so shot `i` shows whole.
@@ -64,15 +67,16 @@ impl Scroll {
         let Some(node) = self.node.get_untracked() else {
             return;
         };
-        let current = if self.cells.one_row {
+        let current = if self.one_row {
             node.scroll_left()
         } else {
             node.scroll_top()
         } as f64;
         let view = self.view_length() - 2.0 * PADDING;
         let per_line = self.per_line.get_untracked();
-        if let Some(to) = self.cells.offset_showing(i, per_line, current, view) {
-            if self.cells.one_row {
+        let cells = self.cells.get_untracked();
+        if let Some(to) = cells.offset_showing(i, per_line, current, view) {
+            if self.one_row {
                 node.set_scroll_left(to as i32);
             } else {
                 node.set_scroll_top(to as i32);
@@ -97,23 +101,27 @@ impl Scroll {
     }
 }
 
-/// The list of `shots` laid out in `cells`; `testid` names its buttons.
-pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl IntoView {
+/// The list of `shots` laid out in cells like `base`; `testid` names its buttons.
+pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl IntoView {
     let size = RwSignal::new(UNMEASURED);
+    let one_row = base.one_row;
+    let cells = Memo::new(move |_| base.fitted(size.get().0));
     let scroll = Scroll {
         node: NodeRef::new(),
         offset: RwSignal::new(0.0),
         size,
         at_end: RwSignal::new(true),
-        per_line: Memo::new(move |_| cells.per_line(size.get().0)),
+        per_line: Memo::new(move |_| base.per_line(size.get().0)),
         cells,
+        one_row,
     };
     let count = shots.count;
     let near = Memo::new(move |_| {
         let (count, per_line) = (count.get(), scroll.per_line.get());
         let (across, down) = size.get();
-        let view = if cells.one_row { across } else { down };
-        let offset = if cells.one_row && scroll.at_end.get() {
+        let view = if one_row { across } else { down };
+        let cells = cells.get();
+        let offset = if one_row && scroll.at_end.get() {
             (cells.track_length(count, per_line) - view).max(0.0)
         } else {
             scroll.offset.get()
@@ -135,7 +143,7 @@ pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl 
     // The strip keeps its newest shot in view while it is at its end, as a log does.
     Effect::new(move |_| {
         count.track();
-        if cells.one_row
+        if one_row
             && scroll.at_end.get_untracked()
             && let Some(node) = scroll.node.get_untracked()
         {
@@ -148,8 +156,9 @@ pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl 
         }
     });
     let track_style = move || {
+        let cells = cells.get();
         let length = cells.track_length(count.get(), scroll.per_line.get());
-        let along = if cells.one_row { "width" } else { "height" };
+        let along = if one_row { "width" } else { "height" };
         format!(
             "--cell-w:{}px;--cell-h:{}px;{along}:{length}px",
             cells.width, cells.height
@@ -159,7 +168,8 @@ pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl 
         let Some(node) = scroll.node.get_untracked() else {
             return;
         };
-        if cells.one_row {
+        if one_row {
+            let cells = cells.get_untracked();
             let offset = f64::from(node.scroll_left());
             let end = cells.track_length(count.get_untracked(), 1) + 2.0 * PADDING;
             scroll.offset.set(offset);
@@ -177,7 +187,8 @@ pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl 
             ev.prevent_default();
             return;
         }
-        let lines_in_view = (scroll.view_length() / cells.line_step()).floor() as usize;
+        let step = cells.get_untracked().line_step();
+        let lines_in_view = (scroll.view_length() / step).floor() as usize;
         let per_line = scroll.per_line.get_untracked();
         let Some(to) = shot_after_key(
             &ev.key(),
@@ -194,13 +205,13 @@ pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl 
     };
     let cell_style = move |i: usize| {
         move || {
-            let (x, y) = cells.position(i, scroll.per_line.get());
+            let (x, y) = cells.get().position(i, scroll.per_line.get());
             format!("transform:translate({x}px,{y}px)")
         }
     };
     view! {
         <div
-            class=if cells.one_row { "shots" } else { "shots grid" }
+            class=if one_row { "shots" } else { "shots grid" }
             node_ref=scroll.node
             on:scroll=on_scroll
             on:keydown=on_key
@@ -212,7 +223,7 @@ pub fn shot_list(shots: ShotsOfJob, cells: Cells, testid: &'static str) -> impl 
         >
             <ol
                 class="shot-track"
-                aria-label=if cells.one_row { "Shots" } else { "Storyboard: every shot" }
+                aria-label=if one_row { "Shots" } else { "Storyboard: every shot" }
                 aria-keyshortcuts="ArrowLeft ArrowRight ArrowUp ArrowDown PageUp PageDown Home End K"
                 style=track_style
             >

@@ -43,10 +43,12 @@ pub fn ShotTimeline(
         can_seek,
         picked: RwSignal::new(None),
         // Recomputed on every `timeupdate`, but each button re-renders only when the shot
-        // under the playhead changes.
+        // under the playhead changes. Without a player there is no playhead to mark.
         playing: Memo::new(move |_| {
             let at = playhead.get();
-            view.with(|v| shot_at(&v.shots, at))
+            can_seek
+                .get()
+                .then(|| view.with(|v| shot_at(&v.shots, at)))?
         }),
         count,
     };

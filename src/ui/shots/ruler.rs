@@ -99,9 +99,12 @@ impl Paint {
             self.context
                 .set_fill_style_str(&self.tones[usize::from(band.second_tone)]);
             self.context.fill_rect(band.from, 0.0, width - gap, height);
+            // The mark ends where the shot starts, over the end of the shot before: drawn
+            // later, the next shot's band would cover a mark that reached into it.
             if let Some(mark) = band.transition {
                 self.context.set_fill_style_str(&self.transition);
-                self.context.fill_rect(band.from, 0.0, mark, height);
+                self.context
+                    .fill_rect((band.from - mark).max(0.0), 0.0, mark, height);
             }
         }
     }
