@@ -27,17 +27,20 @@ pub struct Cells {
 const OVERSCAN_LINES: usize = 4;
 
 impl Cells {
-    /// The grid's cells widened so that the columns that fit fill `across` pixels, each
-    /// taller by 9/16 of what it gained (the thumbnail is 16:9); the strip's as they are.
+    /// The grid's cells widened to whole pixels so that the columns that fit fill `across`
+    /// pixels, each taller by 9/16 of what it gained (the thumbnail is 16:9); the strip's as
+    /// they are.
     pub fn fitted(self, across: f64) -> Self {
         if self.one_row {
             return self;
         }
         let columns = self.per_line(across) as f64;
-        let width = ((across + self.gap) / columns - self.gap).max(self.width);
+        let width = ((across + self.gap) / columns - self.gap)
+            .floor()
+            .max(self.width);
         Self {
             width,
-            height: self.height + (width - self.width) * 9.0 / 16.0,
+            height: (self.height + (width - self.width) * 9.0 / 16.0).round(),
             ..self
         }
     }
@@ -223,10 +226,12 @@ mod tests {
         assert_eq!(GRID.per_line(539.0), 4);
         assert_eq!(GRID.per_line(540.0), 5);
         assert_eq!(GRID.per_line(20.0), 1, "never no column");
-        // 539 px hold four cells of 127.25 px and three gaps: 27.25 px wider, 15.3 px taller.
+        // 539 px hold four cells of 127.25 px and three gaps: 27 px wider, 15 px taller.
         let fitted = GRID.fitted(539.0);
-        assert_eq!((fitted.width, fitted.per_line(539.0)), (127.25, 4));
-        assert!((fitted.height - (80.0 + 27.25 * 9.0 / 16.0)).abs() < 1e-9);
+        assert_eq!(
+            (fitted.width, fitted.height, fitted.per_line(539.0)),
+            (127.0, 95.0, 4)
+        );
         assert_eq!(STRIP.fitted(539.0), STRIP);
         assert_eq!(GRID.position(6, 4), (220.0, 90.0));
         assert_eq!(STRIP.position(6, 1), (660.0, 0.0));

@@ -42,7 +42,7 @@ pub fn shot_button(
     shots: ShotsOfJob,
     i: usize,
     testid: &'static str,
-    tab_stop: Signal<bool>,
+    tab_stop: impl Fn() -> bool + Send + Sync + 'static,
 ) -> impl IntoView {
     let ShotsOfJob {
         view,
@@ -74,7 +74,7 @@ pub fn shot_button(
             title=label.clone()
             aria-label=label
             aria-current=move || (picked.get() == Some(i)).then_some("true")
-            tabindex=move || if tab_stop.get() { "0" } else { "-1" }
+            tabindex=move || if tab_stop() { "0" } else { "-1" }
             disabled=move || !can_seek.get()
             on:click=move |_| {
                 picked.set(Some(i));

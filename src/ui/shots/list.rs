@@ -132,10 +132,10 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
     // scrolled away.
     let active = RwSignal::new(0_usize);
     let tab_stop = move |i: usize| {
-        Signal::derive(move || {
+        move || {
             let (active, near) = (active.get(), near.get());
             i == active || (!near.contains(&active) && i == near.start)
-        })
+        }
     };
     Effect::new(move |_| scroll.measure());
     let resized = window_event_listener(leptos::ev::resize, move |_| scroll.measure());
@@ -160,8 +160,10 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
         let length = cells.track_length(count.get(), scroll.per_line.get());
         let along = if one_row { "width" } else { "height" };
         format!(
-            "--cell-w:{}px;--cell-h:{}px;{along}:{length}px",
-            cells.width, cells.height
+            "--cell-w:{}px;--cell-h:{}px;{along}:{}px",
+            px(cells.width),
+            px(cells.height),
+            px(length)
         )
     };
     let on_scroll = move |_| {
@@ -206,7 +208,7 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
     let cell_style = move |i: usize| {
         move || {
             let (x, y) = cells.get().position(i, scroll.per_line.get());
-            format!("transform:translate({x}px,{y}px)")
+            format!("transform:translate({}px,{}px)", px(x), px(y))
         }
     };
     view! {
@@ -247,6 +249,12 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
             </ol>
         </div>
     }
+}
+
+/// Whole CSS pixels: formatting an `f64` would bring Rust's float printing into the wasm
+/// (several KiB) for sub-pixel precision nobody sees.
+fn px(length: f64) -> i64 {
+    length.round() as i64
 }
 
 /// The index of the shot button an event happened in.

@@ -22,27 +22,28 @@ const BAND_GAP: f64 = 2.0;
 /// The ruler of `view`'s shots, over a video `total` milliseconds long.
 pub fn shot_ruler(view: RwSignal<JobView>, count: Memo<usize>, total: Memo<u64>) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    // How many shots are drawn, and over which total: a new total redraws every band.
+    // How many shots are drawn, and over which total: a new total redraws every band. The
+    // colours are read once per full redraw, not per shot: reading them asks for style.
     let drawn = StoredValue::new((0_usize, 0_u64));
-    Effect::new(move |_| {
+    Effect::new(move |paint: Option<Option<Paint>>| {
         let (count, total) = (count.get(), total.get());
-        let Some(canvas) = canvas.get() else { return };
-        let Some(paint) = Paint::of(&canvas) else {
-            return;
-        };
+        let canvas = canvas.get()?;
         let (done, drawn_total) = drawn.get_value();
-        let first = if drawn_total == total && done <= count {
-            done
-        } else {
-            paint
-                .context
-                .clear_rect(0.0, 0.0, PIXELS.into(), HEIGHT.into());
-            0
+        let (paint, first) = match paint.flatten() {
+            Some(paint) if drawn_total == total && done <= count => (paint, done),
+            _ => {
+                let paint = Paint::of(&canvas)?;
+                paint
+                    .context
+                    .clear_rect(0.0, 0.0, PIXELS.into(), HEIGHT.into());
+                (paint, 0)
+            }
         };
         view.with_untracked(|v| {
             paint.bands(&v.shots[first..count.min(v.shots.len())], first, total)
         });
         drawn.set_value((count, total));
+        Some(paint)
     });
     view! {
         <canvas
