@@ -9,29 +9,12 @@ mod support;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 use support::connections::{post_to_connection, wait_for_single_connection};
+use support::film;
 use support::{
     Browser, ClipSpec, JOB_TIMEOUT, LIVE_TIMEOUT, Server, ServerOptions, THUMBNAIL_TIMEOUT,
     make_clip,
 };
-use vidpush_protocol::{
-    DominantColor, EventBody, JobEvent, JobId, Shot, ShotFacts, Span, Transition, TransitionKind,
-    VideoMetadata,
-};
-
-/// Presses `key` in whatever element has the focus, as a person at the keyboard would.
-async fn press(browser: &Browser, key: Key) {
-    type_keys(browser, &String::from(char::from(key))).await;
-}
-
-/// Types `keys` into whatever element has the focus.
-async fn type_keys(browser: &Browser, keys: &str) {
-    let focused = browser
-        .client()
-        .active_element()
-        .await
-        .expect("something has the focus");
-    focused.send_keys(keys).await.expect("the key can be sent");
-}
+use vidpush_protocol::{EventBody, JobEvent, JobId};
 
 /// The focused shot's `data-testid` and `data-index`, and where it is in its list.
 async fn focused(browser: &Browser) -> Value {
@@ -89,7 +72,7 @@ async fn the_keyboard_alone_moves_through_the_storyboard_brings_the_player_into_
     browser
         .eval("document.querySelector('[data-testid=storyboard] summary').focus(); return null;")
         .await;
-    press(&browser, Key::Enter).await;
+    browser.press(Key::Enter).await;
     browser
         .wait_for_script(
             "the grid to open",
@@ -98,18 +81,18 @@ async fn the_keyboard_alone_moves_through_the_storyboard_brings_the_player_into_
             |n| n.as_u64().unwrap_or(0) > 0,
         )
         .await;
-    press(&browser, Key::Tab).await;
+    browser.press(Key::Tab).await;
     let first = focused(&browser).await;
     assert_eq!(
         (first["testid"].as_str(), first["index"].as_str()),
         (Some("storyboard-shot"), Some("0")),
         "Tab from the storyboard's title did not reach its first shot"
     );
-    press(&browser, Key::Right).await;
-    press(&browser, Key::Right).await;
+    browser.press(Key::Right).await;
+    browser.press(Key::Right).await;
     let third = focused(&browser).await;
     assert_eq!(third["index"], "2", "two right arrows from shot 1");
-    press(&browser, Key::Down).await;
+    browser.press(Key::Down).await;
     let below = focused(&browser).await;
     let below_index: usize = below["index"]
         .as_str()
@@ -123,7 +106,7 @@ async fn the_keyboard_alone_moves_through_the_storyboard_brings_the_player_into_
     );
     // The last shot is far below the grid's view: End scrolls the grid to it, and the grid
     // builds only the rows near its view.
-    press(&browser, Key::End).await;
+    browser.press(Key::End).await;
     let last = focused(&browser).await;
     assert_eq!(last["index"], (shots - 1).to_string(), "End went elsewhere");
     let (in_grid, _) = built(&browser).await;
@@ -141,11 +124,11 @@ async fn the_keyboard_alone_moves_through_the_storyboard_brings_the_player_into_
 
     // Choosing a shot near the end with Enter seeks the player there and brings it whole into
     // view, above the page's sticky bar.
-    press(&browser, Key::Left).await;
-    press(&browser, Key::Left).await;
+    browser.press(Key::Left).await;
+    browser.press(Key::Left).await;
     let chosen = shots - 3;
     assert_eq!(focused(&browser).await["index"], chosen.to_string());
-    press(&browser, Key::Enter).await;
+    browser.press(Key::Enter).await;
     let player = browser
         .wait_for_script(
             "the player to come into view at the chosen shot",
@@ -176,7 +159,7 @@ async fn the_keyboard_alone_moves_through_the_storyboard_brings_the_player_into_
         "document.querySelector('[data-testid=storyboard-shot][data-index=\"{chosen}\"]').focus(); return null;"
     );
     browser.eval(&grid_shot).await;
-    type_keys(&browser, "k").await;
+    browser.type_keys("k").await;
     let marked = browser
         .wait_for_script(
             "the playing mark to move on while the video plays",
@@ -199,54 +182,8 @@ async fn the_keyboard_alone_moves_through_the_storyboard_brings_the_player_into_
     browser
         .screenshot("the_keyboard_alone_moves_through_the_storyboard")
         .await;
-    type_keys(&browser, "k").await;
+    browser.type_keys("k").await;
     browser.assert_console_has_no_errors();
-}
-
-/// Frames per second of the made-up film.
-const FILM_FPS: u64 = 25;
-/// Each made-up shot's length.
-const FILM_SHOT_MS: u64 = 2_000;
-
-/// Shot `index` of a made-up film: 2 s long; every 25th begins with a fade, every other 10th
-/// with a dissolve, the rest with a cut.
-fn film_shot(index: u32) -> Shot {
-    let start = u64::from(index) * FILM_SHOT_MS;
-    let frame = |ms: u64| ms * FILM_FPS / 1000;
-    let kind = match index {
-        0 => TransitionKind::Start,
-        i if i % 25 == 0 => TransitionKind::Fade,
-        i if i % 10 == 0 => TransitionKind::Dissolve,
-        _ => TransitionKind::Cut,
-    };
-    Shot {
-        index,
-        span: Span {
-            start_timestamp_millis: start,
-            end_timestamp_millis: start + FILM_SHOT_MS,
-            duration_millis: FILM_SHOT_MS,
-            start_timecode_smpte: String::from("00:00:00:00"),
-            end_timecode_smpte: String::from("00:00:02:00"),
-            duration_smpte: String::from("00:00:02:00"),
-            start_frame_number: frame(start),
-            end_frame_number: frame(start + FILM_SHOT_MS) - 1,
-            duration_frames: frame(FILM_SHOT_MS),
-        },
-        confidence: 90.0,
-        transition_in: Transition {
-            kind,
-            duration_frames: if kind == TransitionKind::Cut { 1 } else { 12 },
-        },
-        thumbnail_frame: frame(start),
-        facts: ShotFacts {
-            dominant_colors: vec![DominantColor {
-                hex: String::from("#336699"),
-                share: 1.0,
-            }],
-            mean_brightness: 0.5,
-            motion: 0.1,
-        },
-    }
 }
 
 /// Whether the ruler's canvas is painted in its transition colour at shot `index`'s start
@@ -308,25 +245,14 @@ async fn a_films_shots_stay_a_few_dozen_buttons_and_its_dissolves_and_fades_are_
     push(
         1,
         EventBody::Metadata {
-            metadata: VideoMetadata {
-                codec: "h264".into(),
-                format: "mov,mp4,m4a,3gp,3g2,mj2".into(),
-                duration_millis: u64::from(SHOTS) * FILM_SHOT_MS,
-                frame_rate: 25.0,
-                frame_rate_fraction: "25/1".into(),
-                frame_width: 1920,
-                frame_height: 1080,
-                color_range: "LIMITED".into(),
-                frame_count: None,
-                audio_codec: None,
-            },
+            metadata: film::metadata(SHOTS),
         },
     );
     for index in 0..SHOTS {
         push(
             u64::from(index) + 2,
             EventBody::Shot {
-                shot: film_shot(index),
+                shot: film::shot(index),
                 thumbnail_url: format!("/api/jobs/made-up-film/thumbnails/{index}.jpg"),
             },
         );

@@ -59,7 +59,12 @@ pub fn App() -> impl IntoView {
         });
         let busy = jobs.iter().any(|(state, _)| !state.is_final());
         let just_finished = was_busy == Some(true) && !busy;
-        document().set_title(&crate::tab_title::tab_title(&jobs, just_finished));
+        // Every pushed shot runs this; the browser is told only when the title changes.
+        let title = crate::tab_title::tab_title(&jobs, just_finished);
+        let document = document();
+        if document.title() != title {
+            document.set_title(&title);
+        }
         busy
     });
     let has_cards = move || !(store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty));

@@ -14,6 +14,7 @@
 //! - `static_site`: [`StaticSite`] copies the built app with its own `config.json`, to be served
 //!   by the server or by a plain file server on another port and sub-path.
 //! - `connections`: the gateway's connection ids and the `@connections` management API.
+//! - `film`: a made-up feature film's shots and metadata, to push a film's worth of events.
 //! - `webdriver`: blocking calls to chromedriver (over ureq), for the places where async cannot
 //!   go (readiness checks, Chrome DevTools commands, `Drop`).
 //!
@@ -27,6 +28,7 @@
 mod browser;
 mod clip;
 pub mod connections;
+pub mod film;
 mod page;
 mod server;
 mod static_site;

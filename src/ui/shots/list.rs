@@ -131,23 +131,39 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
     // The one button Tab reaches: the last one focused, or the first built when that one is
     // scrolled away.
     let active = RwSignal::new(0_usize);
-    let tab_stop = move |i: usize| {
-        move || {
-            let (active, near) = (active.get(), near.get());
-            i == active || (!near.contains(&active) && i == near.start)
+    // One memo for the list, so a new shot re-renders no button's tabindex unless the Tab stop
+    // itself moves.
+    let tab_stop_at = Memo::new(move |_| {
+        let (active, near) = (active.get(), near.get());
+        if near.contains(&active) {
+            active
+        } else {
+            near.start
         }
-    };
+    });
+    let tab_stop = move |i: usize| move || tab_stop_at.get() == i;
     Effect::new(move |_| scroll.measure());
     let resized = window_event_listener(leptos::ev::resize, move |_| scroll.measure());
     on_cleanup(move || resized.remove());
-    // The strip keeps its newest shot in view while it is at its end, as a log does.
+    // The strip keeps its newest shot in view while it is at its end, as a log does: scrolled
+    // once a frame, when the browser lays the page out anyway, not once per pushed shot (each
+    // scroll asks for a layout at once).
+    let tail_scroll_pending = StoredValue::new(false);
+    // Where the strip's own last scroll to its end left it.
+    let tail_left = StoredValue::new(0.0_f64);
     Effect::new(move |_| {
         count.track();
-        if one_row
-            && scroll.at_end.get_untracked()
-            && let Some(node) = scroll.node.get_untracked()
-        {
-            node.set_scroll_left(i32::MAX);
+        if one_row && scroll.at_end.get_untracked() && !tail_scroll_pending.get_value() {
+            tail_scroll_pending.set_value(true);
+            request_animation_frame(move || {
+                tail_scroll_pending.set_value(false);
+                if scroll.at_end.get_untracked()
+                    && let Some(node) = scroll.node.get_untracked()
+                {
+                    node.set_scroll_left(i32::MAX);
+                    tail_left.set_value(f64::from(node.scroll_left()));
+                }
+            });
         }
     });
     Effect::new(move |_| {
@@ -171,13 +187,16 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
             return;
         };
         if one_row {
-            let cells = cells.get_untracked();
             let offset = f64::from(node.scroll_left());
-            let end = cells.track_length(count.get_untracked(), 1) + 2.0 * PADDING;
+            let slack = cells.get_untracked().width / 2.0;
+            let at_end =
+                offset + f64::from(node.client_width()) + slack >= f64::from(node.scroll_width());
+            // Shots that came after the strip's own scroll to its end leave it short of the
+            // end: it is still following unless the person scrolled back.
+            let following =
+                scroll.at_end.get_untracked() && offset >= tail_left.get_value() - slack;
             scroll.offset.set(offset);
-            scroll
-                .at_end
-                .set(offset + f64::from(node.client_width()) >= end - cells.width / 2.0);
+            scroll.at_end.set(at_end || following);
         } else {
             scroll.offset.set(f64::from(node.scroll_top()));
         }
@@ -234,11 +253,7 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
                         .map(|i| {
                             Row::new(i as u64, move || {
                                 view! {
-                                    <li
-                                        style=cell_style(i)
-                                        aria-posinset=i + 1
-                                        aria-setsize=move || count.get()
-                                    >
+                                    <li style=cell_style(i)>
                                         {shot_button(shots, i, testid, tab_stop(i))}
                                     </li>
                                 }

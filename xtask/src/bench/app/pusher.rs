@@ -12,18 +12,16 @@ use super::server::{Server, wall_ms};
 use super::webdriver::Browser;
 use serde_json::json;
 use std::time::Duration;
-use vidpush_protocol::{
-    DominantColor, EventBody, JobEvent, JobId, Shot, ShotFacts, Span, Transition, TransitionKind,
-};
+use vidpush_protocol::{EventBody, JobEvent, JobId};
+
+/// The made-up film's shots and metadata, shared with the browser tests (one source of these
+/// fixtures for both).
+#[path = "../../../../tests/support/film.rs"]
+pub mod film;
 
 /// How long one `@connections` request may take. The server answers in milliseconds; this only
 /// keeps a hung server from hanging the benchmark.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Each made-up shot's length.
-const SHOT_MS: u64 = 2_000;
-/// The made-up video's frame rate.
-const FPS: u64 = 25;
 
 /// Waits until the page follows the job over a live socket and has heard the server's answer.
 const WAIT_SUBSCRIBED: &str = r#"
@@ -98,6 +96,8 @@ impl Pusher {
     ) -> crate::Result<Self> {
         browser.devtools("Network.enable", json!({}))?;
         browser.devtools("Network.setBlockedURLs", json!({ "urls": ["*/api/jobs"] }))?;
+        // The job is remembered in the page's own origin, then the page loads again with it.
+        browser.goto(page)?;
         browser.run(
             "localStorage.setItem('vidpush.jobs', arguments[0] + '\\tbench.mp4'); return true;",
             json!([job]),
@@ -160,7 +160,7 @@ impl Pusher {
     pub fn push_shot(&mut self, index: u32) -> crate::Result<f64> {
         let thumbnail_url = format!("/api/jobs/{}/thumbnails/{index}.jpg", self.job_id);
         self.push(EventBody::Shot {
-            shot: shot(index),
+            shot: film::shot(index),
             thumbnail_url,
         })
     }
@@ -210,65 +210,4 @@ pub fn clock_offset(browser: &Browser) -> crate::Result<(f64, f64)> {
         }
     }
     Ok((best.1, best.0 / 2.0))
-}
-
-/// The made-up video's metadata, `shots` shots long.
-pub fn metadata(shots: u32) -> vidpush_protocol::VideoMetadata {
-    vidpush_protocol::VideoMetadata {
-        codec: "h264".into(),
-        format: "mov,mp4,m4a,3gp,3g2,mj2".into(),
-        duration_millis: u64::from(shots) * SHOT_MS,
-        frame_rate: FPS as f64,
-        frame_rate_fraction: format!("{FPS}/1"),
-        frame_width: 1920,
-        frame_height: 1080,
-        color_range: "LIMITED".into(),
-        frame_count: Some(u64::from(shots) * SHOT_MS * FPS / 1000),
-        audio_codec: Some("aac".into()),
-    }
-}
-
-/// A plausible shot: 2 s long at 25 fps, as the analysis would push it; as in a film, every
-/// 25th begins with a fade and every other 10th with a dissolve.
-fn shot(index: u32) -> Shot {
-    let start = u64::from(index) * SHOT_MS;
-    let frame = |ms: u64| ms * FPS / 1000;
-    let kind = match index {
-        0 => TransitionKind::Start,
-        i if i % 25 == 0 => TransitionKind::Fade,
-        i if i % 10 == 0 => TransitionKind::Dissolve,
-        _ => TransitionKind::Cut,
-    };
-    Shot {
-        index,
-        span: Span {
-            start_timestamp_millis: start,
-            end_timestamp_millis: start + SHOT_MS,
-            duration_millis: SHOT_MS,
-            start_timecode_smpte: String::from("00:00:00:00"),
-            end_timecode_smpte: String::from("00:00:02:00"),
-            duration_smpte: String::from("00:00:02:00"),
-            start_frame_number: frame(start),
-            end_frame_number: frame(start + SHOT_MS) - 1,
-            duration_frames: frame(SHOT_MS),
-        },
-        confidence: 90.0,
-        transition_in: Transition {
-            kind,
-            duration_frames: if matches!(kind, TransitionKind::Cut | TransitionKind::Start) {
-                1
-            } else {
-                12
-            },
-        },
-        thumbnail_frame: frame(start + SHOT_MS / 2),
-        facts: ShotFacts {
-            dominant_colors: vec![DominantColor {
-                hex: String::from("#336699"),
-                share: 1.0,
-            }],
-            mean_brightness: 0.5,
-            motion: 0.1,
-        },
-    }
 }
