@@ -153,14 +153,20 @@ impl JobView {
                 shot,
                 thumbnail_url,
             } => {
-                // Named after its file: with several jobs running, a bare "Shot 4" says nothing.
                 let view = ShotView {
                     shot: shot.clone(),
                     thumbnail_url: thumbnail_url.clone(),
                 };
                 // A shot the page has already shows is not shown twice (a server older than
                 // this page pushes a re-run's shots again).
-                if let Some(known) = self.shots.iter_mut().find(|s| s.shot.index == shot.index) {
+                // Shots are in index order, so the known one is found by halves: a film has
+                // thousands.
+                let at = self.shots.partition_point(|s| s.shot.index < shot.index);
+                if let Some(known) = self
+                    .shots
+                    .get_mut(at)
+                    .filter(|s| s.shot.index == shot.index)
+                {
                     *known = view;
                     return Applied::New { announce: None };
                 }
@@ -171,7 +177,7 @@ impl JobView {
                     self.file_name,
                     format::clock(shot.span.start_timestamp_millis)
                 );
-                self.shots.push(view);
+                self.shots.insert(at, view);
                 Some(announce)
             }
             EventBody::Cue { cue } => {

@@ -1,5 +1,6 @@
 //! The page on a phone in dark mode: dark colours from `prefers-color-scheme`, nothing wider
-//! than the screen (even a card for a file with a very long name), a finished job readable.
+//! than the screen (even a card for a file with a very long name), a finished job readable; and
+//! once a job exists, the header and the drop zone shrink so the results are above the fold.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -95,5 +96,84 @@ async fn a_finished_job_reads_well_on_a_phone_in_dark_mode() {
     browser.wait_for_transitions().await;
     browser
         .screenshot("a_finished_job_reads_well_on_a_phone_in_dark_mode")
+        .await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_header_and_drop_zone_shrink_once_a_job_exists_and_a_tap_shows_the_whole_name()
+ {
+    let clips = tempfile::tempdir().expect("the system temp dir is writable");
+    let name =
+        "Grandma's 90th birthday at the lake house, all the speeches, uncut (phone copy).mp4";
+    let clip = make_clip(
+        clips.path(),
+        &ClipSpec {
+            shots: 6,
+            file_name: name.into(),
+            ..ClipSpec::default()
+        },
+    );
+    let server = Server::start(ServerOptions::default());
+    let browser = Browser::start().await;
+    browser.emulate_screen(PHONE.0, PHONE.1);
+    browser.open_live(&server.url()).await;
+    let heights =
+        "const h = s => Math.round(document.querySelector(s).getBoundingClientRect().height);
+                   return { header: h('.topbar'), dropzone: h('.dropzone') };";
+    let before = browser.eval(heights).await;
+
+    browser.choose_file("file-input", &clip.path).await;
+    browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
+    browser.wait_for_thumbnails(THUMBNAIL_TIMEOUT).await;
+    browser.eval("window.scrollTo(0, 0); return null;").await;
+    let after = browser.eval(heights).await;
+    let (header, dropzone) = (
+        after["header"].as_u64().unwrap_or(u64::MAX),
+        after["dropzone"].as_u64().unwrap_or(u64::MAX),
+    );
+    assert!(
+        header <= 60,
+        "the header takes {header} px of a phone's height with a job on the board"
+    );
+    assert!(
+        dropzone <= 70 && dropzone * 3 < before["dropzone"].as_u64().unwrap_or(0),
+        "the drop zone did not shrink once a job existed: {before} → {after}"
+    );
+    // The results are above the fold: the player and the first row of shots on the first
+    // screen, without scrolling.
+    let fold = browser
+        .eval(
+            "const bottom = s => document.querySelector(s).getBoundingClientRect().bottom;
+             return { video: bottom('[data-testid=job] video'), shots: bottom('[data-testid=shot]'),
+                      height: innerHeight };",
+        )
+        .await;
+    assert!(
+        fold["shots"].as_f64() <= fold["height"].as_f64()
+            && fold["video"].as_f64() <= fold["height"].as_f64(),
+        "the player and the shots are below the fold on a phone: {fold}"
+    );
+
+    // The name is cut to one line; a tap shows it whole (no hover-only tooltip).
+    let shown = "const e = document.querySelector('[data-testid=job] .file-name');
+                 return { cut: e.scrollWidth > e.clientWidth, text: e.textContent };";
+    let cut = browser.eval(shown).await;
+    assert_eq!(cut["cut"], true, "the long name is not cut to fit: {cut}");
+    let tapped = browser
+        .client()
+        .find(fantoccini::Locator::Css("[data-testid=job] .file-name"))
+        .await
+        .expect("the card has a name");
+    tapped.click().await.expect("the name can be tapped");
+    let whole = browser.eval(shown).await;
+    assert_eq!(
+        (whole["cut"].as_bool(), whole["text"].as_str()),
+        (Some(false), Some(name)),
+        "a tap did not show the whole name"
+    );
+    browser.assert_console_has_no_errors();
+    browser.wait_for_transitions().await;
+    browser
+        .screenshot("on_a_phone_the_header_and_drop_zone_shrink_once_a_job_exists")
         .await;
 }

@@ -69,21 +69,6 @@ async fn a_file_dropped_outside_the_box_is_analysed_and_the_title_says_when_it_i
         .await;
 }
 
-/// Presses `key` in whatever element has the focus, as a person at the keyboard would.
-async fn press(browser: &Browser, key: Key) {
-    type_keys(browser, &String::from(char::from(key))).await;
-}
-
-/// Types `keys` into whatever element has the focus.
-async fn type_keys(browser: &Browser, keys: &str) {
-    let focused = browser
-        .client()
-        .active_element()
-        .await
-        .expect("something has the focus");
-    focused.send_keys(keys).await.expect("the key can be sent");
-}
-
 async fn focused_shot(browser: &Browser) -> serde_json::Value {
     browser
         .eval("return document.activeElement.getAttribute('data-index');")
@@ -110,21 +95,21 @@ async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_ma
     browser
         .eval("document.querySelector('[data-testid=shot]').focus(); return null;")
         .await;
-    press(&browser, Key::Right).await;
-    press(&browser, Key::Right).await;
+    browser.press(Key::Right).await;
+    browser.press(Key::Right).await;
     assert_eq!(
         focused_shot(&browser).await,
         "2",
         "two right arrows from shot 1"
     );
-    press(&browser, Key::Left).await;
+    browser.press(Key::Left).await;
     assert_eq!(focused_shot(&browser).await, "1");
-    press(&browser, Key::End).await;
+    browser.press(Key::End).await;
     assert_eq!(focused_shot(&browser).await, "5");
-    press(&browser, Key::Home).await;
-    press(&browser, Key::Right).await;
-    press(&browser, Key::Right).await;
-    press(&browser, Key::Enter).await;
+    browser.press(Key::Home).await;
+    browser.press(Key::Right).await;
+    browser.press(Key::Right).await;
+    browser.press(Key::Enter).await;
     // Shot 3 starts at 2.0 s; once the player is there, shot 3 is marked as playing.
     let playing = browser
         .wait_for_script(
@@ -142,7 +127,7 @@ async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_ma
     browser
         .eval("document.querySelector('[data-testid=job] .file-name').focus(); return null;")
         .await;
-    press(&browser, Key::Tab).await;
+    browser.press(Key::Tab).await;
     let reached = browser
         .eval("return document.activeElement.getAttribute('data-testid');")
         .await;
@@ -150,7 +135,7 @@ async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_ma
         reached, "shot",
         "Tab from the card's name went elsewhere first"
     );
-    type_keys(&browser, "k").await;
+    browser.type_keys("k").await;
     browser
         .wait_for_script(
             "K to play the video",
@@ -159,7 +144,7 @@ async fn arrow_keys_move_through_the_shots_and_the_shot_under_the_playhead_is_ma
             |playing| playing == true,
         )
         .await;
-    type_keys(&browser, "k").await;
+    browser.type_keys("k").await;
     browser
         .wait_for_script(
             "K to pause the video",

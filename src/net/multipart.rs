@@ -14,18 +14,7 @@ use vidpush_protocol::multipart::{
 };
 use vidpush_protocol::web::{self, FromJs};
 
-/// Why a call did not give what was asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// No answer, or a passing failure (5xx, a busy server): try again later.
-    Unreachable,
-    /// The server no longer has the upload (expired, aborted, used for a job).
-    Lost,
-    /// Refused for good; the sentence says why.
-    Refused(String),
-    /// Aborted because the person paused or cancelled.
-    Stopped,
-}
+use crate::upload_flow::Failure;
 
 /// Sorts an answer: the decoded body of a success, or what the failure means.
 fn judge<T: FromJs>(answer: Result<Answer, XhrError>, refused: &str) -> Result<T, Failure> {

@@ -1,17 +1,19 @@
 //! Runs one multipart upload: create it, or continue a remembered one from the parts the server
 //! lists; send a few parts at a time to their signed URLs with byte progress; retry after a
-//! network failure; pause/resume/cancel; complete; then create the job. Which parts remain and
-//! how many bytes are sent are kept by `crate::multipart`; this file only performs requests.
+//! network failure; pause/resume/cancel; complete; then create the job. What to do next is
+//! decided by `crate::upload_flow`, which parts remain and how many bytes are sent are kept by
+//! `crate::multipart`; this file only performs requests and waits.
 
 use crate::backoff::Backoff;
 use crate::config::Endpoints;
 use crate::connection::ConnectionState;
 use crate::multipart::{self, PARALLEL_PARTS, PartAnswer, Parts, Remembered, Throughput};
-use crate::net::multipart::{self as api, Failure};
-use crate::net::upload_control::{UploadControl, Wish};
+use crate::net::multipart as api;
+use crate::net::upload_control::UploadControl;
 use crate::net::xhr::{Request, XhrError};
 use crate::net::{http, now_ms, random, sleep_unless_woken, storage};
 use crate::store::{Place, Store, UploadPhase, UploadView};
+use crate::upload_flow::{Failure, Outcome, Step, UploadFlow, Wish};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -202,88 +204,72 @@ impl Upload {
         self.view.update(|v| v.phase = phase);
     }
 
-    /// Sends every part and completes the upload. `Ok(Some(id))` when done, `Ok(None)` when
-    /// cancelled.
-    async fn send_all(&self) -> Result<Option<UploadId>, String> {
+    /// Does what the upload's [`UploadFlow`] says until it ends: every step's I/O is here,
+    /// every decision there.
+    async fn send_all(&self) -> Outcome {
         // An upload remembered from before a reload is continued when the server still has it.
-        let mut remembered = storage::get(&self.storage_key)
+        let remembered = storage::get(&self.storage_key)
             .as_deref()
             .and_then(Remembered::from_text);
-        let mut current: Option<UploadId> = None;
+        let mut flow = UploadFlow::new(remembered);
         loop {
-            match self.control.wish() {
-                Wish::Cancel => {
-                    let id = current.or(remembered.map(|r| r.upload_id));
-                    if let Some(id) = id {
+            let all_stored = self.parts.borrow().all_stored();
+            match flow.next(self.control.wish(), all_stored) {
+                Step::Forget => storage::remove(&self.storage_key),
+                Step::Abort(started) => {
+                    if let Some(id) = started {
                         api::abort(&self.endpoints, &self.control.in_flight, &id).await;
                     }
-                    storage::remove(&self.storage_key);
-                    return Ok(None);
                 }
-                Wish::Pause => {
+                Step::WaitForResume => {
                     self.set_phase(UploadPhase::Paused);
                     let (tx, rx) = oneshot::channel();
                     *self.control.wake.borrow_mut() = Some(tx);
                     let _ = rx.await;
                     self.speed.borrow_mut().restart();
-                    continue;
                 }
-                Wish::Run => {}
-            }
-            let failure = match &current {
-                // Not started yet: the server was unreachable, or this is the first attempt.
-                None => {
+                Step::RetryLater => self.retry_later().await,
+                Step::Resume(remembered) => {
                     self.set_phase(UploadPhase::Starting);
-                    let started = match &remembered {
-                        Some(known) => self.resume(known).await,
-                        None => self.create().await,
-                    };
-                    match started {
-                        Ok(id) => {
-                            current = Some(id);
-                            self.backoff.set(Backoff::default());
-                            self.server_answered();
-                            show_progress(&self.parts, &self.speed, self.view, self.size);
-                            continue;
-                        }
-                        // The server forgot the remembered upload: start a new one.
-                        Err(Failure::Lost) if remembered.is_some() => {
-                            storage::remove(&self.storage_key);
-                            remembered = None;
-                            continue;
-                        }
-                        Err(failure) => failure,
+                    let resumed = self.resume(&remembered).await;
+                    self.started(&mut flow, resumed);
+                }
+                Step::Create => {
+                    self.set_phase(UploadPhase::Starting);
+                    let created = self.create().await;
+                    self.started(&mut flow, created);
+                }
+                Step::SendParts(id) => {
+                    self.set_phase(UploadPhase::Sending);
+                    // All stored, or the person paused or cancelled: the flow says which next.
+                    if let Err(failure) = self.send_parts(&id).await {
+                        flow.failed(failure);
                     }
                 }
-                Some(id) if self.parts.borrow().all_stored() => {
+                Step::Complete(id) => {
                     self.set_phase(UploadPhase::StartingJob);
                     let parts = self.parts.borrow().completion().unwrap_or_default();
-                    match api::complete(&self.endpoints, &self.control.in_flight, id, parts).await {
-                        Ok(()) => return Ok(current),
-                        Err(failure) => failure,
+                    match api::complete(&self.endpoints, &self.control.in_flight, &id, parts).await
+                    {
+                        Ok(()) => flow.completed(),
+                        Err(failure) => flow.failed(failure),
                     }
                 }
-                Some(id) => {
-                    self.set_phase(UploadPhase::Sending);
-                    match self.send_parts(id).await {
-                        // All stored, or the person paused or cancelled: the loop says which.
-                        Ok(()) => continue,
-                        Err(failure) => failure,
-                    }
-                }
-            };
-            match failure {
-                // The person paused or cancelled: the loop's next round says which.
-                Failure::Stopped => {}
-                Failure::Unreachable => self.retry_later().await,
-                Failure::Lost => {
-                    storage::remove(&self.storage_key);
-                    return Err(
-                        "The server lost this upload. Drop the file again to restart it.".into(),
-                    );
-                }
-                Failure::Refused(message) => return Err(message),
+                Step::Finished(outcome) => return outcome,
             }
+        }
+    }
+
+    /// Tells the flow how starting went; a started upload shows its stored parts at once.
+    fn started(&self, flow: &mut UploadFlow, started: Result<UploadId, Failure>) {
+        match started {
+            Ok(id) => {
+                flow.started(id);
+                self.backoff.set(Backoff::default());
+                self.server_answered();
+                show_progress(&self.parts, &self.speed, self.view, self.size);
+            }
+            Err(failure) => flow.failed(failure),
         }
     }
 }
@@ -356,7 +342,7 @@ pub async fn run(
         backoff: Cell::default(),
     };
     match upload.send_all().await {
-        Ok(Some(upload_id)) => {
+        Outcome::Completed(upload_id) => {
             upload.set_phase(UploadPhase::StartingJob);
             match http::create_job(&upload.endpoints, upload_id, sensitivity).await {
                 Ok(job_id) => {
@@ -377,12 +363,12 @@ pub async fn run(
                 Err(message) => upload.set_phase(UploadPhase::Failed(message)),
             }
         }
-        Ok(None) => {
+        Outcome::Cancelled => {
             store.uploads.update(|u| u.retain(|e| e.key != key));
             let _ = web_sys::Url::revoke_object_url(&preview);
             store.announce(format!("Upload of {} cancelled", upload.file.name()));
         }
-        Err(message) => {
+        Outcome::Failed(message) => {
             // The bar shows what the server has, not what the browser sent of refused parts.
             let stored = upload.parts.borrow().stored_bytes();
             upload.view.update(|v| {

@@ -3,17 +3,10 @@
 //! reads these; the upload cards and the socket task call them.
 
 use crate::net::xhr::InFlight;
+use crate::upload_flow::Wish;
 use futures::channel::oneshot;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-
-/// What the person asked the upload to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Wish {
-    Run,
-    Pause,
-    Cancel,
-}
 
 /// The buttons' side of a running upload.
 #[derive(Default)]

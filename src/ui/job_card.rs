@@ -4,7 +4,7 @@
 use super::conditional::{optional, shown_when};
 use super::drop_zone::focus_file_picker;
 use super::exports::ExportBar;
-use super::timeline::ShotTimeline;
+use super::shots::ShotTimeline;
 use crate::connection::ConnectionState;
 use crate::format;
 use crate::job::JobView;

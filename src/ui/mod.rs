@@ -6,7 +6,7 @@
 //! - [`drop_zone::DropZone`]: picking and dropping files, refusals.
 //! - [`upload_card::UploadCard`]: one upload's progress and controls.
 //! - [`job_card::JobCard`]: one job live: progress, preview, shots, metadata, exports.
-//! - [`timeline::ShotTimeline`]: the shots of a job as a clickable strip.
+//! - [`shots::ShotTimeline`]: the shots of a job: ruler, strip and storyboard grid.
 //! - [`exports::ExportBar`]: downloads of a finished result.
 //! - [`rows::keyed_rows`]: the one keyed list every list above renders through.
 //! - [`conditional`]: the one reactive closure every part that comes and goes renders through.
@@ -17,7 +17,7 @@ pub mod exports;
 pub mod header;
 pub mod job_card;
 pub mod rows;
-pub mod timeline;
+pub mod shots;
 pub mod upload_card;
 
 use crate::config::Endpoints;
@@ -59,7 +59,12 @@ pub fn App() -> impl IntoView {
         });
         let busy = jobs.iter().any(|(state, _)| !state.is_final());
         let just_finished = was_busy == Some(true) && !busy;
-        document().set_title(&crate::tab_title::tab_title(&jobs, just_finished));
+        // Every pushed shot runs this; the browser is told only when the title changes.
+        let title = crate::tab_title::tab_title(&jobs, just_finished);
+        let document = document();
+        if document.title() != title {
+            document.set_title(&title);
+        }
         busy
     });
     let has_cards = move || !(store.uploads.with(Vec::is_empty) && store.jobs.with(Vec::is_empty));

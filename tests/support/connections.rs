@@ -65,21 +65,37 @@ pub fn management_key(data_dir: &Path) -> String {
 /// Returns the HTTP status (204 closed, 410 gone, 403 bad key).
 pub fn delete_connection(server: SocketAddr, data_dir: &Path, id: &str) -> u16 {
     let key = management_key(data_dir);
+    let head = format!(
+        "DELETE /@connections/{id} HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    request(server, &head)
+}
+
+/// `POST /@connections/{id}` with the management key and `body`: the backend pushing a message
+/// to a client, as the job worker does. Returns the HTTP status (200 pushed, 410 gone).
+pub fn post_to_connection(server: SocketAddr, data_dir: &Path, id: &str, body: &str) -> u16 {
+    let key = management_key(data_dir);
+    let head = format!(
+        "POST /@connections/{id} HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    request(server, &head)
+}
+
+/// Sends one whole HTTP/1.1 request on a fresh connection and returns the answer's status.
+fn request(server: SocketAddr, request: &str) -> u16 {
     let mut stream = TcpStream::connect_timeout(&server, REQUEST_TIMEOUT)
         .expect("the server accepts a TCP connection");
     stream
         .set_read_timeout(Some(REQUEST_TIMEOUT))
         .expect("a timeout can be set");
-    let head = format!(
-        "DELETE /@connections/{id} HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {key}\r\n\
-         Content-Length: 0\r\nConnection: close\r\n\r\n"
-    );
     stream
-        .write_all(head.as_bytes())
+        .write_all(request.as_bytes())
         .expect("the request can be sent");
     let mut answer = Vec::new();
-    // The answer has no body worth reading; the status line is in the first packet, and the
-    // server closes the connection after answering (`Connection: close`).
+    // The server closes the connection after answering (`Connection: close`).
     let _ = stream.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
     answer

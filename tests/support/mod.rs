@@ -15,6 +15,7 @@
 //!   by the server or by a plain file server on another port and sub-path.
 //! - `connections`: the gateway's connection ids and the `@connections` management API.
 //! - `aws_stack`: [`AwsStack`], the simulated AWS stack (`vidpush-aws-local`) serving the page.
+//! - `film`: a made-up feature film's shots and metadata, to push a film's worth of events.
 //! - `webdriver`: blocking calls to chromedriver (over ureq), for the places where async cannot
 //!   go (readiness checks, Chrome DevTools commands, `Drop`).
 //!
@@ -29,6 +30,7 @@ mod aws_stack;
 mod browser;
 mod clip;
 pub mod connections;
+pub mod film;
 mod page;
 mod server;
 mod static_site;

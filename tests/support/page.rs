@@ -123,6 +123,21 @@ impl Browser {
         );
     }
 
+    /// Presses `key` in whatever element has the focus, as a person at the keyboard would.
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        self.type_keys(&String::from(char::from(key))).await;
+    }
+
+    /// Types `keys` into whatever element has the focus.
+    pub async fn type_keys(&self, keys: &str) {
+        let focused = self
+            .client()
+            .active_element()
+            .await
+            .expect("something has the focus");
+        focused.send_keys(keys).await.expect("the key can be sent");
+    }
+
     /// Runs `script` (a function body: it `return`s a value) in the page.
     pub async fn eval(&self, script: &str) -> Value {
         self.client()

@@ -61,6 +61,12 @@ pub async fn serve(
                 continue;
             }
         };
+        // Pushed events are small WebSocket frames written one at a time: with Nagle's
+        // algorithm on, each waited for the client's (delayed) ACK of the one before, which
+        // cost a page receiving shots a few milliseconds apart about 20 ms a shot.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not turn Nagle's algorithm off");
+        }
         let Some(head) = heads.enter(peer.ip(), limits.max_unfinished_heads_per_ip) else {
             tracing::debug!(ip = %peer.ip(), "too many connections without a request from this address; closed");
             continue;

@@ -6,8 +6,12 @@
 //!
 //! Options: `--no-build` measures the existing `dist/` and server binary; `--sizes-only` skips the
 //! browser; `--events N` pushes N events (default 200). Targets: at most 100 KiB gzip in total,
-//! first render at most 300 ms, push-to-DOM p99 at most 20 ms.
+//! first render at most 300 ms, push-to-DOM p99 at most 20 ms. `--film [N]` runs the
+//! film-scale measurement instead of the two above ([`film`]: 3,000 shots by default).
 
+mod film;
+mod pusher;
+mod server;
 mod timing;
 mod webdriver;
 
@@ -57,6 +61,17 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
             .ok_or("--events needs a positive number")?,
         None => timing::DEFAULT_EVENTS,
     };
+    let film = match args.iter().position(|a| *a == "--film") {
+        Some(i) => Some(match args.get(i + 1).filter(|a| !a.starts_with("--")) {
+            Some(n) => n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or("--film takes a positive number of shots")?,
+            None => film::DEFAULT_SHOTS,
+        }),
+        None => None,
+    };
     sizes(root, build)?;
     if args.contains(&"--sizes-only") {
         return Ok(());
@@ -86,7 +101,10 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
         )
         .into());
     }
-    timing::run(&server, &root.join("dist"), events)
+    match film {
+        Some(shots) => film::run(&server, &root.join("dist"), shots),
+        None => timing::run(&server, &root.join("dist"), events),
+    }
 }
 
 /// Builds `dist/` unless told not to, and prints what a visitor downloads.

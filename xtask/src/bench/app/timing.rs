@@ -9,10 +9,8 @@
 //! paint of the app's shell; it is measured from navigation start. The first load of a fresh
 //! profile is cold (no HTTP cache, no compiled-wasm cache); the following loads are warm.
 //!
-//! **Push-to-DOM.** The page follows a job (remembered in `localStorage`, as after a reload),
-//! so it subscribes to it; the server answers "no job with that id", which the page shows, and
-//! which does not matter: the page applies any event of a followed job that arrives in order.
-//! The benchmark then plays the backend: it reads the page's connection id from the gateway's
+//! **Push-to-DOM.** The page follows a made-up job (see [`Pusher`]). The benchmark plays the
+//! backend: it reads the page's connection id from the gateway's
 //! datastore and pushes `N` `job.shot` events through the `@connections` management API, as the
 //! job worker does, with random gaps, over one kept-alive connection opened by a warm-up request.
 //! For each event it notes the wall-clock time just before the request is written. A
@@ -31,16 +29,11 @@
 //! show for the very same events: by construction about 500 ms on average and close to
 //! 1 s at p99.
 
+use super::pusher::{COLLECT_SHOTS, Gaps, OBSERVE_SHOTS, Pusher, clock_offset};
+use super::server::{Server, mean, quantile, sorted, wall_ms};
 use super::webdriver::Browser;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vidpush_protocol::{
-    DominantColor, EventBody, JobEvent, JobId, Shot, ShotFacts, Span, Transition, TransitionKind,
-};
+use std::path::Path;
 
 /// Target for the first paint of the app's shell, warm (issue 4).
 const TARGET_FIRST_RENDER_MS: f64 = 300.0;
@@ -57,119 +50,6 @@ pub const DEFAULT_EVENTS: usize = 200;
 const PUSH_GAP_MS: (u64, u64) = (20, 80);
 /// The job the page follows. Well-formed, never created on the server.
 const JOB_ID: &str = "bench-push-latency";
-/// How long one `@connections` request may take. The server answers in milliseconds; this only
-/// keeps a hung server from hanging the benchmark.
-const PUSH_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The `vidpush-server` under test, killed when dropped with its temporary data dir.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    data_dir: PathBuf,
-}
-
-impl Server {
-    fn start(binary: &Path, dist: &Path) -> crate::Result<Self> {
-        let data_dir =
-            std::env::temp_dir().join(format!("vidpush-bench-app-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&data_dir);
-        std::fs::create_dir_all(&data_dir)?;
-        let mut child = Command::new(binary)
-            .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&data_dir)
-            .arg("--static-dir")
-            .arg(dist)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start {} ({e})", binary.display()))?;
-        let stdout = child.stdout.take().ok_or("the server has no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let addr = line
-            .trim()
-            .strip_prefix("vidpush listening on http://")
-            .and_then(|rest| rest.trim_end_matches('/').parse().ok());
-        let Some(addr) = addr else {
-            let _ = child.kill();
-            return Err(format!("the server did not say where it listens (said {line:?})").into());
-        };
-        Ok(Self {
-            child,
-            addr,
-            data_dir,
-        })
-    }
-
-    /// The id of the newest open connection, from the gateway's datastore.
-    fn newest_connection(&self) -> crate::Result<String> {
-        let db = rusqlite::Connection::open_with_flags(
-            self.data_dir.join("gateway.db"),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )?;
-        db.busy_timeout(Duration::from_secs(2))?;
-        Ok(db.query_row(
-            "SELECT connection_id FROM connections ORDER BY connected_at DESC, rowid DESC LIMIT 1",
-            [],
-            |row| row.get(0),
-        )?)
-    }
-
-    fn management_key(&self) -> crate::Result<String> {
-        Ok(
-            std::fs::read_to_string(self.data_dir.join("management.key"))?
-                .trim()
-                .to_owned(),
-        )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-    }
-}
-
-/// Wall-clock milliseconds since the Unix epoch, with sub-millisecond precision.
-fn wall_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-/// The `q` quantile (0..=1) of sorted samples, nearest rank.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
-
-fn sorted(mut samples: Vec<f64>) -> Vec<f64> {
-    samples.sort_by(f64::total_cmp);
-    samples
-}
-
-fn mean(samples: &[f64]) -> f64 {
-    samples.iter().sum::<f64>() / samples.len().max(1) as f64
-}
-
-/// A small deterministic generator (xorshift64*) for the gaps between pushes.
-struct Gaps(u64);
-
-impl Gaps {
-    fn next_ms(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let (low, high) = PUSH_GAP_MS;
-        low + self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (high - low + 1)
-    }
-}
 
 /// Runs both measurements against `dist/` and prints them.
 pub fn run(server_binary: &Path, dist: &Path, events: usize) -> crate::Result {
@@ -178,12 +58,22 @@ pub fn run(server_binary: &Path, dist: &Path, events: usize) -> crate::Result {
     let url = format!("http://{}/", server.addr);
     first_render(&browser, &url)?;
     push_to_dom(&browser, &server, &url, events)?;
+    report_console(&browser)
+}
+
+/// Prints the browser's distinct errors and warnings, leaving out those the made-up job causes.
+pub fn report_console(browser: &Browser) -> crate::Result {
     let mut problems: Vec<String> = browser
         .console()?
         .into_iter()
         .filter(|line| line.starts_with("SEVERE") || line.starts_with("WARNING"))
-        // Thumbnails of the made-up job do not exist; the page shows a blank frame.
-        .filter(|line| !line.contains("/thumbnails/"))
+        // Thumbnails of the made-up job do not exist; the page shows a blank frame. Its job
+        // list is blocked on purpose, and the page says it shows the jobs it remembers.
+        .filter(|line| {
+            !line.contains("/thumbnails/")
+                && !line.contains("/api/jobs ")
+                && !line.contains("this browser remembers")
+        })
         .collect();
     // Every page load repeats its warnings; once each is enough.
     problems.sort();
@@ -251,162 +141,16 @@ fn first_render(browser: &Browser, url: &str) -> crate::Result {
     Ok(())
 }
 
-/// Waits until the page follows the job over a live socket and has heard the server's answer.
-const WAIT_SUBSCRIBED: &str = r#"
-return new Promise((resolve, reject) => {
-  const deadline = performance.now() + 10000;
-  const check = () => {
-    const live = document.querySelector('[data-testid="connection-state"]')?.textContent === 'live';
-    const answered = document.querySelector('[data-testid="job"] [data-testid="job-error"]');
-    if (live && answered) resolve(true);
-    else if (performance.now() > deadline) reject(new Error('the page did not subscribe within 10 s'));
-    else setTimeout(check, 10);
-  };
-  check();
-});
-"#;
-
-/// Records when each shot button enters the DOM, by its `data-index`.
-const OBSERVE_SHOTS: &str = r#"
-window.__benchShots = [];
-new MutationObserver(records => {
-  const now = performance.timeOrigin + performance.now();
-  for (const record of records) for (const node of record.addedNodes) {
-    if (node.nodeType !== 1) continue;
-    const shots = node.matches('[data-testid="shot"]') ? [node] : node.querySelectorAll('[data-testid="shot"]');
-    for (const shot of shots) window.__benchShots.push([Number(shot.dataset.index), now]);
-  }
-}).observe(document.body, { childList: true, subtree: true });
-return true;
-"#;
-
-/// Waits until `arguments[0]` shots are in, and returns what the observer noted.
-const COLLECT_SHOTS: &str = r#"
-const want = arguments[0];
-return new Promise((resolve, reject) => {
-  const deadline = performance.now() + 15000;
-  const check = () => {
-    if (window.__benchShots.length >= want) resolve(window.__benchShots);
-    else if (performance.now() > deadline) reject(new Error(`only ${window.__benchShots.length} of ${want} shots reached the DOM`));
-    else setTimeout(check, 20);
-  };
-  check();
-});
-"#;
-
-/// How far the page's clock (`timeOrigin + now()`) is ahead of this process's wall clock, from
-/// the tightest of several WebDriver round trips.
-fn clock_offset(browser: &Browser) -> crate::Result<(f64, f64)> {
-    let mut best = (f64::INFINITY, 0.0);
-    for _ in 0..15 {
-        let before = wall_ms();
-        let page = browser.run(
-            "return performance.timeOrigin + performance.now();",
-            json!([]),
-        )?;
-        let after = wall_ms();
-        let page = page.as_f64().ok_or("the page did not report its clock")?;
-        if after - before < best.0 {
-            best = (after - before, page - (before + after) / 2.0);
-        }
-    }
-    Ok((best.1, best.0 / 2.0))
-}
-
-/// A plausible shot: 2 s long at 25 fps, as the analysis would push it.
-fn shot(index: u32) -> Shot {
-    let start = u64::from(index) * 2000;
-    Shot {
-        index,
-        span: Span {
-            start_timestamp_millis: start,
-            end_timestamp_millis: start + 2000,
-            duration_millis: 2000,
-            start_timecode_smpte: String::from("00:00:00:00"),
-            end_timecode_smpte: String::from("00:00:02:00"),
-            duration_smpte: String::from("00:00:02:00"),
-            start_frame_number: start / 40,
-            end_frame_number: start / 40 + 49,
-            duration_frames: 50,
-        },
-        confidence: 90.0,
-        transition_in: Transition {
-            kind: if index == 0 {
-                TransitionKind::Start
-            } else {
-                TransitionKind::Cut
-            },
-            duration_frames: 1,
-        },
-        thumbnail_frame: start / 40 + 25,
-        facts: ShotFacts {
-            dominant_colors: vec![DominantColor {
-                hex: String::from("#336699"),
-                share: 1.0,
-            }],
-            mean_brightness: 0.5,
-            motion: 0.1,
-        },
-    }
-}
-
 fn push_to_dom(browser: &Browser, server: &Server, url: &str, events: usize) -> crate::Result {
-    browser.run(
-        "localStorage.setItem('vidpush.jobs', arguments[0] + '\\tbench.mp4'); return true;",
-        json!([JOB_ID]),
-    )?;
-    browser.goto(url)?;
-    browser.run(WAIT_SUBSCRIBED, json!([]))?;
-    let connection = server.newest_connection()?;
-    let key = format!("Bearer {}", server.management_key()?);
+    let mut pusher = Pusher::follow(browser, server, url, JOB_ID)?;
     browser.run(OBSERVE_SHOTS, json!([]))?;
     let (offset, uncertainty) = clock_offset(browser)?;
-    let job_id = JobId::from(JOB_ID);
-    let url = format!("http://{}/@connections/{connection}", server.addr);
-    // One agent for every push, so they share one kept-alive connection. A non-2xx answer comes
-    // back as an answer, so its body can be shown; a proxy from the environment could not reach
-    // this machine's loopback.
-    let http: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(PUSH_TIMEOUT))
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into();
-    // Warm-up: `GET @connections/{id}` (which changes nothing) opens the connection the pushes
-    // then reuse, so no push timestamp below includes a TCP handshake. Reading the body to its end
-    // is what returns the connection to the agent's pool.
-    let mut answer = http.get(&url).header("Authorization", &key).call()?;
-    let (status, reply) = (answer.status(), answer.body_mut().read_to_string()?);
-    if status != 200 {
-        return Err(format!("@connections answered {status} to the warm-up: {reply}").into());
-    }
-    let mut gaps = Gaps(0x9E37_79B9_7F4A_7C15);
+    let mut gaps = Gaps::new(PUSH_GAP_MS);
     let mut pushed_at = Vec::with_capacity(events);
     let poll_phase = wall_ms();
-    for seq in 1..=events as u64 {
-        std::thread::sleep(Duration::from_millis(gaps.next_ms()));
-        let index = (seq - 1) as u32;
-        let event = JobEvent {
-            job_id: job_id.clone(),
-            seq,
-            at_ms: wall_ms() as u64,
-            body: EventBody::Shot {
-                shot: shot(index),
-                thumbnail_url: format!("/api/jobs/{JOB_ID}/thumbnails/{index}.jpg"),
-            },
-        };
-        // The request and its body are ready before the timestamp, and the connection is the
-        // warm pooled one, so what is timed starts with writing the request, as for a worker
-        // holding a connection to the gateway: no handshake, no serialization.
-        let request = http.post(&url).header("Authorization", &key);
-        let body = event.to_json();
-        let sent = wall_ms();
-        let mut answer = request.send(body.as_bytes())?;
-        let (status, reply) = (answer.status(), answer.body_mut().read_to_string()?);
-        if status != 200 {
-            return Err(format!("@connections answered {status} to push {seq}: {reply}").into());
-        }
-        pushed_at.push(sent);
+    for index in 0..events as u32 {
+        gaps.sleep();
+        pushed_at.push(pusher.push_shot(index)?);
     }
     let seen = browser.run(COLLECT_SHOTS, json!([events]))?;
     let mut latency = vec![f64::NAN; events];

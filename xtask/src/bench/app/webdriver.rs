@@ -120,6 +120,14 @@ impl Browser {
         self.session_post("/execute/sync", &json!({ "script": script, "args": args }))
     }
 
+    /// Runs a Chrome DevTools Protocol command in the page and returns its result.
+    pub fn devtools(&self, command: &str, params: Value) -> crate::Result<Value> {
+        self.session_post(
+            "/goog/cdp/execute",
+            &json!({ "cmd": command, "params": params }),
+        )
+    }
+
     /// The console messages logged since the last call, as `LEVEL message`.
     pub fn console(&self) -> crate::Result<Vec<String>> {
         let entries = self.session_post("/se/log", &json!({ "type": "browser" }))?;
