@@ -43,7 +43,7 @@ async fn on_aws_a_clip_goes_to_s3_its_shots_arrive_live_and_the_job_outlives_a_r
     let clip = make_clip(clips.path(), &ClipSpec::default());
     // Two parts: S3's multipart upload, resumed from ListParts if a part is lost.
     pad_clip(&clip, 9 * 1024 * 1024);
-    let stack = AwsStack::start(Delivery::Faithful);
+    let stack = AwsStack::for_test(Delivery::Faithful);
     let browser = Browser::start().await;
     browser.open_live(&stack.page_url()).await;
     browser.record_requests().await;
@@ -86,7 +86,7 @@ async fn on_aws_a_clip_goes_to_s3_its_shots_arrive_live_and_the_job_outlives_a_r
 async fn on_aws_a_socket_closed_by_delete_connections_mid_job_still_gets_every_shot_once() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
     let clip = long_clip(clips.path());
-    let stack = AwsStack::start(Delivery::Faithful);
+    let stack = AwsStack::for_test(Delivery::Faithful);
     let browser = Browser::start().await;
     browser.open_live(&stack.page_url()).await;
     let first = wait_for_single_connection(&stack.gateway_data_dir(), CONNECTION_RECORDED_TIMEOUT);
@@ -119,7 +119,7 @@ async fn on_aws_a_socket_closed_by_delete_connections_mid_job_still_gets_every_s
 async fn on_aws_duplicated_and_reordered_pushes_still_show_every_shot_once() {
     let clips = tempfile::tempdir().expect("the system temp dir is writable");
     let clip = long_clip(clips.path());
-    let stack = AwsStack::start(Delivery::Unruly);
+    let stack = AwsStack::for_test(Delivery::Unruly);
     let browser = Browser::start().await;
     browser.open_live(&stack.page_url()).await;
     browser.choose_file("file-input", &clip.path).await;

@@ -1,15 +1,13 @@
-//! The simulated AWS stack for one test: `vidpush-aws-local` (moto, the local gateway playing
-//! API Gateway with the real Lambda function binaries, the worker, the page on its own origin)
-//! on free ports, killed on drop; its log is printed when a test fails.
+//! The simulated AWS stack for one test or benchmark: `vidpush-aws-local` (moto, the local
+//! gateway playing API Gateway with the real Lambda function binaries, the worker, the page on
+//! its own origin) on free ports, stopped on drop; its log is printed when a test fails.
 //!
-//! The binary comes from `VIDPUSH_AWS_LOCAL_BIN` (set by `cargo xtask test`) or the profile
-//! directory this test was built in (`cargo build -p vidpush-lambda --bins --features
-//! local-stack` puts it beside the function binaries).
+//! Shared by the end-to-end tests and `cargo xtask bench app` (which includes this file).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -35,39 +33,30 @@ pub struct AwsStack {
 }
 
 impl AwsStack {
-    /// Starts the stack serving the built app; waits until it says `ready`.
-    pub fn start(delivery: Delivery) -> AwsStack {
-        let log = tempfile::NamedTempFile::new().expect("the temp dir is writable");
-        let binary = match std::env::var_os("VIDPUSH_AWS_LOCAL_BIN") {
-            Some(path) if !path.is_empty() => PathBuf::from(path),
-            _ => super::profile_dir().join("vidpush-aws-local"),
-        };
-        let mut command = Command::new(&binary);
+    /// Starts `binary` serving the built app in `page`; waits until it says `ready`.
+    pub fn start(binary: &Path, page: &Path, delivery: Delivery) -> Result<AwsStack, String> {
+        let log = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+        let mut command = Command::new(binary);
         command
             .arg("--page")
-            .arg(super::server::static_dir())
-            .args([
-                "--page-port",
-                "0",
-                "--api-port",
-                "0",
-                "--websocket-port",
-                "0",
-            ])
+            .arg(page)
+            .args(["--page-port", "0", "--api-port", "0"])
+            .args(["--websocket-port", "0"])
+            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(log.reopen().expect("the log can be opened"));
+            .stderr(log.reopen().map_err(|e| e.to_string())?);
         if delivery == Delivery::Unruly {
             command.arg("--unruly-delivery");
         }
-        let mut child = command.spawn().unwrap_or_else(|error| {
-            panic!(
+        let mut child = command.spawn().map_err(|error| {
+            format!(
                 "could not start {} ({error}): build it with `cargo build -p vidpush-lambda \
                  --bins --features local-stack` or run `cargo xtask test`",
                 binary.display()
             )
-        });
-        let stdout = child.stdout.take().expect("stdout is piped");
+        })?;
+        let stdout = child.stdout.take().ok_or("stdout is not piped")?;
         let (lines_tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -87,21 +76,22 @@ impl AwsStack {
                 }
                 Err(_) => {
                     let _ = child.kill();
-                    panic!(
+                    return Err(format!(
                         "the simulated AWS stack did not get ready within {START_TIMEOUT:?}:\n{}",
                         std::fs::read_to_string(log.path()).unwrap_or_default()
-                    );
+                    ));
                 }
             }
         }
-        AwsStack {
+        Ok(AwsStack {
             child,
             outputs,
             log,
-        }
+        })
     }
 
-    fn output(&self, key: &str) -> &str {
+    /// One of the outputs it printed.
+    pub fn output(&self, key: &str) -> &str {
         self.outputs
             .get(key)
             .unwrap_or_else(|| panic!("the stack printed no {key}: {:?}", self.outputs))

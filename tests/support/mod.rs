@@ -52,6 +52,19 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(30);
 pub const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub use aws_stack::{AwsStack, Delivery};
+
+impl AwsStack {
+    /// The stack for a test: `VIDPUSH_AWS_LOCAL_BIN` (set by `cargo xtask test`) or
+    /// `vidpush-aws-local` in the profile directory this test was built in, serving the built
+    /// app; panics with the reason if it does not start.
+    pub fn for_test(delivery: Delivery) -> AwsStack {
+        let binary = match std::env::var_os("VIDPUSH_AWS_LOCAL_BIN") {
+            Some(path) if !path.is_empty() => PathBuf::from(path),
+            _ => profile_dir().join("vidpush-aws-local"),
+        };
+        AwsStack::start(&binary, &server::static_dir(), delivery).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
 pub use browser::Browser;
 pub use clip::{Clip, ClipSpec, LONG_CLIP_SHOTS, long_clip, make_clip, pad_clip};
 pub use page::ShotOnPage;

@@ -2,13 +2,16 @@
 //! a visitor downloads: every wasm, js, css and html file of `dist/`, raw, gzip and brotli. Then,
 //! with the real `vidpush-server` serving that `dist/` and headless Chromium loading it, the time
 //! to first render and the push-to-DOM latency beside what 1 s polling would give ([`timing`]
-//! explains how each is measured).
+//! explains how each is measured); then, in the same run, push-to-DOM on the simulated AWS stack
+//! ([`aws`]: the page on its own origin, pushes signed with SigV4 through the gateway playing
+//! API Gateway).
 //!
-//! Options: `--no-build` measures the existing `dist/` and server binary; `--sizes-only` skips the
-//! browser; `--events N` pushes N events (default 200). Targets: at most 100 KiB gzip in total,
+//! Options: `--no-build` measures the existing `dist/` and binaries; `--sizes-only` skips the
+//! browser; `--local-only` skips the AWS stack; `--events N` pushes N events (default 200). Targets: at most 100 KiB gzip in total,
 //! first render at most 300 ms, push-to-DOM p99 at most 20 ms. `--film [N]` runs the
 //! film-scale measurement instead of the two above ([`film`]: 3,000 shots by default).
 
+mod aws;
 mod film;
 mod pusher;
 mod server;
@@ -76,24 +79,41 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
     if args.contains(&"--sizes-only") {
         return Ok(());
     }
+    let with_aws = film.is_none() && !args.contains(&"--local-only");
     if build {
-        let status = Command::new("cargo")
-            .args([
-                "build",
-                "--profile",
-                "native-release",
+        let mut cargo = Command::new("cargo");
+        cargo.args([
+            "build",
+            "--profile",
+            "native-release",
+            "-p",
+            "vidpush-server",
+        ]);
+        if with_aws {
+            // The stack's launcher beside the function binaries it runs, optimised alike.
+            cargo.args([
                 "-p",
-                "vidpush-server",
-            ])
-            .current_dir(root)
-            .status()?;
+                "vidpush-lambda",
+                "--bins",
+                "--features",
+                "vidpush-lambda/local-stack",
+            ]);
+        }
+        let status = cargo.current_dir(root).status()?;
         if !status.success() {
-            return Err(format!("building vidpush-server failed ({status})").into());
+            return Err(format!("building the server and functions failed ({status})").into());
         }
     }
-    let server = crate::tasks::target_dir(root)
-        .join("native-release")
-        .join("vidpush-server");
+    let binaries = crate::tasks::target_dir(root).join("native-release");
+    let server = binaries.join("vidpush-server");
+    let stack = binaries.join("vidpush-aws-local");
+    if with_aws && !stack.exists() {
+        return Err(format!(
+            "{} is missing; run without --no-build once",
+            stack.display()
+        )
+        .into());
+    }
     if !server.exists() {
         return Err(format!(
             "{} is missing; run without --no-build once",
@@ -103,7 +123,12 @@ pub fn run(root: &Path, args: &[&str]) -> crate::Result {
     }
     match film {
         Some(shots) => film::run(&server, &root.join("dist"), shots),
-        None => timing::run(&server, &root.join("dist"), events),
+        None => timing::run(
+            &server,
+            with_aws.then_some(stack.as_path()),
+            &root.join("dist"),
+            events,
+        ),
     }
 }
 

@@ -57,8 +57,15 @@ async fn main() -> Result<(), String> {
     for (key, value) in stack.outputs.pairs() {
         println!("{key}={value}");
     }
-    // Where the WebSocket API keeps its connections and the key of its bearer `@connections`.
+    // Where the WebSocket API keeps its connections and the key of its bearer `@connections`,
+    // and the test credentials (never real ones) it verifies SigV4-signed calls against.
     println!("GatewayDataDir={}", stack.gateway.data_dir().display());
+    println!("Region={}", vidpush_aws::sdk::LOCAL_REGION);
+    println!("TestAccessKeyId={}", vidpush_aws::testing::gateway::KEY_ID);
+    println!(
+        "TestSecretAccessKey={}",
+        vidpush_aws::testing::gateway::SECRET
+    );
     println!("ready");
     shutdown().await;
     stack.stop().await;

@@ -72,8 +72,7 @@ return Object.assign({ elements: document.getElementsByTagName('*').length }, wi
 pub fn run(server_binary: &Path, dist: &Path, shots: u32) -> crate::Result {
     let server = Server::start(server_binary, dist)?;
     let browser = Browser::start()?;
-    let url = format!("http://{}/", server.addr);
-    let mut pusher = Pusher::follow(&browser, &server, &url, JOB_ID)?;
+    let mut pusher = Pusher::follow(&browser, &server, JOB_ID)?;
     browser.run(
         "document.querySelector('[data-testid=storyboard] summary').click(); return true;",
         json!([]),

@@ -8,7 +8,7 @@
 //! which the page shows, and which does not matter: the page applies any event of a followed
 //! job that arrives in order.
 
-use super::server::{Server, wall_ms};
+use super::server::{Home, wall_ms};
 use super::webdriver::Browser;
 use serde_json::json;
 use std::time::Duration;
@@ -72,28 +72,25 @@ return new Promise((resolve, reject) => {
 "#;
 
 /// The backend's side of one page's socket, for one made-up job.
-pub struct Pusher {
+pub struct Pusher<'a> {
     /// One agent for every push, so they share one kept-alive connection.
     http: ureq::Agent,
+    /// Where the page runs, which authorises each push.
+    home: &'a dyn Home,
     /// `POST` here pushes to the page's connection.
     url: String,
-    /// `Bearer <management key>`.
-    key: String,
     /// The made-up job.
     job_id: JobId,
     /// The next event's `seq`.
     next_seq: u64,
 }
 
-impl Pusher {
+impl<'a> Pusher<'a> {
     /// Loads `page` so that it follows the made-up job `job`, and opens the kept-alive
     /// connection the pushes use.
-    pub fn follow(
-        browser: &Browser,
-        server: &Server,
-        page: &str,
-        job: &str,
-    ) -> crate::Result<Self> {
+    pub fn follow(browser: &Browser, home: &'a dyn Home, job: &str) -> crate::Result<Self> {
+        let page = home.page_url();
+        let page = page.as_str();
         browser.devtools("Network.enable", json!({}))?;
         browser.devtools("Network.setBlockedURLs", json!({ "urls": ["*/api/jobs"] }))?;
         // The job is remembered in the page's own origin, then the page loads again with it.
@@ -104,9 +101,7 @@ impl Pusher {
         )?;
         browser.goto(page)?;
         browser.run(WAIT_SUBSCRIBED, json!([]))?;
-        let connection = server.newest_connection()?;
-        let url = format!("http://{}/@connections/{connection}", server.addr);
-        let key = format!("Bearer {}", server.management_key()?);
+        let url = home.connection_url(&home.newest_connection()?);
         // A non-2xx answer comes back as an answer, so its body can be shown; a proxy from the
         // environment could not reach this machine's loopback.
         let http: ureq::Agent = ureq::Agent::config_builder()
@@ -118,15 +113,19 @@ impl Pusher {
         // Warm-up: `GET @connections/{id}` (which changes nothing) opens the connection the
         // pushes then reuse, so no push timestamp includes a TCP handshake. Reading the body to
         // its end is what returns the connection to the agent's pool.
-        let mut answer = http.get(&url).header("Authorization", &key).call()?;
+        let mut warm_up = http.get(&url);
+        for (name, value) in home.authorization("GET", &url, b"")? {
+            warm_up = warm_up.header(name, value);
+        }
+        let mut answer = warm_up.call()?;
         let (status, reply) = (answer.status(), answer.body_mut().read_to_string()?);
         if status != 200 {
             return Err(format!("@connections answered {status} to the warm-up: {reply}").into());
         }
         Ok(Self {
             http,
+            home,
             url,
-            key,
             job_id: JobId::from(job),
             next_seq: 1,
         })
@@ -142,11 +141,17 @@ impl Pusher {
             at_ms: wall_ms() as u64,
             body,
         };
-        // The request and its body are ready before the timestamp, and the connection is the
-        // warm pooled one, so what is timed starts with writing the request, as for a worker
-        // holding a connection to the gateway: no handshake, no serialization.
-        let request = self.http.post(&self.url).header("Authorization", &self.key);
+        // The request, its body and its signature are ready before the timestamp, and the
+        // connection is the warm pooled one, so what is timed starts with writing the request,
+        // as for a worker holding a connection to the gateway: no handshake, no serialization.
         let body = event.to_json();
+        let mut request = self.http.post(&self.url);
+        for (name, value) in self
+            .home
+            .authorization("POST", &self.url, body.as_bytes())?
+        {
+            request = request.header(name, value);
+        }
         let sent = wall_ms();
         let mut answer = request.send(body.as_bytes())?;
         let (status, reply) = (answer.status(), answer.body_mut().read_to_string()?);

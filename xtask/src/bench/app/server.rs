@@ -1,11 +1,45 @@
-//! The real `vidpush-server` the app benchmarks run against, with a temporary data dir, and
-//! the few figures they compute from their samples.
+//! Where the app benchmarks run the page: the real `vidpush-server` with a temporary data dir,
+//! or the simulated AWS stack ([`Home`] says what differs for a benchmark); and the few figures
+//! they compute from their samples.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a benchmark needs of where the page runs.
+pub trait Home {
+    /// Which home, for the report.
+    fn name(&self) -> &'static str;
+    /// The page's URL.
+    fn page_url(&self) -> String;
+    /// The id of the newest open WebSocket connection.
+    fn newest_connection(&self) -> crate::Result<String>;
+    /// Where backend code posts to connection `id`.
+    fn connection_url(&self, id: &str) -> String;
+    /// The headers that authorise `method url` with `body`, as backend code sends them.
+    fn authorization(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+    ) -> crate::Result<Vec<(String, String)>>;
+}
+
+/// The id of the newest open connection in a gateway's datastore.
+pub fn newest_connection(gateway_db: &Path) -> crate::Result<String> {
+    let db = rusqlite::Connection::open_with_flags(
+        gateway_db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    db.busy_timeout(Duration::from_secs(2))?;
+    Ok(db.query_row(
+        "SELECT connection_id FROM connections ORDER BY connected_at DESC, rowid DESC LIMIT 1",
+        [],
+        |row| row.get(0),
+    )?)
+}
 
 /// The `vidpush-server` under test, killed when dropped with its temporary data dir.
 pub struct Server {
@@ -48,27 +82,32 @@ impl Server {
             data_dir,
         })
     }
+}
 
-    /// The id of the newest open connection, from the gateway's datastore.
-    pub fn newest_connection(&self) -> crate::Result<String> {
-        let db = rusqlite::Connection::open_with_flags(
-            self.data_dir.join("gateway.db"),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )?;
-        db.busy_timeout(Duration::from_secs(2))?;
-        Ok(db.query_row(
-            "SELECT connection_id FROM connections ORDER BY connected_at DESC, rowid DESC LIMIT 1",
-            [],
-            |row| row.get(0),
-        )?)
+/// The one process: `@connections` with the management key as a bearer.
+impl Home for Server {
+    fn name(&self) -> &'static str {
+        "local server"
     }
 
-    pub fn management_key(&self) -> crate::Result<String> {
-        Ok(
-            std::fs::read_to_string(self.data_dir.join("management.key"))?
-                .trim()
-                .to_owned(),
-        )
+    fn page_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn newest_connection(&self) -> crate::Result<String> {
+        newest_connection(&self.data_dir.join("gateway.db"))
+    }
+
+    fn connection_url(&self, id: &str) -> String {
+        format!("http://{}/@connections/{id}", self.addr)
+    }
+
+    fn authorization(&self, _: &str, _: &str, _: &[u8]) -> crate::Result<Vec<(String, String)>> {
+        let key = std::fs::read_to_string(self.data_dir.join("management.key"))?;
+        Ok(vec![(
+            "Authorization".into(),
+            format!("Bearer {}", key.trim()),
+        )])
     }
 }
 

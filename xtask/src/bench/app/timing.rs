@@ -29,8 +29,9 @@
 //! show for the very same events: by construction about 500 ms on average and close to
 //! 1 s at p99.
 
+use super::aws;
 use super::pusher::{COLLECT_SHOTS, Gaps, OBSERVE_SHOTS, Pusher, clock_offset};
-use super::server::{Server, mean, quantile, sorted, wall_ms};
+use super::server::{Home, Server, mean, quantile, sorted, wall_ms};
 use super::webdriver::Browser;
 use serde_json::json;
 use std::path::Path;
@@ -51,14 +52,38 @@ const PUSH_GAP_MS: (u64, u64) = (20, 80);
 /// The job the page follows. Well-formed, never created on the server.
 const JOB_ID: &str = "bench-push-latency";
 
-/// Runs both measurements against `dist/` and prints them.
-pub fn run(server_binary: &Path, dist: &Path, events: usize) -> crate::Result {
+/// Runs both measurements against `dist/` on the local server, then push-to-DOM on the
+/// simulated AWS stack (`aws_stack`, when given) in the same run, and prints them side by side.
+pub fn run(
+    server_binary: &Path,
+    aws_stack: Option<&Path>,
+    dist: &Path,
+    events: usize,
+) -> crate::Result {
     let server = Server::start(server_binary, dist)?;
     let browser = Browser::start()?;
-    let url = format!("http://{}/", server.addr);
-    first_render(&browser, &url)?;
-    push_to_dom(&browser, &server, &url, events)?;
-    report_console(&browser)
+    first_render(&browser, &server.page_url())?;
+    let mut rows = vec![push_to_dom(&browser, &server, events)?];
+    report_console(&browser)?;
+    drop(server);
+    if let Some(binary) = aws_stack {
+        let stack = aws::start(binary, dist)?;
+        let browser = Browser::start()?;
+        rows.push(push_to_dom(&browser, &stack, events)?);
+        report_console(&browser)?;
+    }
+    println!();
+    println!("push-to-DOM, {events} job.shot events each, one run:");
+    println!("  {:<22} {:>9} {:>9} {:>9}", "", "p50", "p99", "max");
+    for (name, push) in &rows {
+        println!(
+            "  {name:<22} {:>6.1} ms {:>6.1} ms {:>6.1} ms",
+            quantile(push, 0.5),
+            quantile(push, 0.99),
+            quantile(push, 1.0)
+        );
+    }
+    Ok(())
 }
 
 /// Prints the browser's distinct errors and warnings, leaving out those the made-up job causes.
@@ -141,8 +166,13 @@ fn first_render(browser: &Browser, url: &str) -> crate::Result {
     Ok(())
 }
 
-fn push_to_dom(browser: &Browser, server: &Server, url: &str, events: usize) -> crate::Result {
-    let mut pusher = Pusher::follow(browser, server, url, JOB_ID)?;
+/// Push-to-DOM on `home`; its name and the sorted latencies.
+fn push_to_dom(
+    browser: &Browser,
+    home: &dyn Home,
+    events: usize,
+) -> crate::Result<(&'static str, Vec<f64>)> {
+    let mut pusher = Pusher::follow(browser, home, JOB_ID)?;
     browser.run(OBSERVE_SHOTS, json!([]))?;
     let (offset, uncertainty) = clock_offset(browser)?;
     let mut gaps = Gaps::new(PUSH_GAP_MS);
@@ -172,7 +202,8 @@ fn push_to_dom(browser: &Browser, server: &Server, url: &str, events: usize) -> 
     let (push, poll) = (sorted(latency), sorted(polled));
     println!();
     println!(
-        "push-to-DOM: {events} job.shot events via POST /@connections → page DOM (clock offset {offset:+.2} ms ± {uncertainty:.2} ms):"
+        "push-to-DOM on the {}: {events} job.shot events via POST @connections → page DOM (clock offset {offset:+.2} ms ± {uncertainty:.2} ms):",
+        home.name()
     );
     println!(
         "  {:<22} {:>9} {:>9} {:>9} {:>9}",
@@ -199,5 +230,5 @@ fn push_to_dom(browser: &Browser, server: &Server, url: &str, events: usize) -> 
             "missed"
         }
     );
-    Ok(())
+    Ok((home.name(), push))
 }
