@@ -23,7 +23,7 @@ const CONNECTION_RECORDED_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Shows each of shots 1..=`count` exactly once, in order, and counts them in the summary.
 async fn assert_every_shot_once(browser: &Browser, count: usize) {
-    let shots = browser.shots().await;
+    let shots = browser.every_shot().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
     let expected: Vec<Option<usize>> = (1..=count).map(Some).collect();
     assert_eq!(

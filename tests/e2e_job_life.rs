@@ -45,7 +45,7 @@ async fn a_page_reloaded_mid_job_shows_every_shot_once_and_its_shots_seek_the_se
     );
     browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
 
-    let shots = browser.shots().await;
+    let shots = browser.every_shot().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
     let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(
@@ -79,6 +79,7 @@ async fn a_page_reloaded_mid_job_shows_every_shot_once_and_its_shots_seek_the_se
         "after a reload the player does not play the server's copy: {source}"
     );
     // Shot 21 starts at 8.0 s (forty shots of 0.4 s).
+    browser.show_shot(20).await;
     browser
         .eval(
             "document.querySelector('[data-testid=shot][data-index=\"20\"]').click(); return null;",
@@ -140,7 +141,12 @@ async fn cancelling_keeps_the_shots_found_for_export_and_retry_runs_the_rest() {
     // Retry goes away once the job is queued again; until then the card still says cancelled.
     browser.wait_for_count("job-retry", 0, JOB_TIMEOUT).await;
     browser.wait_for_job_state("completed", JOB_TIMEOUT).await;
-    let numbers: Vec<Option<usize>> = browser.shots().await.iter().map(|s| s.number()).collect();
+    let numbers: Vec<Option<usize>> = browser
+        .every_shot()
+        .await
+        .iter()
+        .map(|s| s.number())
+        .collect();
     let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(numbers, expected, "after Retry the page shows {numbers:?}");
     assert_eq!(

@@ -72,7 +72,7 @@ async fn a_websocket_killed_by_the_server_mid_job_reconnects_and_shows_every_sho
         "the page is still on the connection the server closed"
     );
 
-    let shots = browser.shots().await;
+    let shots = browser.every_shot().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
     let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(
@@ -141,7 +141,7 @@ async fn a_server_killed_mid_job_keeps_the_shots_shown_and_the_card_says_the_ser
         "the pill never said reconnecting while the server was down: {states:?}"
     );
 
-    let shots = browser.shots().await;
+    let shots = browser.every_shot().await;
     let numbers: Vec<Option<usize>> = shots.iter().map(|s| s.number()).collect();
     let expected: Vec<Option<usize>> = (1..=LONG_CLIP_SHOTS).map(Some).collect();
     assert_eq!(

@@ -221,6 +221,77 @@ impl Browser {
         serde_json::from_value(value).expect("the script returns a list of shots")
     }
 
+    /// Every shot of the first job's strip, in strip order, scrolling the strip from its start
+    /// to its end: it keeps only the shots near its view in the DOM. Panics if one position
+    /// shows two different shots on the way (a shot shown twice, or out of place).
+    pub async fn every_shot(&self) -> Vec<ShotOnPage> {
+        let mut by_position: std::collections::BTreeMap<usize, ShotOnPage> = Default::default();
+        let mut offset = 0.0;
+        loop {
+            let (width, length) = self.scroll_strip(offset).await;
+            for shot in self.shots().await {
+                let Some(position) = shot.position.as_deref().and_then(|p| p.parse().ok()) else {
+                    continue;
+                };
+                if let Some(earlier) = by_position.get(&position) {
+                    assert_eq!(
+                        earlier.number(),
+                        shot.number(),
+                        "strip position {position} showed two shots: {earlier:?} and {shot:?}"
+                    );
+                }
+                by_position.insert(position, shot);
+            }
+            if width <= 0.0 || offset + width >= length {
+                return by_position.into_values().collect();
+            }
+            offset += width / 2.0;
+        }
+    }
+
+    /// Scrolls the first job's strip to `offset` px and waits two frames, for the list to build
+    /// the cells of the new view; the strip's visible and whole lengths.
+    async fn scroll_strip(&self, offset: f64) -> (f64, f64) {
+        let view = self
+            .eval(&format!(
+                "const strip = document.querySelector('[data-testid=job] .shots:not(.grid)');
+                 strip.scrollLeft = {offset};
+                 strip.dispatchEvent(new Event('scroll'));
+                 return [strip.clientWidth, strip.scrollWidth];"
+            ))
+            .await;
+        self.eval(
+            "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));",
+        )
+        .await;
+        (
+            view[0].as_f64().unwrap_or(0.0),
+            view[1].as_f64().unwrap_or(0.0),
+        )
+    }
+
+    /// Scrolls the first job's strip until the shot at `position` is built (the strip keeps
+    /// only the shots near its view in the DOM). Panics if it never is.
+    pub async fn show_shot(&self, position: usize) {
+        let mut offset = 0.0;
+        loop {
+            let (width, length) = self.scroll_strip(offset).await;
+            let built = self
+                .eval(&format!(
+                    "return !!document.querySelector('[data-testid=job] [data-testid=shot][data-index=\"{position}\"]');"
+                ))
+                .await;
+            if built.as_bool() == Some(true) {
+                return;
+            }
+            assert!(
+                width > 0.0 && offset + width < length,
+                "the strip never built the shot at position {position}"
+            );
+            offset += width / 2.0;
+        }
+    }
+
     /// Waits until every shot's thumbnail has loaded, scrolling each into view once (they load
     /// lazily). Panics with the ones still missing after `timeout`.
     pub async fn wait_for_thumbnails(&self, timeout: Duration) -> Vec<ShotOnPage> {
