@@ -155,13 +155,14 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
         count.track();
         if one_row && scroll.at_end.get_untracked() && !tail_scroll_pending.get_value() {
             tail_scroll_pending.set_value(true);
+            // The card may be gone by the next frame: nothing is read from it then.
             request_animation_frame(move || {
-                tail_scroll_pending.set_value(false);
-                if scroll.at_end.get_untracked()
-                    && let Some(node) = scroll.node.get_untracked()
+                tail_scroll_pending.try_set_value(false);
+                if scroll.at_end.try_get_untracked() == Some(true)
+                    && let Some(node) = scroll.node.try_get_untracked().flatten()
                 {
                     node.set_scroll_left(i32::MAX);
-                    tail_left.set_value(f64::from(node.scroll_left()));
+                    tail_left.try_set_value(f64::from(node.scroll_left()));
                 }
             });
         }
@@ -289,7 +290,8 @@ fn shot_index(ev: &web_sys::Event) -> Option<usize> {
 fn focus_when_built(list: NodeRef<Div>, i: usize) {
     let focus = move || {
         let button = list
-            .get_untracked()
+            .try_get_untracked()
+            .flatten()
             .and_then(|l| l.query_selector(&format!("[data-index=\"{i}\"]")).ok()?)
             .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
         button.map(|b| b.focus()).is_some()
