@@ -14,12 +14,15 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The strip's cells: a 128×72 thumbnail and a label line.
+/// The strip's cells: a 128×72 thumbnail and a label line. Forty shots are built each side of
+/// its view: a clip of up to about 90 shots is in the DOM whole (for finding in the page and
+/// for a screen reader's list navigation), and a film costs about 90 buttons.
 pub const STRIP: Cells = Cells {
     width: 130.0,
     height: 102.0,
     gap: 8.0,
     one_row: true,
+    overscan: 40,
 };
 
 /// The storyboard grid's cells: a 160×90 thumbnail and a label line.
@@ -28,6 +31,7 @@ pub const GRID: Cells = Cells {
     height: 120.0,
     gap: 10.0,
     one_row: false,
+    overscan: 4,
 };
 
 /// The scroller's padding on each side (room for the focus ring), as in `style/main.css`.
