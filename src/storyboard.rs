@@ -20,11 +20,10 @@ pub struct Cells {
     /// True when the cells form one row that scrolls sideways (the strip); false when they
     /// wrap into rows that scroll down (the grid).
     pub one_row: bool,
+    /// Lines (columns of the strip, rows of the grid) built beyond each edge of the view, so a
+    /// quick scroll or a held arrow key shows cells, not blanks, before the next render.
+    pub overscan: usize,
 }
-
-/// Lines (columns of the strip, rows of the grid) built beyond each edge of the view, so a
-/// quick scroll or a held arrow key shows cells, not blanks, before the next render.
-const OVERSCAN_LINES: usize = 4;
 
 impl Cells {
     /// The grid's cells widened to whole pixels so that the columns that fit fill `across`
@@ -87,8 +86,8 @@ impl Cells {
     pub fn near_view(&self, count: usize, per_line: usize, offset: f64, view: f64) -> Range<usize> {
         let per_line = per_line.max(1);
         let step = self.line_step();
-        let first_line = ((offset.max(0.0) / step).floor() as usize).saturating_sub(OVERSCAN_LINES);
-        let last_line = ((offset.max(0.0) + view.max(0.0)) / step).ceil() as usize + OVERSCAN_LINES;
+        let first_line = ((offset.max(0.0) / step).floor() as usize).saturating_sub(self.overscan);
+        let last_line = ((offset.max(0.0) + view.max(0.0)) / step).ceil() as usize + self.overscan;
         let start = (first_line * per_line).min(count);
         let end = (last_line * per_line).min(count);
         start..end
@@ -205,6 +204,7 @@ mod tests {
         height: 80.0,
         gap: 10.0,
         one_row: true,
+        overscan: 4,
     };
     const GRID: Cells = Cells {
         one_row: false,

@@ -14,12 +14,15 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The strip's cells: a 128×72 thumbnail and a label line.
+/// The strip's cells: a 128×72 thumbnail and a label line. Forty shots are built each side of
+/// its view: a clip of up to about 90 shots is in the DOM whole (for finding in the page and
+/// for a screen reader's list navigation), and a film costs about 90 buttons.
 pub const STRIP: Cells = Cells {
     width: 130.0,
     height: 102.0,
     gap: 8.0,
     one_row: true,
+    overscan: 40,
 };
 
 /// The storyboard grid's cells: a 160×90 thumbnail and a label line.
@@ -28,6 +31,7 @@ pub const GRID: Cells = Cells {
     height: 120.0,
     gap: 10.0,
     one_row: false,
+    overscan: 4,
 };
 
 /// The scroller's padding on each side (room for the focus ring), as in `style/main.css`.
@@ -155,13 +159,14 @@ pub fn shot_list(shots: ShotsOfJob, base: Cells, testid: &'static str) -> impl I
         count.track();
         if one_row && scroll.at_end.get_untracked() && !tail_scroll_pending.get_value() {
             tail_scroll_pending.set_value(true);
+            // The card may be gone by the next frame: nothing is read from it then.
             request_animation_frame(move || {
-                tail_scroll_pending.set_value(false);
-                if scroll.at_end.get_untracked()
-                    && let Some(node) = scroll.node.get_untracked()
+                tail_scroll_pending.try_set_value(false);
+                if scroll.at_end.try_get_untracked() == Some(true)
+                    && let Some(node) = scroll.node.try_get_untracked().flatten()
                 {
                     node.set_scroll_left(i32::MAX);
-                    tail_left.set_value(f64::from(node.scroll_left()));
+                    tail_left.try_set_value(f64::from(node.scroll_left()));
                 }
             });
         }
@@ -289,7 +294,8 @@ fn shot_index(ev: &web_sys::Event) -> Option<usize> {
 fn focus_when_built(list: NodeRef<Div>, i: usize) {
     let focus = move || {
         let button = list
-            .get_untracked()
+            .try_get_untracked()
+            .flatten()
             .and_then(|l| l.query_selector(&format!("[data-index=\"{i}\"]")).ok()?)
             .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
         button.map(|b| b.focus()).is_some()
