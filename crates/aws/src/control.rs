@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use vidpush_protocol::{EventBody, JobId};
 use vidpush_server::backend::JobControl;
+use vidpush_server::jobs::retry_ended;
 use vidpush_server::ports::{JobObjects, JobQueue, JobStore, QueueFull, QueuePlace, StoreError};
 use vidpush_server::publisher::Publisher;
 
@@ -53,15 +54,7 @@ impl JobControl for StoredJobControl {
     }
 
     async fn retry(&self, job: &JobId) -> Result<Result<bool, QueueFull>, StoreError> {
-        let place = match self.reserve() {
-            Ok(place) => place,
-            Err(full) => return Ok(Err(full)),
-        };
-        if self.publisher.requeue_ended(job).await?.is_none() {
-            return Ok(Ok(false));
-        }
-        place.put(job.clone()).await?;
-        Ok(Ok(true))
+        retry_ended(self.reserve(), &self.publisher, job).await
     }
 
     /// The cancel is stored first, so a worker running the job stops; the job's records go at

@@ -9,8 +9,9 @@ use vidpush_aws::dynamodb::{ConnectionRecord, DynamoStore};
 use vidpush_aws::sdk::Endpoint;
 use vidpush_aws::settings::{self, Resources};
 use vidpush_aws::wiring::AwsPorts;
-use vidpush_gateway::{Admission, GatewayConfig, Handshake, Principal};
+use vidpush_gateway::{Handshake, Principal};
 use vidpush_protocol::{ErrorCode, Reply};
+use vidpush_server::auth::{Door, Policy};
 use vidpush_server::backend::Backend;
 use vidpush_server::clock::now_ms;
 
@@ -24,12 +25,9 @@ pub struct AccessPolicy {
 }
 
 impl AccessPolicy {
-    /// The policy as the gateway's settings, which its checks are built from.
-    pub fn gateway_config(&self) -> GatewayConfig {
-        let mut gateway = GatewayConfig::new("/dev/null", "");
-        gateway.tokens = self.tokens.clone();
-        gateway.allowed_origins = self.allowed_origins.clone();
-        gateway
+    /// The checks of this policy, as the HTTP API's handlers make them too.
+    pub fn door(self) -> Policy {
+        Policy::new(self.tokens, self.allowed_origins)
     }
 
     /// From `VIDPUSH_TOKENS` and `VIDPUSH_ALLOWED_ORIGINS` (comma separated, blanks ignored).
@@ -57,7 +55,7 @@ pub struct WebSocketFunctions {
     /// Connections and who opened them.
     store: DynamoStore,
     /// The `$connect` checks, as the local gateway makes them.
-    admission: Admission,
+    door: Policy,
 }
 
 impl WebSocketFunctions {
@@ -74,7 +72,7 @@ impl WebSocketFunctions {
                 push: ports.push,
             },
             store: ports.store,
-            admission: Admission::new(&policy.gateway_config()),
+            door: policy.door(),
         }
     }
 
@@ -94,7 +92,7 @@ impl WebSocketFunctions {
             user_agent: header("user-agent"),
         };
         // API Gateway throttles connects itself; this function does not count attempts.
-        let principal = match self.admission.check(&handshake, false) {
+        let principal = match self.door.peek_handshake(&handshake) {
             Ok(principal) => principal,
             Err(refusal) => {
                 tracing::info!(%connection, %refusal, "connection refused");

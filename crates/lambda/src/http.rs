@@ -20,7 +20,6 @@ use vidpush_aws::settings::Resources;
 use vidpush_aws::wiring::AwsPorts;
 use vidpush_gateway::ConnectRate;
 use vidpush_gateway::rate::ConnectLimiter;
-use vidpush_server::auth::Policy;
 use vidpush_server::config::ServerConfig;
 use vidpush_server::ids::new_id;
 use vidpush_server::state::AppState;
@@ -46,7 +45,7 @@ pub async fn router(
         )),
         job_store: ports.job_store,
         job_objects: ports.objects,
-        door: Arc::new(Policy::new(policy.tokens, policy.allowed_origins)),
+        door: Arc::new(policy.door()),
         publisher: ports.publisher,
         jobs,
         upload_claims: Default::default(),

@@ -303,6 +303,14 @@ fn io(error: impl std::fmt::Display) -> String {
     error.to_string()
 }
 
+/// An SDK call's failure, with the service's own words.
+fn service_error(service: &str, error: impl std::error::Error) -> String {
+    format!(
+        "{service}: {}",
+        aws_sdk_s3::error::DisplayErrorContext(error)
+    )
+}
+
 /// The environment the template gives every function, pointed at the simulated stack.
 fn function_env(
     resources: &Resources,
@@ -341,7 +349,7 @@ async fn create_bucket(s3: &aws_sdk_s3::Client) -> Result<(), String> {
         .bucket(BUCKET)
         .send()
         .await
-        .map_err(|e| format!("S3: {}", aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        .map_err(|e| service_error("S3", e))?;
     let rule = CorsRule::builder()
         .set_allowed_methods(Some(vec!["PUT".into(), "GET".into(), "HEAD".into()]))
         .allowed_origins("*")
@@ -360,21 +368,18 @@ async fn create_bucket(s3: &aws_sdk_s3::Client) -> Result<(), String> {
         )
         .send()
         .await
-        .map_err(|e| format!("S3: {}", aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        .map_err(|e| service_error("S3", e))?;
     Ok(())
 }
 
 /// The job queue and its dead-letter queue, as in the template; the job queue's URL.
 async fn create_queues(sqs: &aws_sdk_sqs::Client) -> Result<String, String> {
-    let failed = |e: aws_sdk_sqs::error::SdkError<_, _>| {
-        format!("SQS: {}", aws_sdk_sqs::error::DisplayErrorContext(e))
-    };
     let dead_url = sqs
         .create_queue()
         .queue_name("vidpush-jobs-dead")
         .send()
         .await
-        .map_err(failed)?
+        .map_err(|e| service_error("SQS", e))?
         .queue_url
         .unwrap_or_default();
     let dead_arn = sqs
@@ -383,7 +388,7 @@ async fn create_queues(sqs: &aws_sdk_sqs::Client) -> Result<String, String> {
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
-        .map_err(|e| format!("SQS: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?
+        .map_err(|e| service_error("SQS", e))?
         .attributes
         .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
         .ok_or("SQS gave the dead-letter queue no ARN")?;
@@ -401,7 +406,7 @@ async fn create_queues(sqs: &aws_sdk_sqs::Client) -> Result<String, String> {
         )
         .send()
         .await
-        .map_err(|e| format!("SQS: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?
+        .map_err(|e| service_error("SQS", e))?
         .queue_url
         .unwrap_or_default())
 }

@@ -196,15 +196,7 @@ impl Jobs {
     /// only what its stream does not hold yet. `Ok(false)` when the job is not failed or
     /// cancelled (any more).
     pub async fn retry(&self, job: &JobId) -> Result<Result<bool, QueueFull>, StoreError> {
-        let place = match self.reserve() {
-            Ok(place) => place,
-            Err(full) => return Ok(Err(full)),
-        };
-        if self.inner.publisher.requeue_ended(job).await?.is_none() {
-            return Ok(Ok(false));
-        }
-        place.put(job.clone()).await?;
-        Ok(Ok(true))
+        retry_ended(self.reserve(), &self.inner.publisher, job).await
     }
 
     /// Deletes a job with everything it made: its analysis is stopped first (and awaited, so
@@ -543,6 +535,26 @@ impl Jobs {
             .unwrap_or_else(|p| p.into_inner())
             .len()
     }
+}
+
+/// Runs a failed or cancelled job again in `place` (or says how long to wait when the queue had
+/// none): its new `job.queued` is stored and pushed, then it takes the place. `Ok(false)` when
+/// the job is not failed or cancelled (any more). Whoever runs jobs retries this way, in
+/// process or on AWS.
+pub async fn retry_ended(
+    place: Result<Box<dyn QueuePlace>, QueueFull>,
+    publisher: &Publisher,
+    job: &JobId,
+) -> Result<Result<bool, QueueFull>, StoreError> {
+    let place = match place {
+        Ok(place) => place,
+        Err(full) => return Ok(Err(full)),
+    };
+    if publisher.requeue_ended(job).await?.is_none() {
+        return Ok(Ok(false));
+    }
+    place.put(job.clone()).await?;
+    Ok(Ok(true))
 }
 
 /// The event that puts a job that was running back in line, keeping what it pushed.
